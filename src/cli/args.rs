@@ -1,0 +1,381 @@
+//! The command-line contract (SPEC §6), as clap definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::core::filter::FilterSpec;
+
+#[derive(Debug, Parser)]
+#[command(name = "leadrota", version, about = "Triage leads and decide who owns each one", long_about = None)]
+pub struct Cli {
+    /// Database file [default: the platform data dir, e.g. ~/.local/share/leadrota/leadrota.db]
+    #[arg(long, global = true, env = "LEADROTA_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Config file [default: the platform config dir, e.g. ~/.config/leadrota/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as this user (default: acting_user from the config, else the system)
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub acting_user: Option<String>,
+    /// Pin the clock (RFC 3339), for scripting, backfills and tests
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Machine-readable JSON output
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a realistic demo database and open it
+    Demo(DemoArgs),
+    /// Manage the team's users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Add, list, show and move leads
+    #[command(subcommand)]
+    Lead(LeadCommand),
+    /// The activity timeline, newest first
+    Activity(ActivityArgs),
+    /// Give leads to a user (A1)
+    Assign {
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Move owned leads to another user (A2); --from X moves all of X's leads
+    Reassign {
+        #[arg(long)]
+        to: String,
+        /// Every lead of this user (with --open-only: every open lead)
+        #[arg(long)]
+        from: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Clear the owner of leads (A3)
+    Unassign {
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Hand leads out through a group's rotation, oldest first
+    Rotate {
+        #[arg(long)]
+        group: String,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Show who would get what; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Seed for the random method, to repeat a run
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Route the unassigned backlog through the rules
+    Route {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// The acting user picks up unassigned leads (A11)
+    Pickup {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Revert the acting user's latest batch
+    Undo,
+    /// Groups, their members, methods and limits
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Routing rules
+    #[command(subcommand)]
+    Rule(RuleCommand),
+    /// The auto-assign and duplicate routing switches
+    Routing {
+        #[command(subcommand)]
+        command: RoutingCommand,
+    },
+}
+
+/// Lead ids, or FILTERS selecting every matching lead.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    pub ids: Vec<i64>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Every lead (when no ids or filters are given)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group
+    Add {
+        name: String,
+        #[arg(long, default_value = "sequential")]
+        method: String,
+        /// Leads per member per office day (0 = unlimited)
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        daily: i64,
+        /// Leads per member per office month (0 = unlimited)
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        monthly: i64,
+    },
+    /// Change a group's name, method, limits or pick-up statuses
+    Set {
+        name: String,
+        #[arg(long)]
+        rename: Option<String>,
+        #[arg(long)]
+        method: Option<String>,
+        #[arg(long, allow_negative_numbers = true)]
+        daily: Option<i64>,
+        #[arg(long, allow_negative_numbers = true)]
+        monthly: Option<i64>,
+        /// Statuses members may pick up from (comma-separated; empty for none)
+        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        pickup_statuses: Option<Vec<String>>,
+    },
+    /// Add, remove or reorder members
+    Members {
+        name: String,
+        #[arg(long, value_delimiter = ',')]
+        add: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        remove: Vec<String>,
+        /// Every member, in the new rotation order
+        #[arg(long, value_delimiter = ',')]
+        order: Option<Vec<String>>,
+    },
+    /// Override one member's limits (omit a flag to use the group's)
+    Limit {
+        name: String,
+        user: String,
+        #[arg(long, allow_negative_numbers = true)]
+        daily: Option<i64>,
+        #[arg(long, allow_negative_numbers = true)]
+        monthly: Option<i64>,
+    },
+    /// Delete a group (its leads keep their owners)
+    Delete {
+        name: String,
+    },
+    List,
+    /// Members in rotation order with today's and this month's deliveries, eligibility and who is next
+    Show {
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuleCommand {
+    /// Add a rule: --if FIELD=VALUE (any of a,b), FIELD!=VALUE, FIELD~VALUE (contains); fields source, status, tag, company, domain
+    Add {
+        name: String,
+        #[arg(long, conflicts_with = "to_user", required_unless_present = "to_user")]
+        to_group: Option<String>,
+        #[arg(long)]
+        to_user: Option<String>,
+        #[arg(long = "if", value_name = "CONDITION")]
+        conditions: Vec<String>,
+        /// 1 = tried first (default: last)
+        #[arg(long, allow_negative_numbers = true)]
+        priority: Option<i64>,
+    },
+    List,
+    Enable {
+        id: i64,
+    },
+    Disable {
+        id: i64,
+    },
+    Delete {
+        id: i64,
+    },
+    /// Move a rule to another place in the order
+    Move {
+        id: i64,
+        #[arg(long, allow_negative_numbers = true)]
+        to: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoutingCommand {
+    /// Route new leads automatically
+    On,
+    /// Pause: new leads stay unassigned
+    Off,
+    Status,
+    /// Send a new lead that matches an existing one to that lead's owner
+    Duplicates {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many leads to create
+    #[arg(long, default_value_t = 5000)]
+    pub leads: u64,
+    /// Seed for the generator; the same seed gives the same data
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print a summary instead of opening the console
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Replace an existing demo database instead of reopening it
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "agent", value_parser = ["admin", "manager", "agent"])]
+        role: String,
+        /// May pick up unassigned leads
+        #[arg(long)]
+        can_pickup: bool,
+    },
+    /// List users with their groups
+    List,
+    /// Put a user on leave (skipped by rotations) or bring them back
+    Leave {
+        name: String,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Reactivate a deactivated user
+    Activate { name: String },
+    /// Deactivate a user and hand over their open leads
+    #[command(group = clap::ArgGroup::new("handover").required(true).multiple(false))]
+    Deactivate {
+        name: String,
+        #[arg(long, group = "handover")]
+        reassign_to: Option<String>,
+        #[arg(long, group = "handover")]
+        redistribute: Option<String>,
+        #[arg(long, group = "handover")]
+        leave_unassigned: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeadCommand {
+    /// Create a lead
+    Add(LeadAddArgs),
+    /// List leads matching filters
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// created (default, oldest first), name, status, owner, age; prefix - to reverse
+        #[arg(long, default_value = "created", allow_hyphen_values = true)]
+        sort: String,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show one lead with its activity
+    Show { id: i64 },
+    /// Move a lead to another stage (the owner stays)
+    Move {
+        id: i64,
+        #[arg(long)]
+        status: String,
+    },
+    /// Add a note to a lead's timeline
+    Note { id: i64, text: String },
+    /// Why the lead is owned by whom
+    Explain { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct LeadAddArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub phone: String,
+    #[arg(long, default_value = "")]
+    pub company: String,
+    #[arg(long, default_value = "")]
+    pub source: String,
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    #[arg(long)]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    #[arg(long)]
+    pub lead: Option<i64>,
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+/// FILTERS of SPEC §6; repeat a flag to accept any of several values.
+#[derive(Debug, Args, Default, Clone)]
+pub struct FilterArgs {
+    /// Only leads without an owner
+    #[arg(long)]
+    pub unassigned: bool,
+    /// A user name, or `me`
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub status: Vec<String>,
+    #[arg(long)]
+    pub source: Vec<String>,
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Created on or after (YYYY-MM-DD, office time, or RFC 3339)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Created on or before (a whole day for YYYY-MM-DD)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Text in name, email, phone or company
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only leads in an open (not closed) stage
+    #[arg(long)]
+    pub open_only: bool,
+}
+
+impl FilterArgs {
+    pub fn spec(&self) -> FilterSpec {
+        FilterSpec {
+            unassigned: self.unassigned,
+            owner: self.owner.clone(),
+            statuses: self.status.clone(),
+            sources: self.source.clone(),
+            tags: self.tag.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            search: self.search.clone(),
+            open_only: self.open_only,
+        }
+    }
+}

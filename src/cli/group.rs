@@ -1,0 +1,149 @@
+use serde_json::{Value, json};
+
+use super::Session;
+use super::args::GroupCommand;
+use super::output::{print_json, table};
+use crate::core::error::Result;
+use crate::core::groups::{self, Group, GroupChanges, MemberChanges};
+use crate::core::rotation::Distributor;
+use crate::core::stages;
+
+pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
+    match command {
+        GroupCommand::Add { name, method, daily, monthly } => {
+            let g = groups::add(&mut s.store, &s.ctx, name, method.parse()?, *daily, *monthly)?;
+            show(s, &g.name)
+        }
+        GroupCommand::Set { name, rename, method, daily, monthly, pickup_statuses } => {
+            let changes = GroupChanges {
+                name: rename.clone(),
+                method: method.as_deref().map(str::parse).transpose()?,
+                daily_limit: *daily,
+                monthly_limit: *monthly,
+                pickup_statuses: pickup_statuses.clone(),
+            };
+            let g = groups::set(&mut s.store, &s.ctx, name, &changes)?;
+            show(s, &g.name)
+        }
+        GroupCommand::Members { name, add, remove, order } => {
+            let changes = MemberChanges { add: add.clone(), remove: remove.clone(), order: order.clone() };
+            groups::change_members(&mut s.store, &s.ctx, name, &changes)?;
+            show(s, name)
+        }
+        GroupCommand::Limit { name, user, daily, monthly } => {
+            groups::set_member_limits(&mut s.store, &s.ctx, name, user, *daily, *monthly)?;
+            show(s, name)
+        }
+        GroupCommand::Delete { name } => {
+            groups::delete(&mut s.store, &s.ctx, name)?;
+            if s.json {
+                print_json(&json!({ "deleted": name }))
+            } else {
+                println!("deleted group {name}");
+                Ok(())
+            }
+        }
+        GroupCommand::List => list(s),
+        GroupCommand::Show { name } => show(s, name),
+    }
+}
+
+fn pickup_names(s: &Session, g: &Group) -> Result<Vec<String>> {
+    let all = stages::list(s.store.conn())?;
+    Ok(g.pickup_stage_ids
+        .iter()
+        .filter_map(|id| all.iter().find(|st| st.id == *id).map(|st| st.name.clone()))
+        .collect())
+}
+
+fn group_json(s: &Session, g: &Group) -> Result<Value> {
+    let dist = Distributor::load(s.store.conn(), g, &s.ctx)?;
+    let members: Vec<Value> = dist
+        .members
+        .iter()
+        .map(|m| {
+            let reason = m.ineligible();
+            json!({
+                "user": m.name,
+                "position": m.position,
+                "today": m.today,
+                "month": m.month,
+                "daily_limit": m.daily_limit,
+                "monthly_limit": m.monthly_limit,
+                "eligible": reason.is_none(),
+                "reason": reason,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "name": g.name,
+        "method": g.method,
+        "daily_limit": g.daily_limit,
+        "monthly_limit": g.monthly_limit,
+        "pickup_statuses": pickup_names(s, g)?,
+        "members": members,
+        "next": dist.next_up().map(|m| m.name.clone()),
+        "full": dist.full_reason(),
+    }))
+}
+
+fn limit_text(n: i64) -> String {
+    if n == 0 { "unlimited".into() } else { n.to_string() }
+}
+
+fn show(s: &Session, name: &str) -> Result<()> {
+    let g = groups::find(s.store.conn(), name)?;
+    if s.json {
+        return print_json(&group_json(s, &g)?);
+    }
+    let dist = Distributor::load(s.store.conn(), &g, &s.ctx)?;
+    println!(
+        "{} — {}, daily {}, monthly {}, pick-up: {}",
+        g.name,
+        g.method,
+        limit_text(g.daily_limit),
+        limit_text(g.monthly_limit),
+        pickup_names(s, &g)?.join(", ")
+    );
+    let next = dist.next_up().map(|m| m.user_id);
+    let mut t = table(&["", "#", "MEMBER", "TODAY", "MONTH", "ELIGIBLE"]);
+    for m in &dist.members {
+        t.add_row(vec![
+            if Some(m.user_id) == next { "▶".to_string() } else { String::new() },
+            m.position.to_string(),
+            m.name.clone(),
+            format!("{}/{}", m.today, limit_text(m.daily_limit)),
+            format!("{}/{}", m.month, limit_text(m.monthly_limit)),
+            m.ineligible().map_or_else(|| "yes".to_string(), |r| format!("no: {r}")),
+        ]);
+    }
+    println!("{t}");
+    match (dist.full_reason(), dist.next_up()) {
+        (Some(reason), _) => println!("next: nobody ({reason})"),
+        (None, Some(m)) => println!("next: {}", m.name),
+        (None, None) => println!("next: drawn at random among the eligible"),
+    }
+    Ok(())
+}
+
+fn list(s: &Session) -> Result<()> {
+    let all = groups::list(s.store.conn())?;
+    if s.json {
+        let rows = all.iter().map(|g| group_json(s, g)).collect::<Result<Vec<_>>>()?;
+        return print_json(&Value::Array(rows));
+    }
+    let mut t = table(&["GROUP", "METHOD", "DAILY", "MONTHLY", "MEMBERS", "NEXT"]);
+    for g in &all {
+        let dist = Distributor::load(s.store.conn(), g, &s.ctx)?;
+        t.add_row(vec![
+            g.name.clone(),
+            g.method.to_string(),
+            limit_text(g.daily_limit),
+            limit_text(g.monthly_limit),
+            dist.members.len().to_string(),
+            dist.next_up().map_or_else(|| dist.full_reason().unwrap_or("random").to_string(), |m| m.name.clone()),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! The headless CLI: one small function per subcommand over the core.
+
+mod activity;
+pub mod args;
+mod assign;
+mod demo;
+mod group;
+mod lead;
+mod output;
+mod rule;
+mod user;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::{self, Config};
+use crate::core::context::{Actor, Ctx};
+use crate::core::error::{Error, Result};
+use crate::core::{Store, settings, time, users};
+use args::{Cli, Command};
+
+/// Everything a subcommand needs: the open store, the context, the config.
+pub struct Session {
+    pub store: Store,
+    pub ctx: Ctx,
+    pub config: Config,
+    pub json: bool,
+}
+
+/// Parse the process arguments, run, and map the outcome to an exit code:
+/// 0 on success, 1 with one line on stderr for anything the user can fix.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = e.to_string().replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
+            let first = first.trim_start_matches("error: ");
+            let _ = writeln!(std::io::stderr(), "error: {first} (see --help)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let Some(command) = cli.command.as_ref() else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return Ok(());
+    };
+    match command {
+        Command::Demo(a) => demo::run(&cli, a),
+        Command::User(c) => user::run(&mut open_session(&cli, None)?, c),
+        Command::Lead(c) => lead::run(&mut open_session(&cli, None)?, c),
+        Command::Activity(a) => activity::run(&open_session(&cli, None)?, a),
+        Command::Assign { to, target } => assign::assign(&mut open_session(&cli, None)?, to, target),
+        Command::Reassign { to, from, target } => {
+            assign::reassign(&mut open_session(&cli, None)?, to, from.as_deref(), target)
+        }
+        Command::Unassign { target } => assign::unassign(&mut open_session(&cli, None)?, target),
+        Command::Rotate { group, target, dry_run, seed } => {
+            assign::rotate(&mut open_session(&cli, None)?, group, target, *dry_run, *seed)
+        }
+        Command::Route { filter, dry_run, seed } => {
+            assign::route(&mut open_session(&cli, None)?, filter, *dry_run, *seed)
+        }
+        Command::Pickup { ids } => assign::pickup(&mut open_session(&cli, None)?, ids),
+        Command::Undo => assign::undo(&mut open_session(&cli, None)?),
+        Command::Group(c) => group::run(&mut open_session(&cli, None)?, c),
+        Command::Rule(c) => rule::run(&mut open_session(&cli, None)?, c),
+        Command::Routing { command } => rule::routing(&mut open_session(&cli, None)?, command),
+    }
+}
+
+/// Open the database named by `--db`, `LEADROTA_DB`, the config or the
+/// platform default (in that order), and resolve the acting user and clock.
+pub fn open_session(cli: &Cli, db_default: Option<PathBuf>) -> Result<Session> {
+    let config = Config::load(cli.config.as_deref())?;
+    // Parse everything the user typed before touching the database.
+    let pinned_now = cli.now.as_deref().map(time::parse_now).transpose()?;
+    let path =
+        cli.db.clone().or(db_default).or_else(|| config.database.clone()).unwrap_or_else(config::default_database_path);
+    let store = Store::open(&path)?;
+    let tz = match &config.timezone {
+        Some(name) => time::parse_tz(name)?,
+        None => match settings::get(store.conn(), settings::TIMEZONE)?.filter(|s| !s.is_empty()) {
+            Some(name) => time::parse_tz(&name)?,
+            None => time::system_tz(),
+        },
+    };
+    let actor = match cli.acting_user.as_deref().or(config.acting_user.as_deref()) {
+        None => Actor::System,
+        Some(name) if name.eq_ignore_ascii_case("system") => Actor::System,
+        Some(name) => {
+            let user = users::find(store.conn(), name)?;
+            if !user.active {
+                return Err(Error::invalid(format!("user '{}' is deactivated and cannot act", user.name)));
+            }
+            Actor::User(user)
+        }
+    };
+    let ctx = Ctx { actor, pinned_now, tz, notify_on_assign: config.notify_on_assign, seed: None };
+    Ok(Session { store, ctx, config, json: cli.json })
+}

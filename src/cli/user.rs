@@ -1,0 +1,91 @@
+use serde_json::{Value, json};
+
+use super::Session;
+use super::args::UserCommand;
+use super::assign::{print_route, route_json};
+use super::output::{print_json, table};
+use crate::core::distribute::{self, Handover};
+use crate::core::error::Result;
+use crate::core::model::User;
+use crate::core::users::{self, NewUser};
+
+pub fn run(s: &mut Session, command: &UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { name, email, role, can_pickup } => {
+            let new =
+                NewUser { name: name.clone(), email: email.clone(), role: role.parse()?, can_pickup: *can_pickup };
+            let user = users::add(&mut s.store, &s.ctx, &new)?;
+            report(s, &user, &format!("added {} ({})", user.name, user.role))
+        }
+        UserCommand::List => list(s),
+        UserCommand::Leave { name, on, .. } => {
+            let user = users::set_leave(&mut s.store, &s.ctx, name, *on)?;
+            let state = if user.on_leave { "on leave" } else { "back from leave" };
+            report(s, &user, &format!("{} is {state}", user.name))
+        }
+        UserCommand::Deactivate { name, reassign_to, redistribute, .. } => {
+            let handover = match (reassign_to, redistribute) {
+                (Some(to), _) => Handover::ReassignTo(to.clone()),
+                (None, Some(group)) => Handover::Redistribute(group.clone()),
+                (None, None) => Handover::LeaveUnassigned,
+            };
+            let result = distribute::deactivate(&mut s.store, &s.ctx, name, &handover)?;
+            if s.json {
+                return print_json(&route_json(&result));
+            }
+            println!("{name} is deactivated and has left every group");
+            print_route(s, &result, false)
+        }
+        UserCommand::Activate { name } => {
+            let user = users::activate(&mut s.store, &s.ctx, name)?;
+            report(s, &user, &format!("{} is active", user.name))
+        }
+    }
+}
+
+fn user_json(s: &Session, user: &User) -> Result<Value> {
+    Ok(json!({
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "active": user.active,
+        "on_leave": user.on_leave,
+        "can_pickup": user.can_pickup,
+        "groups": users::group_names(s.store.conn(), user.id)?,
+    }))
+}
+
+fn report(s: &Session, user: &User, message: &str) -> Result<()> {
+    if s.json {
+        print_json(&user_json(s, user)?)
+    } else {
+        println!("{message}");
+        Ok(())
+    }
+}
+
+fn list(s: &Session) -> Result<()> {
+    let all = users::list(s.store.conn())?;
+    if s.json {
+        let rows = all.iter().map(|u| user_json(s, u)).collect::<Result<Vec<_>>>()?;
+        return print_json(&Value::Array(rows));
+    }
+    let mut t = table(&["NAME", "ROLE", "EMAIL", "STATE", "PICK-UP", "GROUPS"]);
+    for u in &all {
+        let state = match (u.active, u.on_leave) {
+            (false, _) => "deactivated",
+            (true, true) => "on leave",
+            (true, false) => "active",
+        };
+        t.add_row(vec![
+            u.name.clone(),
+            u.role.to_string(),
+            u.email.clone(),
+            state.to_string(),
+            if u.can_pickup { "yes" } else { "no" }.to_string(),
+            users::group_names(s.store.conn(), u.id)?.join(", "),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}

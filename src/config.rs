@@ -1,0 +1,130 @@
+//! The optional config file (TOML) and platform paths. Every key is optional;
+//! an unknown key or a bad value is an error naming the key and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::error::{Error, Result};
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Database file; `--db` and `LEADROTA_DB` win over it.
+    pub database: Option<PathBuf>,
+    /// The user leadrota acts as when `--as` is not given.
+    pub acting_user: Option<String>,
+    /// Office time zone (IANA name) for daily and monthly limits and reports.
+    pub timezone: Option<String>,
+    #[serde(default = "default_true")]
+    pub notify_on_assign: bool,
+    #[serde(default = "default_alert_hours")]
+    pub unassigned_alert_hours: u32,
+    #[serde(default = "default_stale_days")]
+    pub stale_days: u32,
+    /// Console key overrides: action name → key.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_alert_hours() -> u32 {
+    24
+}
+fn default_stale_days() -> u32 {
+    7
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: None,
+            acting_user: None,
+            timezone: None,
+            notify_on_assign: true,
+            unassigned_alert_hours: default_alert_hours(),
+            stale_days: default_stale_days(),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "leadrota")
+}
+
+/// `~/.local/share/leadrota/leadrota.db` on Linux, the platform equivalent elsewhere.
+pub fn default_database_path() -> PathBuf {
+    project_dirs().map_or_else(|| PathBuf::from("leadrota.db"), |d| d.data_dir().join("leadrota.db"))
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Parse config text; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let message = e.message().lines().next().unwrap_or("invalid value").trim().to_string();
+            match line {
+                Some(line) => Error::invalid(format!("{} line {line}: {message}", origin.display())),
+                None => Error::invalid(format!("{}: {message}", origin.display())),
+            }
+        })?;
+        if let Some(tz) = &config.timezone {
+            crate::core::time::parse_tz(tz)
+                .map_err(|e| Error::invalid(format!("{}: timezone: {e}", origin.display())))?;
+        }
+        Ok(config)
+    }
+
+    /// Load `explicit` (which must exist) or the platform config file (which may not).
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_config_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| Error::invalid(format!("{}: the config file is not UTF-8 text", path.display())))?;
+                Config::parse(&text, &path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(source) => Err(Error::Io { path, source }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err = Config::parse("stale_days = 3\ncolour = 'red'\n", Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("line 2") && msg.contains("colour"), "{msg}");
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn bad_value_is_an_error() {
+        let err = Config::parse("stale_days = 'soon'\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        assert!(Config::parse("timezone = 'Nowhere/Land'", Path::new("c.toml")).is_err());
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::parse("", Path::new("c.toml")).unwrap(), Config::default());
+    }
+}

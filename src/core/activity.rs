@@ -1,0 +1,78 @@
+//! The activity timeline (V5): who changed what, when, and via what.
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use super::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub at: i64,
+    pub lead: Option<i64>,
+    pub actor: String,
+    pub kind: String,
+    /// Owner names for owner changes, stage names for status changes.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub via: String,
+    pub batch: i64,
+    pub note: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivityQuery {
+    pub lead: Option<i64>,
+    /// Rows the user acted on or whose ownership they gained or lost.
+    pub user: Option<i64>,
+    pub batch: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+const SELECT: &str = "SELECT a.id, a.at, a.lead_id, coalesce((SELECT name FROM users WHERE id = a.actor_id), 'system'), \
+     a.kind, \
+     CASE WHEN a.kind = 'status' THEN (SELECT name FROM stages WHERE id = a.from_stage_id) \
+          ELSE (SELECT name FROM users WHERE id = a.from_owner_id) END, \
+     CASE WHEN a.kind IN ('status', 'created') THEN (SELECT name FROM stages WHERE id = a.to_stage_id) \
+          ELSE (SELECT name FROM users WHERE id = a.to_owner_id) END, \
+     a.via, a.batch_id, a.note, a.detail FROM activity a";
+
+/// Newest first.
+pub fn list(conn: &Connection, query: &ActivityQuery) -> Result<Vec<ActivityRow>> {
+    let mut clauses = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(lead) = query.lead {
+        clauses.push("a.lead_id = ?");
+        params.push(Value::Integer(lead));
+    }
+    if let Some(user) = query.user {
+        clauses.push("(a.actor_id = ? OR a.to_owner_id = ? OR a.from_owner_id = ?)");
+        params.extend(std::iter::repeat_n(Value::Integer(user), 3));
+    }
+    if let Some(batch) = query.batch {
+        clauses.push("a.batch_id = ?");
+        params.push(Value::Integer(batch));
+    }
+    let where_sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+    let limit = query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let sql = format!("{SELECT} WHERE {where_sql} ORDER BY a.id DESC LIMIT {limit}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+        Ok(ActivityRow {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            lead: r.get(2)?,
+            actor: r.get(3)?,
+            kind: r.get(4)?,
+            from: r.get(5)?,
+            to: r.get(6)?,
+            via: r.get(7)?,
+            batch: r.get(8)?,
+            note: r.get(9)?,
+            detail: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}

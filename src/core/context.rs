@@ -1,0 +1,60 @@
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::model::{Role, User};
+
+/// Who is acting: a named user, or the machine itself (cron, scripts, first run).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Actor {
+    System,
+    User(User),
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::System => None,
+            Actor::User(u) => Some(u.id),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::System => "system",
+            Actor::User(u) => &u.name,
+        }
+    }
+
+    /// Admins, managers and the system may act on every lead (V6).
+    pub fn is_manager(&self) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::User(u) => u.role != Role::Agent,
+        }
+    }
+}
+
+/// Everything a core call needs beyond the database: who acts, what time it
+/// is (pinned with `--now`), and the office time zone for days and months.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub pinned_now: Option<DateTime<Utc>>,
+    pub tz: Tz,
+    pub notify_on_assign: bool,
+    pub seed: Option<u64>,
+}
+
+impl Ctx {
+    pub fn new(tz: Tz) -> Self {
+        Ctx { actor: Actor::System, pinned_now: None, tz, notify_on_assign: true, seed: None }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.pinned_now.unwrap_or_else(Utc::now)
+    }
+
+    pub fn now_ts(&self) -> i64 {
+        self.now().timestamp()
+    }
+}

@@ -1,0 +1,439 @@
+//! Automatic distribution: rotation through a group (A5–A10), routing by
+//! rules with overflow and duplicates (R2–R5), offboarding (A12).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::assign::{Selection, selection_filters};
+use super::context::Ctx;
+use super::error::{Error, Result};
+use super::filter::{Filter, OwnerFilter};
+use super::model::{Lead, NewLead, User, email_key, phone_key};
+use super::page::{self, Sort};
+use super::rotation::Distributor;
+use super::rules::{self, Rule, Target};
+use super::store::{Change, PlanRow, Store, Writer};
+use super::{groups, leads, settings, users};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    pub lead: i64,
+    pub owner: String,
+    pub rule: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unplaced {
+    pub lead: i64,
+    pub reason: String,
+}
+
+/// The outcome of a rotation, a routing run or an import (SPEC §6 shape).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RouteResult {
+    pub batch: Option<i64>,
+    pub assigned: Vec<Placement>,
+    pub unassigned: Vec<Unplaced>,
+}
+
+impl RouteResult {
+    fn record(&mut self, lead: i64, outcome: Outcome) {
+        match outcome {
+            Ok((owner, rule)) => self.assigned.push(Placement { lead, owner, rule }),
+            Err(reason) => self.unassigned.push(Unplaced { lead, reason }),
+        }
+    }
+}
+
+/// Owner name and rule on success; the reason the lead stays unassigned otherwise.
+type Outcome = std::result::Result<(String, Option<i64>), String>;
+
+/// Hand one lead to the next member of a group, planning the change and
+/// counting it as the group's delivery.
+fn hand_out(
+    w: &Writer<'_>,
+    dist: &mut Distributor,
+    lead: i64,
+    from: Option<i64>,
+    via: &str,
+    rule: Option<&Rule>,
+) -> Result<std::result::Result<String, &'static str>> {
+    let skipped = dist.skipped();
+    let chosen = match dist.choose() {
+        Ok(i) => i,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    dist.deliver(chosen);
+    let member = &dist.members[chosen];
+    let detail = json!({
+        "rule": rule.map(|r| r.id),
+        "rule_name": rule.map(|r| r.name.clone()),
+        "group": dist.group.id,
+        "group_name": dist.group.name,
+        "method": dist.group.method,
+        "skipped": skipped,
+    });
+    w.plan_push(&PlanRow {
+        lead,
+        from,
+        to: Some(member.user_id),
+        via: via.to_string(),
+        delivery_group: Some(dist.group.id),
+        detail: Some(detail.to_string()),
+    })?;
+    Ok(Ok(member.name.clone()))
+}
+
+/// Leads of a selection with their owners, oldest first (A5: batches go oldest first).
+fn oldest_first(w: &Writer<'_>, ctx: &Ctx, selection: &Selection) -> Result<Vec<(i64, Option<i64>)>> {
+    let mut rows: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    for filter in selection_filters(w, ctx, selection)? {
+        let (clause, params) = filter.to_sql();
+        let mut stmt =
+            w.conn().prepare(&format!("SELECT l.created_at, l.id, l.owner_id FROM leads l WHERE {clause}"))?;
+        let found = stmt.query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        for row in found {
+            rows.push(row?);
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup_by_key(|r| r.1);
+    Ok(rows.into_iter().map(|(_, id, owner)| (id, owner)).collect())
+}
+
+/// `rotate --group G`: distribute the selected leads through one group.
+pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, dry_run: bool) -> Result<RouteResult> {
+    users::require_manager(ctx, "rotate leads")?;
+    let group = groups::find(store.conn(), group)?;
+    let written = store.write_or_preview(ctx, "rotate", dry_run, |w| {
+        let targets = oldest_first(w, ctx, selection)?;
+        let mut dist = Distributor::load(w.conn(), &group, ctx)?;
+        let via = format!("group:{}", group.id);
+        let mut result = RouteResult::default();
+        w.plan_reset()?;
+        for (lead, from) in targets {
+            let outcome =
+                hand_out(w, &mut dist, lead, from, &via, None)?.map(|owner| (owner, None)).map_err(String::from);
+            result.record(lead, outcome);
+        }
+        w.plan_drop_noops()?;
+        w.plan_apply()?;
+        dist.save_cursor(w.conn())?;
+        Ok(result)
+    })?;
+    Ok(RouteResult { batch: written.batch, ..written.value })
+}
+
+/// Rules, group states and duplicate keys for routing many leads in one transaction.
+pub struct Router {
+    rules: Vec<Rule>,
+    distributors: HashMap<i64, Distributor>,
+    users: HashMap<i64, User>,
+    duplicates: bool,
+    /// Owners given in this batch, by email and phone key, so duplicates
+    /// within one import follow each other before anything is applied.
+    pending: HashMap<String, i64>,
+}
+
+impl Router {
+    pub fn load(conn: &rusqlite::Connection) -> Result<Router> {
+        Ok(Router {
+            rules: rules::list(conn)?.into_iter().filter(|r| r.enabled).collect(),
+            distributors: HashMap::new(),
+            users: users::list(conn)?.into_iter().map(|u| (u.id, u)).collect(),
+            duplicates: settings::is_on(conn, settings::DUPLICATE_ROUTING)?,
+            pending: HashMap::new(),
+        })
+    }
+
+    fn duplicate_owner(&self, w: &Writer<'_>, lead: &Lead) -> Result<Option<i64>> {
+        let keys = [email_key(&lead.email), phone_key(&lead.phone)];
+        for key in keys.iter().filter(|k| !k.is_empty()) {
+            if let Some(&owner) = self.pending.get(key) {
+                return Ok(Some(owner));
+            }
+        }
+        let mut stmt = w.conn().prepare_cached(
+            "SELECT l.owner_id FROM leads l JOIN users u ON u.id = l.owner_id \
+             WHERE l.id <> ?3 AND u.active = 1 AND ((?1 <> '' AND l.email_key = ?1) OR (?2 <> '' AND l.phone_key = ?2)) \
+             ORDER BY l.id LIMIT 1",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![keys[0], keys[1], lead.id])?;
+        Ok(match rows.next()? {
+            Some(row) => row.get(0)?,
+            None => None,
+        })
+    }
+
+    fn remember(&mut self, lead: &Lead, owner: i64) {
+        for key in [email_key(&lead.email), phone_key(&lead.phone)] {
+            if !key.is_empty() {
+                self.pending.entry(key).or_insert(owner);
+            }
+        }
+    }
+
+    /// Decide the owner of one unassigned lead and plan it (R2, R4).
+    pub fn route(&mut self, w: &Writer<'_>, ctx: &Ctx, lead: &Lead) -> Result<Outcome> {
+        if self.duplicates
+            && let Some(owner) = self.duplicate_owner(w, lead)?
+        {
+            let name = self.users.get(&owner).map(|u| u.name.clone()).unwrap_or_default();
+            w.plan_push(&PlanRow {
+                lead: lead.id,
+                from: None,
+                to: Some(owner),
+                via: "duplicate".into(),
+                delivery_group: None,
+                detail: Some(json!({ "duplicate_of_owner": name }).to_string()),
+            })?;
+            self.remember(lead, owner);
+            return Ok(Ok((name, None)));
+        }
+        let mut tried: Vec<String> = Vec::new();
+        for i in 0..self.rules.len() {
+            let rule = self.rules[i].clone();
+            if !rule.matches(lead) {
+                continue;
+            }
+            let via = format!("rule:{}", rule.id);
+            match &rule.target {
+                Target::User { id, name } => {
+                    let why_not = match self.users.get(id) {
+                        Some(u) if !u.active => Some("deactivated"),
+                        Some(u) if u.on_leave => Some("on leave"),
+                        Some(_) => None,
+                        None => Some("no such user"),
+                    };
+                    if let Some(why) = why_not {
+                        tried.push(format!("rule #{} → {name}: {why}", rule.id));
+                        continue;
+                    }
+                    let detail = json!({ "rule": rule.id, "rule_name": rule.name, "skipped": [] });
+                    w.plan_push(&PlanRow {
+                        lead: lead.id,
+                        from: None,
+                        to: Some(*id),
+                        via,
+                        delivery_group: None,
+                        detail: Some(detail.to_string()),
+                    })?;
+                    self.remember(lead, *id);
+                    return Ok(Ok((name.clone(), Some(rule.id))));
+                }
+                Target::Group { id, name } => {
+                    if !self.distributors.contains_key(id) {
+                        let group = groups::get(w.conn(), *id)?;
+                        self.distributors.insert(*id, Distributor::load(w.conn(), &group, ctx)?);
+                    }
+                    let Some(dist) = self.distributors.get_mut(id) else { continue };
+                    match hand_out(w, dist, lead.id, None, &via, Some(&rule))? {
+                        Ok(owner) => {
+                            if let Some(user) = self.users.values().find(|u| u.name == owner) {
+                                let owner_id = user.id;
+                                self.remember(lead, owner_id);
+                            }
+                            return Ok(Ok((owner, Some(rule.id))));
+                        }
+                        Err(reason) => tried.push(format!("rule #{} → {name}: {reason}", rule.id)),
+                    }
+                }
+            }
+        }
+        Ok(Err(if tried.is_empty() {
+            "no matching rule".to_string()
+        } else {
+            format!("rules tried: {}", tried.join("; "))
+        }))
+    }
+
+    /// Save the groups' cursors; call once, after the last lead.
+    pub fn finish(&self, w: &Writer<'_>) -> Result<()> {
+        for dist in self.distributors.values() {
+            dist.save_cursor(w.conn())?;
+        }
+        Ok(())
+    }
+}
+
+/// `route`: send unassigned leads matching `filter` through the rules now (R5),
+/// or with `dry_run` show what would happen and write nothing.
+pub fn route(store: &mut Store, ctx: &Ctx, filter: &Filter, dry_run: bool) -> Result<RouteResult> {
+    users::require_manager(ctx, "route leads")?;
+    let filter = Filter { owner: OwnerFilter::Unassigned, ..filter.clone() };
+    let written = store.write_or_preview(ctx, "route", dry_run, |w| {
+        let backlog = page::all(w.conn(), &filter, Sort::default(), None)?;
+        let mut router = Router::load(w.conn())?;
+        let mut result = RouteResult::default();
+        w.plan_reset()?;
+        for lead in &backlog {
+            let outcome = router.route(w, ctx, lead)?;
+            result.record(lead.id, outcome);
+        }
+        w.plan_apply()?;
+        router.finish(w)?;
+        Ok(result)
+    })?;
+    Ok(RouteResult { batch: written.batch, ..written.value })
+}
+
+/// Create one lead (`lead add`): with an owner as given, else routed in the
+/// same transaction while auto-assign is on (R3).
+pub fn create_lead(store: &mut Store, ctx: &Ctx, new: &NewLead) -> Result<(Lead, Option<Unplaced>)> {
+    let (stage_id, owner) = leads::validate(store.conn(), new)?;
+    if owner.is_some() && owner != ctx.actor.user_id() {
+        users::require_manager(ctx, "create leads owned by someone else")?;
+    }
+    let routing = owner.is_none() && settings::is_on(store.conn(), settings::AUTO_ASSIGN)?;
+    let written = store.write(ctx, "lead add", |w| {
+        let id = leads::insert(w, new, stage_id, owner, "manual")?;
+        if !routing {
+            return Ok((id, None));
+        }
+        let lead = leads::get_unchecked(w.conn(), id)?;
+        let mut router = Router::load(w.conn())?;
+        w.plan_reset()?;
+        let outcome = router.route(w, ctx, &lead)?;
+        w.plan_apply()?;
+        router.finish(w)?;
+        Ok((id, outcome.err().map(|reason| Unplaced { lead: id, reason })))
+    })?;
+    let (id, unplaced) = written.value;
+    Ok((leads::get_unchecked(store.conn(), id)?, unplaced))
+}
+
+/// Routing switch (R3). Switching on reports the backlog that arrived while
+/// paused instead of assigning it.
+pub fn set_auto_assign(store: &mut Store, ctx: &Ctx, on: bool) -> Result<i64> {
+    users::require_manager(ctx, "switch routing")?;
+    let backlog = paused_backlog(store.conn())?;
+    store.write(ctx, "routing", |w| {
+        let was_on = settings::is_on(w.conn(), settings::AUTO_ASSIGN)?;
+        if was_on == on {
+            return Ok(());
+        }
+        settings::set(w, settings::AUTO_ASSIGN, if on { "on" } else { "off" })?;
+        settings::set(w, settings::PAUSED_AT, &if on { String::new() } else { w.now().to_string() })?;
+        w.record(Change::event(
+            None,
+            "setting",
+            "manual",
+            Some(format!("auto-assign {}", if on { "on" } else { "off" })),
+        ))
+    })?;
+    Ok(backlog)
+}
+
+pub fn set_duplicate_routing(store: &mut Store, ctx: &Ctx, on: bool) -> Result<()> {
+    users::require_manager(ctx, "switch duplicate routing")?;
+    store.write(ctx, "routing", |w| {
+        settings::set(w, settings::DUPLICATE_ROUTING, if on { "on" } else { "off" })?;
+        w.record(Change::event(
+            None,
+            "setting",
+            "manual",
+            Some(format!("duplicate routing {}", if on { "on" } else { "off" })),
+        ))
+    })?;
+    Ok(())
+}
+
+/// Unassigned leads created since routing was paused (0 while it is on).
+pub fn paused_backlog(conn: &rusqlite::Connection) -> Result<i64> {
+    let since = settings::get(conn, settings::PAUSED_AT)?.and_then(|s| s.parse::<i64>().ok());
+    let Some(since) = since else { return Ok(0) };
+    let filter = Filter { owner: OwnerFilter::Unassigned, created_from: Some(since), ..Filter::default() };
+    leads::count(conn, &filter)
+}
+
+/// What to do with a departing user's open leads (A12).
+#[derive(Debug, Clone)]
+pub enum Handover {
+    ReassignTo(String),
+    Redistribute(String),
+    LeaveUnassigned,
+}
+
+/// Deactivate a user: they leave every group, keep their history, and their
+/// open leads are handed over as chosen, all in one transaction.
+pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover) -> Result<RouteResult> {
+    users::require_manager(ctx, "deactivate users")?;
+    let user = users::find(store.conn(), name)?;
+    if !user.active {
+        return Err(Error::invalid(format!("{} is already deactivated", user.name)));
+    }
+    let heir = match handover {
+        Handover::ReassignTo(to) => {
+            let heir = users::find(store.conn(), to)?;
+            if heir.id == user.id || !heir.active {
+                return Err(Error::invalid(format!("cannot hand {}'s leads to {}", user.name, heir.name)));
+            }
+            Some(heir)
+        }
+        _ => None,
+    };
+    let group = match handover {
+        Handover::Redistribute(g) => Some(groups::find(store.conn(), g)?),
+        _ => None,
+    };
+    let written = store.write(ctx, "offboard", |w| {
+        w.conn().execute("UPDATE users SET active = 0 WHERE id = ?1", [user.id])?;
+        w.conn().execute("DELETE FROM memberships WHERE user_id = ?1", [user.id])?;
+        w.record(Change::event(None, "user_changed", "offboard", Some(format!("{} deactivated", user.name))))?;
+        let open = Filter { owner: OwnerFilter::User(user.id), open_only: true, ..Filter::default() };
+        let targets = oldest_first(w, ctx, &Selection::Filter(open))?;
+        let mut dist = group.as_ref().map(|g| Distributor::load(w.conn(), g, ctx)).transpose()?;
+        let mut result = RouteResult::default();
+        w.plan_reset()?;
+        for (lead, from) in targets {
+            let outcome: Outcome = match (&heir, dist.as_mut()) {
+                (Some(heir), _) => {
+                    w.plan_push(&PlanRow {
+                        lead,
+                        from,
+                        to: Some(heir.id),
+                        via: "offboard".into(),
+                        delivery_group: None,
+                        detail: None,
+                    })?;
+                    Ok((heir.name.clone(), None))
+                }
+                (None, Some(dist)) => match hand_out(w, dist, lead, from, "offboard", None)? {
+                    Ok(owner) => Ok((owner, None)),
+                    Err(reason) => {
+                        let row = PlanRow {
+                            lead,
+                            from,
+                            to: None,
+                            via: "offboard".into(),
+                            delivery_group: None,
+                            detail: None,
+                        };
+                        w.plan_push(&row)?;
+                        Err(reason.to_string())
+                    }
+                },
+                (None, None) => {
+                    w.plan_push(&PlanRow {
+                        lead,
+                        from,
+                        to: None,
+                        via: "offboard".into(),
+                        delivery_group: None,
+                        detail: None,
+                    })?;
+                    Err("left unassigned".to_string())
+                }
+            };
+            result.record(lead, outcome);
+        }
+        w.plan_apply()?;
+        if let Some(dist) = &dist {
+            dist.save_cursor(w.conn())?;
+        }
+        Ok(result)
+    })?;
+    Ok(RouteResult { batch: written.batch, ..written.value })
+}

@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+/// Every failure the core reports. `Invalid` and friends are the user's to fix
+/// and print as one line; `Sql` is an internal fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{kind} '{name}' not found")]
+    NotFound { kind: &'static str, name: String },
+    #[error("permission denied: {0}")]
+    Forbidden(String),
+    #[error("{} is not a leadrota database ({reason}); it was left untouched", path.display())]
+    NotLeadrota { path: PathBuf, reason: String },
+    #[error(
+        "{} was written by a newer leadrota (schema {found}, this build knows {known}); upgrade leadrota to open it",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("cannot open {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+
+    pub fn not_found(kind: &'static str, name: impl Into<String>) -> Self {
+        Error::NotFound { kind, name: name.into() }
+    }
+}

@@ -1,0 +1,251 @@
+//! The one description of "which leads" (V1). The table, the board, select-all,
+//! bulk commands and the CLI all compile it to the same parameterised SQL, so a
+//! bulk action on a filter touches exactly the rows the user sees.
+
+use rusqlite::types::Value;
+
+use super::context::{Actor, Ctx};
+use super::error::{Error, Result};
+use super::time;
+use super::{stages, users};
+
+/// Whose leads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    Unassigned,
+    User(i64),
+}
+
+/// A resolved filter: ids, not names. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub owner: OwnerFilter,
+    pub stage_ids: Vec<i64>,
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub created_from: Option<i64>,
+    pub created_before: Option<i64>,
+    pub search: String,
+    pub open_only: bool,
+    pub ids: Option<Vec<i64>>,
+    /// V6: an agent sees their own leads and the unassigned ones they may pick up.
+    pub visible_to_agent: Option<i64>,
+}
+
+/// A filter as a person types it: names and dates as text.
+#[derive(Debug, Clone, Default)]
+pub struct FilterSpec {
+    pub unassigned: bool,
+    /// A user name, or `me`, or `unassigned`.
+    pub owner: Option<String>,
+    pub statuses: Vec<String>,
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub search: Option<String>,
+    pub open_only: bool,
+}
+
+impl FilterSpec {
+    pub fn is_empty(&self) -> bool {
+        !self.unassigned
+            && self.owner.is_none()
+            && self.statuses.is_empty()
+            && self.sources.is_empty()
+            && self.tags.is_empty()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.search.is_none()
+            && !self.open_only
+    }
+
+    /// Resolve names and dates against the database; unknown names are errors.
+    pub fn resolve(&self, conn: &rusqlite::Connection, ctx: &Ctx) -> Result<Filter> {
+        let mut filter = Filter::for_actor(ctx);
+        filter.owner = match (&self.owner, self.unassigned) {
+            (Some(_), true) => return Err(Error::invalid("--owner and --unassigned cannot be combined")),
+            (None, true) => OwnerFilter::Unassigned,
+            (None, false) => OwnerFilter::Any,
+            (Some(name), false) => resolve_owner(conn, ctx, name)?,
+        };
+        for status in &self.statuses {
+            filter.stage_ids.push(stages::find(conn, status)?.id);
+        }
+        filter.sources = self.sources.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        filter.tags = self.tags.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        filter.created_from =
+            self.since.as_deref().map(|d| time::parse_date(ctx.tz, d)).transpose()?.map(|t| t.timestamp());
+        filter.created_before =
+            self.until.as_deref().map(|d| time::parse_until(ctx.tz, d)).transpose()?.map(|t| t.timestamp());
+        if let (Some(from), Some(before)) = (filter.created_from, filter.created_before)
+            && from >= before
+        {
+            return Err(Error::invalid("--since must be before --until"));
+        }
+        filter.search = self.search.as_deref().unwrap_or("").trim().to_string();
+        filter.open_only = self.open_only;
+        Ok(filter)
+    }
+}
+
+fn resolve_owner(conn: &rusqlite::Connection, ctx: &Ctx, name: &str) -> Result<OwnerFilter> {
+    let name = name.trim();
+    if name.eq_ignore_ascii_case("unassigned") || name.eq_ignore_ascii_case("none") {
+        return Ok(OwnerFilter::Unassigned);
+    }
+    if name.eq_ignore_ascii_case("me") {
+        return match &ctx.actor {
+            Actor::User(u) => Ok(OwnerFilter::User(u.id)),
+            Actor::System => Err(Error::invalid("--owner me needs an acting user (--as NAME)")),
+        };
+    }
+    Ok(OwnerFilter::User(users::find(conn, name)?.id))
+}
+
+/// Escape `%`, `_` and `\` so that search text matches literally under `LIKE … ESCAPE '\'`.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+impl Filter {
+    /// The empty filter as seen by the acting user (agents see less, V6).
+    pub fn for_actor(ctx: &Ctx) -> Filter {
+        let visible_to_agent = match &ctx.actor {
+            Actor::User(u) if !ctx.actor.is_manager() => Some(u.id),
+            _ => None,
+        };
+        Filter { visible_to_agent, ..Filter::default() }
+    }
+
+    pub fn unassigned(ctx: &Ctx) -> Filter {
+        Filter { owner: OwnerFilter::Unassigned, ..Filter::for_actor(ctx) }
+    }
+
+    /// The WHERE clause (over `leads l`) and its parameters. Every value is a
+    /// parameter; only fixed SQL text is ever concatenated.
+    pub fn to_sql(&self) -> (String, Vec<Value>) {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        match self.owner {
+            OwnerFilter::Any => {}
+            OwnerFilter::Unassigned => clauses.push("l.owner_id IS NULL".into()),
+            OwnerFilter::User(id) => {
+                clauses.push("l.owner_id = ?".into());
+                params.push(Value::Integer(id));
+            }
+        }
+        if !self.stage_ids.is_empty() {
+            clauses.push(format!("l.stage_id IN ({})", placeholders(self.stage_ids.len())));
+            params.extend(self.stage_ids.iter().map(|&id| Value::Integer(id)));
+        }
+        if !self.sources.is_empty() {
+            clauses.push(format!("l.source COLLATE NOCASE IN ({})", placeholders(self.sources.len())));
+            params.extend(self.sources.iter().map(|s| Value::Text(s.clone())));
+        }
+        if !self.tags.is_empty() {
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN ({}))",
+                placeholders(self.tags.len())
+            ));
+            params.extend(self.tags.iter().map(|s| Value::Text(s.clone())));
+        }
+        if let Some(from) = self.created_from {
+            clauses.push("l.created_at >= ?".into());
+            params.push(Value::Integer(from));
+        }
+        if let Some(before) = self.created_before {
+            clauses.push("l.created_at < ?".into());
+            params.push(Value::Integer(before));
+        }
+        if !self.search.is_empty() {
+            self.push_search(&mut clauses, &mut params);
+        }
+        if self.open_only {
+            clauses.push("l.stage_id IN (SELECT id FROM stages WHERE closed = 0)".into());
+        }
+        if let Some(ids) = &self.ids {
+            clauses.push(format!("l.id IN ({})", placeholders(ids.len())));
+            params.extend(ids.iter().map(|&id| Value::Integer(id)));
+        }
+        if let Some(agent) = self.visible_to_agent {
+            clauses.push(
+                "(l.owner_id = ? OR (l.owner_id IS NULL AND l.stage_id IN (\
+                 SELECT p.stage_id FROM group_pickup_stages p JOIN memberships m ON m.group_id = p.group_id \
+                 WHERE m.user_id = ?)))"
+                    .into(),
+            );
+            params.push(Value::Integer(agent));
+            params.push(Value::Integer(agent));
+        }
+        if clauses.is_empty() { ("1".into(), params) } else { (clauses.join(" AND "), params) }
+    }
+
+    fn push_search(&self, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
+        let pattern = like_pattern(&self.search);
+        let mut alternatives = vec![
+            "l.name LIKE ? ESCAPE '\\'",
+            "l.email LIKE ? ESCAPE '\\'",
+            "l.phone LIKE ? ESCAPE '\\'",
+            "l.company LIKE ? ESCAPE '\\'",
+        ];
+        params.extend(std::iter::repeat_n(Value::Text(pattern), alternatives.len()));
+        // "5550102" should find "+1 (555) 010-2030": compare digits with digits.
+        let digits: String = self.search.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 3 {
+            alternatives.push("l.phone_key LIKE ?");
+            params.push(Value::Text(format!("%{digits}%")));
+        }
+        clauses.push(format!("({})", alternatives.join(" OR ")));
+    }
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn empty_filter_matches_everything() {
+        let (sql, params) = Filter::default().to_sql();
+        assert_eq!(sql, "1");
+        assert!(params.is_empty());
+    }
+
+    #[test]
+    fn every_value_is_a_parameter() {
+        let filter = Filter {
+            owner: OwnerFilter::User(7),
+            stage_ids: vec![1, 2],
+            sources: vec!["x'; DROP TABLE leads; --".into()],
+            tags: vec!["vip".into()],
+            created_from: Some(10),
+            created_before: Some(20),
+            search: "o'brien".into(),
+            ..Filter::default()
+        };
+        let (sql, params) = filter.to_sql();
+        assert!(!sql.contains("DROP"));
+        assert!(!sql.contains("brien"));
+        assert_eq!(sql.matches('?').count(), params.len());
+    }
+}

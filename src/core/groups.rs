@@ -1,0 +1,378 @@
+//! User groups: membership, rotation order, method and limits (T4, A5–A8).
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::context::Ctx;
+use super::error::{Error, Result};
+use super::model::User;
+use super::store::{Change, Store, Writer};
+use super::{stages, users};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Sequential,
+    Random,
+    Balanced,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Sequential => "sequential",
+            Method::Random => "random",
+            Method::Balanced => "balanced",
+        }
+    }
+}
+
+impl FromStr for Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Method> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sequential" | "round-robin" => Ok(Method::Sequential),
+            "random" => Ok(Method::Random),
+            "balanced" | "least-busy" => Ok(Method::Balanced),
+            other => Err(Error::invalid(format!("unknown method '{other}' (expected sequential, random or balanced)"))),
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub method: Method,
+    pub daily_limit: i64,
+    pub monthly_limit: i64,
+    pub cursor_position: i64,
+    pub pickup_stage_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub user: User,
+    pub position: i64,
+    /// Per-member overrides of the group's limits.
+    pub daily_limit: Option<i64>,
+    pub monthly_limit: Option<i64>,
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+    let method: String = r.get(2)?;
+    Ok(Group {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        method: method.parse().unwrap_or(Method::Sequential),
+        daily_limit: r.get(3)?,
+        monthly_limit: r.get(4)?,
+        cursor_position: r.get(5)?,
+        pickup_stage_ids: Vec::new(),
+    })
+}
+
+const COLUMNS: &str = "id, name, method, daily_limit, monthly_limit, cursor_position";
+
+fn with_pickup(conn: &Connection, mut group: Group) -> Result<Group> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.stage_id FROM group_pickup_stages p JOIN stages s ON s.id = p.stage_id \
+         WHERE p.group_id = ?1 ORDER BY s.position",
+    )?;
+    group.pickup_stage_ids = stmt.query_map([group.id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(group)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Group>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM user_groups ORDER BY name COLLATE NOCASE"))?;
+    let groups = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
+    groups.into_iter().map(|g| with_pickup(conn, g)).collect()
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Group> {
+    let group = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM user_groups WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found("group", format!("#{id}")))?;
+    with_pickup(conn, group)
+}
+
+pub fn find(conn: &Connection, name: &str) -> Result<Group> {
+    let name = name.trim();
+    let group = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM user_groups WHERE name = ?1 COLLATE NOCASE"))?
+        .query_row([name], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found("group", name))?;
+    with_pickup(conn, group)
+}
+
+/// Members in rotation order.
+pub fn members(conn: &Connection, group_id: i64) -> Result<Vec<Member>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.user_id, m.position, m.daily_limit, m.monthly_limit FROM memberships m \
+         WHERE m.group_id = ?1 ORDER BY m.position",
+    )?;
+    let rows = stmt
+        .query_map([group_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<Vec<(i64, i64, Option<i64>, Option<i64>)>, _>>()?;
+    rows.into_iter()
+        .map(|(user_id, position, daily_limit, monthly_limit)| {
+            Ok(Member { user: users::get(conn, user_id)?, position, daily_limit, monthly_limit })
+        })
+        .collect()
+}
+
+fn check_limit(value: i64, what: &str) -> Result<i64> {
+    if value < 0 {
+        return Err(Error::invalid(format!("{what} must be 0 (unlimited) or more, not {value}")));
+    }
+    Ok(value)
+}
+
+fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
+    w.record(Change::event(None, "group_changed", "manual", Some(text)))
+}
+
+pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64, monthly: i64) -> Result<Group> {
+    users::require_manager(ctx, "manage groups")?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("a group needs a name"));
+    }
+    check_limit(daily, "the daily limit")?;
+    check_limit(monthly, "the monthly limit")?;
+    let written = store.write(ctx, "group add", |w| {
+        let exists: bool = w.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM user_groups WHERE name = ?1 COLLATE NOCASE)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(Error::invalid(format!("group '{name}' already exists")));
+        }
+        w.conn().execute(
+            "INSERT INTO user_groups (name, method, daily_limit, monthly_limit, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, method.as_str(), daily, monthly, w.now()],
+        )?;
+        let id = w.conn().last_insert_rowid();
+        note(w, format!("created group {name} ({method}, daily {daily}, monthly {monthly})"))?;
+        Ok(id)
+    })?;
+    get(store.conn(), written.value)
+}
+
+/// Changes to a group's settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub method: Option<Method>,
+    pub daily_limit: Option<i64>,
+    pub monthly_limit: Option<i64>,
+    pub pickup_statuses: Option<Vec<String>>,
+}
+
+pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> Result<Group> {
+    users::require_manager(ctx, "manage groups")?;
+    let group = find(store.conn(), name)?;
+    let daily = changes.daily_limit.map(|d| check_limit(d, "the daily limit")).transpose()?;
+    let monthly = changes.monthly_limit.map(|m| check_limit(m, "the monthly limit")).transpose()?;
+    let pickup = match &changes.pickup_statuses {
+        Some(names) => Some(
+            names
+                .iter()
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| stages::find(store.conn(), n).map(|s| s.id))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        None => None,
+    };
+    let new_name = changes.name.as_deref().map(str::trim);
+    if new_name == Some("") {
+        return Err(Error::invalid("a group needs a name"));
+    }
+    store.write(ctx, "group set", |w| {
+        if let Some(new_name) = new_name {
+            let taken: bool = w.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM user_groups WHERE name = ?1 COLLATE NOCASE AND id <> ?2)",
+                params![new_name, group.id],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(Error::invalid(format!("group '{new_name}' already exists")));
+            }
+            w.conn().execute("UPDATE user_groups SET name = ?1 WHERE id = ?2", params![new_name, group.id])?;
+            note(w, format!("renamed group {} to {new_name}", group.name))?;
+        }
+        if let Some(method) = changes.method {
+            w.conn().execute("UPDATE user_groups SET method = ?1 WHERE id = ?2", params![method.as_str(), group.id])?;
+            note(w, format!("group {}: method {method}", group.name))?;
+        }
+        if let Some(daily) = daily {
+            w.conn().execute("UPDATE user_groups SET daily_limit = ?1 WHERE id = ?2", params![daily, group.id])?;
+            note(w, format!("group {}: daily limit {daily}", group.name))?;
+        }
+        if let Some(monthly) = monthly {
+            w.conn().execute("UPDATE user_groups SET monthly_limit = ?1 WHERE id = ?2", params![monthly, group.id])?;
+            note(w, format!("group {}: monthly limit {monthly}", group.name))?;
+        }
+        if let Some(stage_ids) = &pickup {
+            w.conn().execute("DELETE FROM group_pickup_stages WHERE group_id = ?1", [group.id])?;
+            for id in stage_ids {
+                w.conn().execute(
+                    "INSERT OR IGNORE INTO group_pickup_stages (group_id, stage_id) VALUES (?1, ?2)",
+                    params![group.id, id],
+                )?;
+            }
+            note(w, format!("group {}: pick-up statuses changed", group.name))?;
+        }
+        Ok(())
+    })?;
+    get(store.conn(), group.id)
+}
+
+/// Delete a group. Refused while a routing rule sends leads to it; leads it
+/// assigned keep their owners (R7).
+pub fn delete(store: &mut Store, ctx: &Ctx, name: &str) -> Result<()> {
+    users::require_manager(ctx, "manage groups")?;
+    let group = find(store.conn(), name)?;
+    let rules: Vec<String> = {
+        let mut stmt = store.conn().prepare("SELECT id FROM rules WHERE target_group_id = ?1 ORDER BY priority")?;
+        stmt.query_map([group.id], |r| r.get::<_, i64>(0))?
+            .map(|r| r.map(|id| format!("#{id}")))
+            .collect::<Result<_, _>>()?
+    };
+    if !rules.is_empty() {
+        return Err(Error::invalid(format!(
+            "group '{}' is the target of rule {}; change or delete the rule first",
+            group.name,
+            rules.join(", ")
+        )));
+    }
+    store.write(ctx, "group delete", |w| {
+        w.conn().execute("DELETE FROM user_groups WHERE id = ?1", [group.id])?;
+        note(w, format!("deleted group {}", group.name))
+    })?;
+    Ok(())
+}
+
+/// Membership edits: removals keep the others' order and the cursor's place;
+/// additions join at the end (A5); `order` lists every member in a new order.
+#[derive(Debug, Clone, Default)]
+pub struct MemberChanges {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub order: Option<Vec<String>>,
+}
+
+pub fn change_members(store: &mut Store, ctx: &Ctx, name: &str, changes: &MemberChanges) -> Result<Vec<Member>> {
+    users::require_manager(ctx, "manage groups")?;
+    let group = find(store.conn(), name)?;
+    let resolve = |names: &[String]| -> Result<Vec<User>> {
+        names.iter().filter(|n| !n.trim().is_empty()).map(|n| users::find(store.conn(), n)).collect()
+    };
+    let to_add = resolve(&changes.add)?;
+    let to_remove = resolve(&changes.remove)?;
+    let order = changes.order.as_deref().map(resolve).transpose()?;
+    if let Some(u) = to_add.iter().find(|u| !u.active) {
+        return Err(Error::invalid(format!("user '{}' is deactivated and cannot join a group", u.name)));
+    }
+    store.write(ctx, "group members", |w| {
+        for user in &to_remove {
+            let removed = w
+                .conn()
+                .execute("DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2", params![group.id, user.id])?;
+            if removed == 0 {
+                return Err(Error::invalid(format!("{} is not a member of {}", user.name, group.name)));
+            }
+            note(w, format!("removed {} from {}", user.name, group.name))?;
+        }
+        for user in &to_add {
+            add_member(w, group.id, user.id).map_err(|e| match e {
+                Error::Sql(_) => Error::invalid(format!("{} is already a member of {}", user.name, group.name)),
+                other => other,
+            })?;
+            note(w, format!("added {} to {}", user.name, group.name))?;
+        }
+        if let Some(order) = &order {
+            reorder(w, &group, order)?;
+            note(w, format!("reordered {}", group.name))?;
+        }
+        Ok(())
+    })?;
+    members(store.conn(), group.id)
+}
+
+fn add_member(w: &Writer<'_>, group_id: i64, user_id: i64) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO memberships (group_id, user_id, position) \
+         VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM memberships WHERE group_id = ?1))",
+        params![group_id, user_id],
+    )?;
+    Ok(())
+}
+
+fn reorder(w: &Writer<'_>, group: &Group, order: &[User]) -> Result<()> {
+    let current = members(w.conn(), group.id)?;
+    let mut ids: Vec<i64> = order.iter().map(|u| u.id).collect();
+    ids.dedup();
+    let mut sorted_new = ids.clone();
+    sorted_new.sort_unstable();
+    let mut sorted_old: Vec<i64> = current.iter().map(|m| m.user.id).collect();
+    sorted_old.sort_unstable();
+    if sorted_new != sorted_old {
+        return Err(Error::invalid(format!("--order must list every member of {} exactly once", group.name)));
+    }
+    // The cursor follows the member it points at (or the last one before it).
+    let served = current.iter().rev().find(|m| m.position <= group.cursor_position).map(|m| m.user.id);
+    let offset = current.iter().map(|m| m.position).max().unwrap_or(0) + 1;
+    // Two passes so that UNIQUE (group_id, position) never sees a clash.
+    w.conn()
+        .execute("UPDATE memberships SET position = position + ?1 WHERE group_id = ?2", params![offset, group.id])?;
+    for (i, user_id) in ids.iter().enumerate() {
+        w.conn().execute(
+            "UPDATE memberships SET position = ?1 WHERE group_id = ?2 AND user_id = ?3",
+            params![i as i64 + 1, group.id, user_id],
+        )?;
+    }
+    let cursor = served.and_then(|id| ids.iter().position(|&u| u == id)).map_or(0, |i| i as i64 + 1);
+    w.conn().execute("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2", params![cursor, group.id])?;
+    Ok(())
+}
+
+/// Set or clear (`None`) one member's limit overrides.
+pub fn set_member_limits(
+    store: &mut Store,
+    ctx: &Ctx,
+    group_name: &str,
+    user_name: &str,
+    daily: Option<i64>,
+    monthly: Option<i64>,
+) -> Result<()> {
+    users::require_manager(ctx, "manage groups")?;
+    let group = find(store.conn(), group_name)?;
+    let user = users::find(store.conn(), user_name)?;
+    let daily = daily.map(|d| check_limit(d, "the daily limit")).transpose()?;
+    let monthly = monthly.map(|m| check_limit(m, "the monthly limit")).transpose()?;
+    store.write(ctx, "group members", |w| {
+        let changed = w.conn().execute(
+            "UPDATE memberships SET daily_limit = ?1, monthly_limit = ?2 WHERE group_id = ?3 AND user_id = ?4",
+            params![daily, monthly, group.id, user.id],
+        )?;
+        if changed == 0 {
+            return Err(Error::invalid(format!("{} is not a member of {}", user.name, group.name)));
+        }
+        note(w, format!("{} in {}: limits {daily:?}/{monthly:?}", user.name, group.name))
+    })?;
+    Ok(())
+}

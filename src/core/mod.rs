@@ -1,0 +1,25 @@
+//! The assignment core and the store. Nothing here knows about terminals.
+
+pub mod activity;
+pub mod assign;
+pub mod context;
+pub mod demo;
+pub mod distribute;
+pub mod error;
+pub mod explain;
+pub mod filter;
+pub mod groups;
+pub mod leads;
+pub mod model;
+pub mod page;
+pub mod rotation;
+pub mod rules;
+pub mod settings;
+pub mod stages;
+pub mod store;
+pub mod time;
+pub mod users;
+
+pub use context::{Actor, Ctx};
+pub use error::{Error, Result};
+pub use store::Store;

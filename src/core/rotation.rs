@@ -1,0 +1,196 @@
+//! Distribution through a group (A5–A10): who is eligible, who is next.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::context::Ctx;
+use super::error::Result;
+use super::groups::{self, Group, Method};
+use super::time;
+
+/// A member as rotation sees them right now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub user_id: i64,
+    pub name: String,
+    pub position: i64,
+    pub active: bool,
+    pub on_leave: bool,
+    /// Effective limits (member override, else the group's); 0 = unlimited.
+    pub daily_limit: i64,
+    pub monthly_limit: i64,
+    /// Deliveries from this group to this member since local midnight / the 1st.
+    pub today: i64,
+    pub month: i64,
+    pub open_leads: i64,
+}
+
+impl Candidate {
+    /// `None` when eligible (A8), else why not.
+    pub fn ineligible(&self) -> Option<String> {
+        if !self.active {
+            Some("deactivated".into())
+        } else if self.on_leave {
+            Some("on leave".into())
+        } else if self.monthly_limit > 0 && self.month >= self.monthly_limit {
+            Some(format!("monthly limit reached ({}/{})", self.month, self.monthly_limit))
+        } else if self.daily_limit > 0 && self.today >= self.daily_limit {
+            Some(format!("daily limit reached ({}/{})", self.today, self.daily_limit))
+        } else {
+            None
+        }
+    }
+}
+
+/// A member passed over, and why: kept with each assignment for `explain` (R6).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Skipped {
+    pub user: String,
+    pub reason: String,
+}
+
+pub const NO_MEMBERS: &str = "group has no members";
+pub const NO_ACTIVE: &str = "no active members";
+pub const ALL_AT_LIMIT: &str = "all members at limit";
+
+/// One group's rotation state for the length of one transaction.
+pub struct Distributor {
+    pub group: Group,
+    pub members: Vec<Candidate>,
+    cursor: i64,
+    rng: ChaCha8Rng,
+}
+
+fn seed_from_clock() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+impl Distributor {
+    /// Read the group, its members and their counts. Call inside the write
+    /// transaction that will assign, so the counts cannot go stale (§7).
+    pub fn load(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<Distributor> {
+        let now = ctx.now();
+        let day = time::day_start(ctx.tz, now).timestamp();
+        let month = time::month_start(ctx.tz, now).timestamp();
+        let needs_open = group.method == Method::Balanced;
+        let mut count = conn.prepare_cached(
+            "SELECT count(*) FROM deliveries WHERE group_id = ?1 AND user_id = ?2 AND at >= ?3 AND at <= ?4",
+        )?;
+        let mut members = Vec::new();
+        for m in groups::members(conn, group.id)? {
+            let today: i64 = count.query_row(params![group.id, m.user.id, day, now.timestamp()], |r| r.get(0))?;
+            let this_month: i64 =
+                count.query_row(params![group.id, m.user.id, month, now.timestamp()], |r| r.get(0))?;
+            let open_leads = if needs_open { open_leads(conn, m.user.id)? } else { 0 };
+            members.push(Candidate {
+                user_id: m.user.id,
+                name: m.user.name.clone(),
+                position: m.position,
+                active: m.user.active,
+                on_leave: m.user.on_leave,
+                daily_limit: m.daily_limit.unwrap_or(group.daily_limit),
+                monthly_limit: m.monthly_limit.unwrap_or(group.monthly_limit),
+                today,
+                month: this_month,
+                open_leads,
+            });
+        }
+        let seed = ctx.seed.map_or_else(seed_from_clock, |s| s ^ group.id as u64);
+        Ok(Distributor {
+            group: group.clone(),
+            members,
+            cursor: group.cursor_position,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        })
+    }
+
+    /// Members in rotation order starting after the cursor, wrapping (A5).
+    fn after_cursor(&self) -> impl Iterator<Item = usize> + '_ {
+        let start = self.members.iter().position(|m| m.position > self.cursor).unwrap_or(0);
+        (0..self.members.len()).map(move |i| (start + i) % self.members.len())
+    }
+
+    /// Why nobody can take a lead (A9), or `None` when someone can.
+    pub fn full_reason(&self) -> Option<&'static str> {
+        if self.members.is_empty() {
+            Some(NO_MEMBERS)
+        } else if !self.members.iter().any(|m| m.active && !m.on_leave) {
+            Some(NO_ACTIVE)
+        } else if self.members.iter().all(|m| m.ineligible().is_some()) {
+            Some(ALL_AT_LIMIT)
+        } else {
+            None
+        }
+    }
+
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.members
+            .iter()
+            .filter_map(|m| m.ineligible().map(|reason| Skipped { user: m.name.clone(), reason }))
+            .collect()
+    }
+
+    /// Who gets the next lead, without handing it out. For `random` this draws
+    /// from the generator, so call it once per lead.
+    pub fn choose(&mut self) -> Result<usize, &'static str> {
+        if let Some(reason) = self.full_reason() {
+            return Err(reason);
+        }
+        let eligible: Vec<usize> = self.after_cursor().filter(|&i| self.members[i].ineligible().is_none()).collect();
+        let chosen = match self.group.method {
+            Method::Sequential => eligible.first().copied(),
+            Method::Random => {
+                let k = self.rng.random_range(0..eligible.len());
+                eligible.get(k).copied()
+            }
+            // min_by_key keeps the first of equals: ties go by rotation order after the cursor.
+            Method::Balanced => eligible.iter().copied().min_by_key(|&i| self.members[i].open_leads),
+        };
+        chosen.ok_or(ALL_AT_LIMIT)
+    }
+
+    /// Count a delivery to member `i` and move the cursor to them.
+    pub fn deliver(&mut self, i: usize) {
+        if let Some(m) = self.members.get_mut(i) {
+            m.today += 1;
+            m.month += 1;
+            m.open_leads += 1;
+            self.cursor = m.position;
+        }
+    }
+
+    /// Who would be next for a sequential or balanced group (random has no "next").
+    pub fn next_up(&self) -> Option<&Candidate> {
+        if self.full_reason().is_some() {
+            return None;
+        }
+        let eligible = self.after_cursor().filter(|&i| self.members[i].ineligible().is_none());
+        match self.group.method {
+            Method::Sequential => eligible.into_iter().next().map(|i| &self.members[i]),
+            Method::Balanced => eligible.min_by_key(|&i| self.members[i].open_leads).map(|i| &self.members[i]),
+            Method::Random => None,
+        }
+    }
+
+    pub fn cursor(&self) -> i64 {
+        self.cursor
+    }
+
+    /// Persist the cursor; part of the same transaction as the deliveries.
+    pub fn save_cursor(&self, conn: &Connection) -> Result<()> {
+        conn.execute("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2", params![self.cursor, self.group.id])?;
+        Ok(())
+    }
+}
+
+/// Leads the user owns in an open stage (balanced rotation, workload).
+pub fn open_leads(conn: &Connection, user_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM leads WHERE owner_id = ?1 AND stage_id IN (SELECT id FROM stages WHERE closed = 0)",
+        )?
+        .query_row([user_id], |r| r.get(0))?)
+}

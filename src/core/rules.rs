@@ -1,0 +1,398 @@
+//! Routing rules (R1): ordered conditions with a group or user target.
+
+use std::fmt;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::context::Ctx;
+use super::error::{Error, Result};
+use super::model::Lead;
+use super::store::{Change, Store, Writer};
+use super::{groups, users};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Source,
+    Status,
+    Tag,
+    Company,
+    EmailDomain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Is,
+    IsNot,
+    Contains,
+    In,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub field: Field,
+    pub op: Op,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Group { id: i64, name: String },
+    User { id: i64, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: i64,
+    pub name: String,
+    pub priority: i64,
+    pub enabled: bool,
+    pub conditions: Vec<Condition>,
+    pub target: Target,
+}
+
+impl Field {
+    fn as_str(self) -> &'static str {
+        match self {
+            Field::Source => "source",
+            Field::Status => "status",
+            Field::Tag => "tag",
+            Field::Company => "company",
+            Field::EmailDomain => "email_domain",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Field> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "source" => Ok(Field::Source),
+            "status" | "stage" => Ok(Field::Status),
+            "tag" | "tags" => Ok(Field::Tag),
+            "company" => Ok(Field::Company),
+            "email_domain" | "domain" | "email" => Ok(Field::EmailDomain),
+            other => Err(Error::invalid(format!(
+                "unknown rule field '{other}' (expected source, status, tag, company or domain)"
+            ))),
+        }
+    }
+}
+
+impl Op {
+    fn as_str(self) -> &'static str {
+        match self {
+            Op::Is => "is",
+            Op::IsNot => "is_not",
+            Op::Contains => "contains",
+            Op::In => "in",
+        }
+    }
+
+    fn parse(text: &str) -> Op {
+        match text {
+            "is_not" => Op::IsNot,
+            "contains" => Op::Contains,
+            "in" => Op::In,
+            _ => Op::Is,
+        }
+    }
+}
+
+impl Condition {
+    /// `FIELD=VALUE` (is; a comma-separated VALUE means "any of"), `FIELD!=VALUE`
+    /// (is not) or `FIELD~VALUE` (contains). Matching ignores case.
+    pub fn parse(text: &str) -> Result<Condition> {
+        let (field, op, value) = if let Some((f, v)) = text.split_once("!=") {
+            (f, Op::IsNot, v)
+        } else if let Some((f, v)) = text.split_once('~') {
+            (f, Op::Contains, v)
+        } else if let Some((f, v)) = text.split_once('=') {
+            (f, if v.contains(',') { Op::In } else { Op::Is }, v)
+        } else {
+            return Err(Error::invalid(format!(
+                "bad condition '{text}' (expected FIELD=VALUE, FIELD!=VALUE or FIELD~VALUE)"
+            )));
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(Error::invalid(format!("condition '{text}' has no value")));
+        }
+        Ok(Condition { field: Field::parse(field)?, op, value: value.to_string() })
+    }
+
+    fn values(&self) -> Vec<String> {
+        self.value.split(',').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect()
+    }
+
+    pub fn matches(&self, lead: &Lead) -> bool {
+        let domain = lead.email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        let haystack: Vec<String> = match self.field {
+            Field::Source => vec![lead.source.to_lowercase()],
+            Field::Status => vec![lead.status.to_lowercase()],
+            Field::Company => vec![lead.company.to_lowercase()],
+            Field::EmailDomain => vec![domain.to_lowercase()],
+            Field::Tag => lead.tags.iter().map(|t| t.to_lowercase()).collect(),
+        };
+        let wanted = self.value.trim().to_lowercase();
+        match self.op {
+            Op::Is => haystack.contains(&wanted),
+            Op::IsNot => !haystack.contains(&wanted),
+            Op::Contains => haystack.iter().any(|h| h.contains(&wanted)),
+            Op::In => {
+                let any = self.values();
+                haystack.iter().any(|h| any.contains(h))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.op {
+            Op::Is | Op::In => "=",
+            Op::IsNot => "!=",
+            Op::Contains => "~",
+        };
+        write!(f, "{}{op}{}", self.field.as_str(), self.value)
+    }
+}
+
+impl Rule {
+    pub fn matches(&self, lead: &Lead) -> bool {
+        self.conditions.iter().all(|c| c.matches(lead))
+    }
+
+    pub fn target_label(&self) -> String {
+        match &self.target {
+            Target::Group { name, .. } => format!("group {name}"),
+            Target::User { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Rules in priority order.
+pub fn list(conn: &Connection) -> Result<Vec<Rule>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.name, r.priority, r.enabled, r.target_group_id, g.name, r.target_user_id, u.name \
+         FROM rules r LEFT JOIN user_groups g ON g.id = r.target_group_id LEFT JOIN users u ON u.id = r.target_user_id \
+         ORDER BY r.priority, r.id",
+    )?;
+    let heads = stmt
+        .query_map([], |r| {
+            let target = match r.get::<_, Option<i64>>(4)? {
+                Some(id) => Target::Group { id, name: r.get::<_, Option<String>>(5)?.unwrap_or_default() },
+                None => Target::User {
+                    id: r.get::<_, Option<i64>>(6)?.unwrap_or_default(),
+                    name: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                },
+            };
+            Ok(Rule {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                priority: r.get(2)?,
+                enabled: r.get(3)?,
+                conditions: vec![],
+                target,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut cond =
+        conn.prepare_cached("SELECT field, op, value FROM rule_conditions WHERE rule_id = ?1 ORDER BY id")?;
+    heads
+        .into_iter()
+        .map(|mut rule| {
+            rule.conditions = cond
+                .query_map([rule.id], |r| {
+                    let field: String = r.get(0)?;
+                    let op: String = r.get(1)?;
+                    Ok(Condition {
+                        field: Field::parse(&field).unwrap_or(Field::Source),
+                        op: Op::parse(&op),
+                        value: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rule)
+        })
+        .collect()
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Rule> {
+    list(conn)?.into_iter().find(|r| r.id == id).ok_or_else(|| Error::not_found("rule", format!("#{id}")))
+}
+
+/// What a new rule sends leads to, by name.
+#[derive(Debug, Clone)]
+pub enum TargetName {
+    Group(String),
+    User(String),
+}
+
+fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
+    w.record(Change::event(None, "rule_changed", "manual", Some(text)))
+}
+
+/// Renumber priorities 1..n in the given order.
+fn renumber(w: &Writer<'_>, ordered: &[i64]) -> Result<()> {
+    for (i, id) in ordered.iter().enumerate() {
+        w.conn().execute("UPDATE rules SET priority = ?1 WHERE id = ?2", params![i as i64 + 1, id])?;
+    }
+    Ok(())
+}
+
+fn ordered_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM rules ORDER BY priority, id")?;
+    Ok(stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Add a rule at `priority` (1 = first; default last).
+pub fn add(
+    store: &mut Store,
+    ctx: &Ctx,
+    name: &str,
+    target: &TargetName,
+    conditions: &[Condition],
+    priority: Option<i64>,
+) -> Result<Rule> {
+    users::require_manager(ctx, "manage routing rules")?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("a rule needs a name"));
+    }
+    let (group_id, user_id) = match target {
+        TargetName::Group(g) => (Some(groups::find(store.conn(), g)?.id), None),
+        TargetName::User(u) => {
+            let user = users::find(store.conn(), u)?;
+            if !user.active {
+                return Err(Error::invalid(format!("user '{}' is deactivated", user.name)));
+            }
+            (None, Some(user.id))
+        }
+    };
+    if let Some(p) = priority
+        && p < 1
+    {
+        return Err(Error::invalid("--priority starts at 1"));
+    }
+    let written = store.write(ctx, "rule add", |w| {
+        w.conn().execute(
+            "INSERT INTO rules (name, priority, target_group_id, target_user_id, created_at) \
+             VALUES (?1, (SELECT coalesce(max(priority), 0) + 1 FROM rules), ?2, ?3, ?4)",
+            params![name, group_id, user_id, w.now()],
+        )?;
+        let id = w.conn().last_insert_rowid();
+        for c in conditions {
+            w.conn().execute(
+                "INSERT INTO rule_conditions (rule_id, field, op, value) VALUES (?1, ?2, ?3, ?4)",
+                params![id, c.field.as_str(), c.op.as_str(), c.value],
+            )?;
+        }
+        if let Some(p) = priority {
+            let mut ids: Vec<i64> = ordered_ids(w.conn())?.into_iter().filter(|&r| r != id).collect();
+            let at = usize::try_from(p - 1).unwrap_or(0).min(ids.len());
+            ids.insert(at, id);
+            renumber(w, &ids)?;
+        }
+        note(w, format!("added rule #{id} {name}"))?;
+        Ok(id)
+    })?;
+    get(store.conn(), written.value)
+}
+
+pub fn set_enabled(store: &mut Store, ctx: &Ctx, id: i64, enabled: bool) -> Result<Rule> {
+    users::require_manager(ctx, "manage routing rules")?;
+    get(store.conn(), id)?;
+    store.write(ctx, "rule change", |w| {
+        w.conn().execute("UPDATE rules SET enabled = ?1 WHERE id = ?2", params![enabled, id])?;
+        note(w, format!("rule #{id} {}", if enabled { "enabled" } else { "disabled" }))
+    })?;
+    get(store.conn(), id)
+}
+
+pub fn delete(store: &mut Store, ctx: &Ctx, id: i64) -> Result<()> {
+    users::require_manager(ctx, "manage routing rules")?;
+    let rule = get(store.conn(), id)?;
+    store.write(ctx, "rule delete", |w| {
+        w.conn().execute("DELETE FROM rules WHERE id = ?1", [id])?;
+        renumber(w, &ordered_ids(w.conn())?)?;
+        note(w, format!("deleted rule #{id} {}", rule.name))
+    })?;
+    Ok(())
+}
+
+/// Move a rule to position `to` (1 = tried first).
+pub fn move_to(store: &mut Store, ctx: &Ctx, id: i64, to: i64) -> Result<Rule> {
+    users::require_manager(ctx, "manage routing rules")?;
+    get(store.conn(), id)?;
+    if to < 1 {
+        return Err(Error::invalid("--to starts at 1"));
+    }
+    store.write(ctx, "rule move", |w| {
+        let mut ids: Vec<i64> = ordered_ids(w.conn())?.into_iter().filter(|&r| r != id).collect();
+        let at = usize::try_from(to - 1).unwrap_or(0).min(ids.len());
+        ids.insert(at, id);
+        renumber(w, &ids)?;
+        note(w, format!("moved rule #{id} to {to}"))
+    })?;
+    get(store.conn(), id)
+}
+
+/// The rule that an activity `via` such as `rule:3` names, if it still exists.
+pub fn from_via(conn: &Connection, via: &str) -> Result<Option<Rule>> {
+    let Some(id) = via.strip_prefix("rule:").and_then(|n| n.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let exists: Option<i64> = conn.query_row("SELECT id FROM rules WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    exists.map(|id| get(conn, id)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead() -> Lead {
+        Lead {
+            id: 1,
+            name: "Ann".into(),
+            email: "ann@Acme.com".into(),
+            phone: String::new(),
+            company: "Acme Bank".into(),
+            source: "Facebook".into(),
+            stage_id: 1,
+            status: "New".into(),
+            tags: vec!["VIP".into()],
+            owner_id: None,
+            owner: None,
+            created_at: 0,
+            updated_at: 0,
+            status_changed_at: 0,
+            assigned_at: None,
+        }
+    }
+
+    #[test]
+    fn conditions_match_case_insensitively() {
+        for (text, expected) in [
+            ("source=facebook", true),
+            ("source!=Facebook", false),
+            ("company~bank", true),
+            ("domain=acme.com", true),
+            ("tag=vip", true),
+            ("tag!=vip", false),
+            ("source=Google,Facebook", true),
+            ("status=Contacted", false),
+        ] {
+            assert_eq!(Condition::parse(text).unwrap().matches(&lead()), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_conditions_are_errors() {
+        assert!(Condition::parse("source").is_err());
+        assert!(Condition::parse("colour=red").is_err());
+        assert!(Condition::parse("source=").is_err());
+    }
+
+    #[test]
+    fn conditions_print_as_typed() {
+        assert_eq!(Condition::parse("company~bank").unwrap().to_string(), "company~bank");
+        assert_eq!(Condition::parse("source=A,B").unwrap().to_string(), "source=A,B");
+    }
+}

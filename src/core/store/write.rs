@@ -1,0 +1,283 @@
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+
+use super::Store;
+use crate::core::context::Ctx;
+use crate::core::error::Result;
+
+/// One activity row to write. Owner and stage fields are ids; `via` says how
+/// the change came about (`manual`, `bulk`, `rule:3`, `group:2`, …).
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub lead: Option<i64>,
+    pub kind: String,
+    pub from_owner: Option<i64>,
+    pub to_owner: Option<i64>,
+    pub from_stage: Option<i64>,
+    pub to_stage: Option<i64>,
+    pub via: String,
+    pub note: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Change {
+    /// An owner change; the kind follows from the two owners.
+    pub fn owner(lead: i64, from: Option<i64>, to: Option<i64>, via: impl Into<String>) -> Change {
+        let kind = match (from, to) {
+            (None, Some(_)) => "assigned",
+            (Some(_), Some(_)) => "reassigned",
+            _ => "unassigned",
+        };
+        Change {
+            lead: Some(lead),
+            kind: kind.into(),
+            from_owner: from,
+            to_owner: to,
+            via: via.into(),
+            ..Change::default()
+        }
+    }
+
+    pub fn status(lead: i64, from: i64, to: i64, via: impl Into<String>) -> Change {
+        Change {
+            lead: Some(lead),
+            kind: "status".into(),
+            from_stage: Some(from),
+            to_stage: Some(to),
+            via: via.into(),
+            ..Change::default()
+        }
+    }
+
+    /// An event that is not an owner or stage change (a note, a new lead, a user edit).
+    pub fn event(lead: Option<i64>, kind: &str, via: &str, note: Option<String>) -> Change {
+        Change { lead, kind: kind.into(), via: via.into(), note, ..Change::default() }
+    }
+}
+
+/// The open write transaction of one user action. It owns the batch id, and
+/// it is the only code that writes activity rows and notifications.
+pub struct Writer<'t> {
+    tx: Transaction<'t>,
+    batch: i64,
+    actor: Option<i64>,
+    now: i64,
+    notify: bool,
+    changes: usize,
+}
+
+/// What a write returned, with the batch id when it changed anything.
+#[derive(Debug)]
+pub struct Written<T> {
+    pub value: T,
+    pub batch: Option<i64>,
+}
+
+impl Store {
+    /// Run `work` as one `BEGIN IMMEDIATE` transaction under a fresh batch id.
+    /// If `work` fails nothing is written; if it recorded no change the batch
+    /// id is released and `batch` is `None`.
+    pub fn write<T>(
+        &mut self,
+        ctx: &Ctx,
+        command: &str,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<Written<T>> {
+        self.write_or_preview(ctx, command, false, work)
+    }
+
+    /// As [`Store::write`], but with `dry_run` the same work runs and is then
+    /// rolled back, so a preview shows exactly what the real run would do.
+    pub fn write_or_preview<T>(
+        &mut self,
+        ctx: &Ctx,
+        command: &str,
+        dry_run: bool,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<Written<T>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = ctx.now_ts();
+        let actor = ctx.actor.user_id();
+        tx.execute("INSERT INTO batches (actor_id, at, command) VALUES (?1, ?2, ?3)", params![actor, now, command])?;
+        let batch = tx.last_insert_rowid();
+        let mut writer = Writer { tx, batch, actor, now, notify: ctx.notify_on_assign, changes: 0 };
+        let value = work(&mut writer)?;
+        if dry_run {
+            writer.tx.rollback()?;
+            return Ok(Written { value, batch: None });
+        }
+        let batch = if writer.changes == 0 {
+            writer.tx.execute("DELETE FROM batches WHERE id = ?1", [batch])?;
+            None
+        } else {
+            Some(batch)
+        };
+        writer.tx.commit()?;
+        Ok(Written { value, batch })
+    }
+}
+
+impl Writer<'_> {
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub fn batch(&self) -> i64 {
+        self.batch
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    pub fn actor(&self) -> Option<i64> {
+        self.actor
+    }
+
+    /// Write one activity row, and a notification when a lead gets a new owner.
+    pub fn record(&mut self, change: Change) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO activity (lead_id, at, actor_id, kind, from_owner_id, to_owner_id, \
+                 from_stage_id, to_stage_id, via, batch_id, note, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                change.lead,
+                self.now,
+                self.actor,
+                change.kind,
+                change.from_owner,
+                change.to_owner,
+                change.from_stage,
+                change.to_stage,
+                change.via,
+                self.batch,
+                change.note,
+                change.detail,
+            ])?;
+        self.changes += 1;
+        if let (Some(lead), Some(owner)) = (change.lead, change.to_owner)
+            && change.from_owner != change.to_owner
+        {
+            self.notify_owner(lead, owner)?;
+        }
+        Ok(())
+    }
+
+    fn notify_owner(&mut self, lead: i64, owner: i64) -> Result<()> {
+        if !self.notify || Some(owner) == self.actor {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO notifications (user_id, lead_id, at, text) \
+                 SELECT ?1, id, ?2, 'Lead #' || id || ' ' || name || ' is now yours' FROM leads WHERE id = ?3",
+            )?
+            .execute(params![owner, self.now, lead])?;
+        Ok(())
+    }
+
+    /// Count changes written by set-based SQL run through [`Writer::conn`],
+    /// so the batch is kept.
+    pub fn count_bulk(&mut self, rows: usize) {
+        self.changes += rows;
+    }
+
+    pub fn notifications_enabled(&self) -> bool {
+        self.notify
+    }
+}
+
+/// One planned owner change. Bulk operations, rotation and routing all fill
+/// a plan and apply it in one set-based step, so every owner change is
+/// written (lead, activity row, delivery, notification) by the same code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRow {
+    pub lead: i64,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub via: String,
+    /// Set when the change is a delivery of this group's distribution (A10).
+    pub delivery_group: Option<i64>,
+    /// JSON kept with the activity row for `explain` (R6).
+    pub detail: Option<String>,
+}
+
+impl Writer<'_> {
+    /// Start an empty plan in this transaction.
+    pub fn plan_reset(&self) -> Result<()> {
+        self.tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS owner_plan (\
+                lead_id INTEGER PRIMARY KEY, from_owner INTEGER, to_owner INTEGER, via TEXT NOT NULL, \
+                delivery_group INTEGER, detail TEXT); \
+             DELETE FROM temp.owner_plan;",
+        )?;
+        Ok(())
+    }
+
+    pub fn plan_push(&self, row: &PlanRow) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO temp.owner_plan (lead_id, from_owner, to_owner, via, delivery_group, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![row.lead, row.from, row.to, row.via, row.delivery_group, row.detail])?;
+        Ok(())
+    }
+
+    /// Fill the plan from a SELECT yielding (lead_id, from_owner, to_owner, via,
+    /// delivery_group, detail); returns the rows added.
+    pub fn plan_fill(&self, select: &str, params: &[rusqlite::types::Value]) -> Result<usize> {
+        let sql = format!(
+            "INSERT INTO temp.owner_plan (lead_id, from_owner, to_owner, via, delivery_group, detail) {select}"
+        );
+        Ok(self.tx.execute(&sql, rusqlite::params_from_iter(params))?)
+    }
+
+    /// Drop planned rows that would not change the owner; returns how many.
+    pub fn plan_drop_noops(&self) -> Result<usize> {
+        Ok(self.tx.execute("DELETE FROM temp.owner_plan WHERE from_owner IS to_owner", [])?)
+    }
+
+    /// Apply the plan: owners, one activity row each, deliveries, notifications.
+    /// Each lead must still have the owner the plan expected.
+    pub fn plan_apply(&mut self) -> Result<usize> {
+        let planned: i64 = self.tx.query_row("SELECT count(*) FROM temp.owner_plan", [], |r| r.get(0))?;
+        let changed = self.tx.execute(
+            "UPDATE leads SET owner_id = p.to_owner, updated_at = ?1, \
+                assigned_at = CASE WHEN p.to_owner IS NULL THEN NULL ELSE ?1 END \
+             FROM temp.owner_plan p WHERE leads.id = p.lead_id AND leads.owner_id IS p.from_owner",
+            [self.now],
+        )?;
+        if changed as i64 != planned {
+            return Err(crate::core::error::Error::invalid(
+                "some leads changed owner while this ran; nothing was written, try again",
+            ));
+        }
+        self.tx.execute(
+            "INSERT INTO activity (lead_id, at, actor_id, kind, from_owner_id, to_owner_id, via, batch_id, detail) \
+             SELECT lead_id, ?1, ?2, \
+                CASE WHEN to_owner IS NULL THEN 'unassigned' WHEN from_owner IS NULL THEN 'assigned' ELSE 'reassigned' END, \
+                from_owner, to_owner, via, ?3, detail FROM temp.owner_plan ORDER BY lead_id",
+            params![self.now, self.actor, self.batch],
+        )?;
+        self.tx.execute(
+            "INSERT INTO deliveries (group_id, user_id, lead_id, at, batch_id) \
+             SELECT delivery_group, to_owner, lead_id, ?1, ?2 FROM temp.owner_plan \
+             WHERE delivery_group IS NOT NULL AND to_owner IS NOT NULL ORDER BY lead_id",
+            params![self.now, self.batch],
+        )?;
+        if self.notify {
+            self.tx.execute(
+                "INSERT INTO notifications (user_id, lead_id, at, text) \
+                 SELECT p.to_owner, p.lead_id, ?1, 'Lead #' || l.id || ' ' || l.name || ' is now yours' \
+                 FROM temp.owner_plan p JOIN leads l ON l.id = p.lead_id \
+                 WHERE p.to_owner IS NOT NULL AND p.to_owner IS NOT ?2 ORDER BY p.lead_id",
+                params![self.now, self.actor],
+            )?;
+        }
+        self.tx.execute("DELETE FROM temp.owner_plan", [])?;
+        self.changes += changed;
+        Ok(changed)
+    }
+}

@@ -1,0 +1,93 @@
+//! Shared set-up for integration tests: a fresh database, a pinned clock,
+//! and helpers that go through the public core API only.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use leadrota::core::assign::Selection;
+use leadrota::core::context::{Actor, Ctx};
+use leadrota::core::distribute;
+use leadrota::core::filter::Filter;
+use leadrota::core::groups::{self, MemberChanges, Method};
+use leadrota::core::model::{NewLead, Role};
+use leadrota::core::users::{self, NewUser};
+use leadrota::core::{Store, time};
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    time::parse_now(text).expect("test times are valid")
+}
+
+pub fn ctx_at(now: &str) -> Ctx {
+    Ctx { pinned_now: Some(at(now)), ..Ctx::new(Tz::UTC) }
+}
+
+pub fn ctx_in(tz: &str, now: &str) -> Ctx {
+    Ctx { pinned_now: Some(at(now)), ..Ctx::new(time::parse_tz(tz).expect("valid zone")) }
+}
+
+pub fn as_user(store: &Store, ctx: &Ctx, name: &str) -> Ctx {
+    let user = users::find(store.conn(), name).expect("user exists");
+    Ctx { actor: Actor::User(user), ..ctx.clone() }
+}
+
+pub fn store() -> Store {
+    Store::open_in_memory().expect("in-memory store")
+}
+
+pub fn add_user(store: &mut Store, ctx: &Ctx, name: &str, role: Role) {
+    let new =
+        NewUser { name: name.into(), email: format!("{}@team.test", name.to_lowercase()), role, can_pickup: true };
+    users::add(store, ctx, &new).expect("add user");
+}
+
+pub fn team(store: &mut Store, ctx: &Ctx, names: &[&str]) {
+    for n in names {
+        add_user(store, ctx, n, Role::Agent);
+    }
+}
+
+pub fn group(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64, monthly: i64, members: &[&str]) {
+    groups::add(store, ctx, name, method, daily, monthly).expect("add group");
+    let add = members.iter().map(|m| m.to_string()).collect();
+    groups::change_members(store, ctx, name, &MemberChanges { add, ..MemberChanges::default() }).expect("members");
+}
+
+/// `n` unassigned leads created one minute apart (oldest first), with routing off.
+pub fn leads(store: &mut Store, ctx: &Ctx, n: usize) -> Vec<i64> {
+    distribute::set_auto_assign(store, ctx, false).expect("pause routing");
+    let base = ctx.now_ts() - 86_400;
+    (0..n)
+        .map(|i| {
+            let new = NewLead {
+                name: format!("Lead {i}"),
+                email: format!("lead{i}@example.com"),
+                source: "Website".into(),
+                created_at: Some(base + i as i64 * 60),
+                ..NewLead::default()
+            };
+            distribute::create_lead(store, ctx, &new).expect("add lead").0.id
+        })
+        .collect()
+}
+
+pub fn unassigned() -> Selection {
+    Selection::Filter(Filter { owner: leadrota::core::filter::OwnerFilter::Unassigned, ..Filter::default() })
+}
+
+/// Owner name (or None) of each lead, in id order.
+pub fn owners(store: &Store, ids: &[i64]) -> Vec<Option<String>> {
+    ids.iter()
+        .map(|&id| {
+            store
+                .conn()
+                .query_row("SELECT (SELECT name FROM users WHERE id = owner_id) FROM leads WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .expect("lead exists")
+        })
+        .collect()
+}
+
+pub fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).expect("count query")
+}
