@@ -1,0 +1,153 @@
+//! SPEC §8 on the 1,000,000-lead demo database:
+//! - bulk assign of 100,000 leads selected by a filter (with activity rows and
+//!   notifications) against the same UPDATE + INSERT … SELECT as raw SQL;
+//! - sequential rotation of 100,000 unassigned leads over a 10-member group
+//!   with daily and monthly limits.
+//!
+//! The database is generated once into `target/bench-data/` (set
+//! `LEADROTA_BENCH_LEADS` for a smaller one); each sample works on a fresh copy.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use leadrota::core::assign::{self, Selection};
+use leadrota::core::context::Ctx;
+use leadrota::core::demo::{self, DemoOptions};
+use leadrota::core::distribute;
+use leadrota::core::filter::Filter;
+use leadrota::core::groups::{self, MemberChanges, Method};
+use leadrota::core::{Store, time};
+
+const SELECTED: i64 = 100_000;
+
+fn ctx() -> Ctx {
+    Ctx { pinned_now: time::parse_now("2026-11-23T10:00:00Z").ok(), ..Ctx::new(Tz::UTC) }
+}
+
+fn fixture() -> PathBuf {
+    let leads: u64 = std::env::var("LEADROTA_BENCH_LEADS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let path = dir.join(format!("demo-{leads}.db"));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        let partial = dir.join("partial.db");
+        let _ = std::fs::remove_file(&partial);
+        let mut store = Store::open(&partial).expect("open fixture");
+        demo::generate(&mut store, &ctx(), &DemoOptions { leads, seed: 42 }).expect("generate fixture");
+        store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
+        drop(store);
+        std::fs::rename(&partial, &path).expect("keep fixture");
+    }
+    path
+}
+
+/// A fresh copy of the fixture for one sample.
+fn copy(fixture: &Path) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let path = dir.path().join("bench.db");
+    std::fs::copy(fixture, &path).expect("copy fixture");
+    (dir, path)
+}
+
+/// The created_at bound below which exactly SELECTED leads lie.
+fn bound(store: &Store) -> i64 {
+    store
+        .conn()
+        .query_row("SELECT created_at FROM leads ORDER BY created_at LIMIT 1 OFFSET ?1", [SELECTED], |r| r.get(0))
+        .expect("enough leads")
+}
+
+fn bench_bulk_assign(c: &mut Criterion) {
+    let fixture = fixture();
+    let mut group = c.benchmark_group("bulk_assign_100k");
+    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group.bench_function("leadrota", |b| {
+        b.iter_batched(
+            || {
+                let (dir, path) = copy(&fixture);
+                let store = Store::open(&path).expect("open copy");
+                let before = bound(&store);
+                (dir, store, before)
+            },
+            |(_dir, mut store, before)| {
+                let filter = Filter { created_before: Some(before), ..Filter::default() };
+                let r = assign::assign(&mut store, &ctx(), &Selection::Filter(filter), "Tom").expect("assign");
+                assert!(r.changed > 0);
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function("raw_sql", |b| {
+        b.iter_batched(
+            || {
+                let (dir, path) = copy(&fixture);
+                let store = Store::open(&path).expect("open copy");
+                let before = bound(&store);
+                (dir, store, before)
+            },
+            |(_dir, store, before)| {
+                let tom: i64 = store.conn().query_row("SELECT id FROM users WHERE name = 'Tom'", [], |r| r.get(0)).expect("Tom");
+                store
+                    .conn()
+                    .execute_batch(&format!(
+                        "BEGIN IMMEDIATE; \
+                         INSERT INTO batches (actor_id, at, command) VALUES (NULL, 1795000000, 'raw'); \
+                         INSERT INTO activity (lead_id, at, actor_id, kind, from_owner_id, to_owner_id, via, batch_id) \
+                           SELECT id, 1795000000, NULL, 'reassigned', owner_id, {tom}, 'bulk', last_insert_rowid() \
+                           FROM leads WHERE created_at < {before} AND owner_id IS NOT {tom}; \
+                         UPDATE leads SET owner_id = {tom}, updated_at = 1795000000, assigned_at = 1795000000 \
+                           WHERE created_at < {before} AND owner_id IS NOT {tom}; \
+                         COMMIT;"
+                    ))
+                    .expect("raw SQL");
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+fn bench_rotation(c: &mut Criterion) {
+    let fixture = fixture();
+    let mut group = c.benchmark_group("rotation_100k");
+    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group.bench_function("sequential_10_members_with_limits", |b| {
+        b.iter_batched(
+            || {
+                let (dir, path) = copy(&fixture);
+                let mut store = Store::open(&path).expect("open copy");
+                let before = bound(&store);
+                let quiet = Ctx { notify_on_assign: false, ..ctx() };
+                let selection = Selection::Filter(Filter { created_before: Some(before), ..Filter::default() });
+                assign::unassign(&mut store, &quiet, &selection).expect("make a backlog");
+                groups::add(&mut store, &ctx(), "Bench", Method::Sequential, 20_000, 60_000).expect("group");
+                let members: Vec<String> = leadrota::core::users::list(store.conn())
+                    .expect("users")
+                    .into_iter()
+                    .filter(|u| u.active)
+                    .take(10)
+                    .map(|u| u.name)
+                    .collect();
+                groups::change_members(&mut store, &ctx(), "Bench", &MemberChanges { add: members, ..Default::default() })
+                    .expect("members");
+                (dir, store, before)
+            },
+            |(_dir, mut store, before)| {
+                let selection = Selection::Filter(Filter {
+                    created_before: Some(before),
+                    owner: leadrota::core::filter::OwnerFilter::Unassigned,
+                    ..Filter::default()
+                });
+                let r = distribute::rotate(&mut store, &ctx(), "Bench", &selection, false).expect("rotate");
+                assert!(r.assigned.len() as i64 >= SELECTED * 9 / 10);
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_bulk_assign, bench_rotation);
+criterion_main!(benches);
