@@ -52,6 +52,9 @@ pub fn run(cli: &Cli, a: &DemoArgs) -> Result<()> {
             path.display()
         )));
     }
+    if !a.no_tui {
+        return crate::tui::run(s.store, s.ctx, s.config);
+    }
     println!("try:");
     let db = shell_quote(&path.display().to_string());
     println!("  leadrota --db {db} lead list --unassigned --limit 20");

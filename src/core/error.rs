@@ -21,6 +21,8 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
     #[error("migration failed: {0}")]
     Migration(String),
 }

@@ -30,6 +30,8 @@ pub struct Filter {
     pub search: String,
     pub open_only: bool,
     pub ids: Option<Vec<i64>>,
+    /// Leads left out of a "select all" by hand.
+    pub exclude_ids: Vec<i64>,
     /// V6: an agent sees their own leads and the unassigned ones they may pick up.
     pub visible_to_agent: Option<i64>,
 }
@@ -178,6 +180,10 @@ impl Filter {
         if let Some(ids) = &self.ids {
             clauses.push(format!("l.id IN ({})", placeholders(ids.len())));
             params.extend(ids.iter().map(|&id| Value::Integer(id)));
+        }
+        if !self.exclude_ids.is_empty() {
+            clauses.push(format!("l.id NOT IN ({})", placeholders(self.exclude_ids.len())));
+            params.extend(self.exclude_ids.iter().map(|&id| Value::Integer(id)));
         }
         if let Some(agent) = self.visible_to_agent {
             clauses.push(

@@ -135,6 +135,23 @@ pub fn page(
     direction: Direction,
     limit: usize,
 ) -> Result<(Vec<Lead>, Option<Cursor>)> {
+    read(conn, filter, sort, after, false, direction, limit)
+}
+
+/// As [`page`], but starting at the row `from` itself (for redrawing a window in place).
+pub fn page_from(conn: &Connection, filter: &Filter, sort: Sort, from: &Cursor, limit: usize) -> Result<Vec<Lead>> {
+    Ok(read(conn, filter, sort, Some(from), true, Direction::Forward, limit)?.0)
+}
+
+fn read(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    after: Option<&Cursor>,
+    inclusive: bool,
+    direction: Direction,
+    limit: usize,
+) -> Result<(Vec<Lead>, Option<Cursor>)> {
     let ascending = sort.descending == (direction == Direction::Backward);
     let parts = partitions(conn, sort.key)?;
     let (column, values) = match &parts {
@@ -144,7 +161,12 @@ pub fn page(
     let order: Vec<usize> = if ascending { (0..values.len()).collect() } else { (0..values.len()).rev().collect() };
     let (where_clause, filter_params) = filter.to_sql();
     let key_sql = key_column(sort.key);
-    let (cmp, dir) = if ascending { (">", "ASC") } else { ("<", "DESC") };
+    let (cmp, dir) = match (ascending, inclusive) {
+        (true, false) => (">", "ASC"),
+        (true, true) => (">=", "ASC"),
+        (false, false) => ("<", "DESC"),
+        (false, true) => ("<=", "DESC"),
+    };
 
     let mut rows: Vec<(usize, Lead)> = Vec::new();
     for part in order {

@@ -1,0 +1,83 @@
+//! The terminal console (SPEC §5): four panes over the same core the CLI uses.
+
+pub mod action;
+pub mod app;
+mod input;
+pub mod keymap;
+pub mod modal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+pub mod window;
+pub mod worker;
+
+use std::time::{Duration, Instant};
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, Event};
+
+use crate::config::Config;
+use crate::core::Store;
+use crate::core::context::Ctx;
+use crate::core::error::Result;
+use app::App;
+use theme::Theme;
+use worker::Worker;
+
+/// How often to look for changes made by other seats (T6: within a second).
+const EXTERNAL_POLL: Duration = Duration::from_millis(400);
+
+/// Run the console until the user quits. The terminal is restored on every
+/// exit: normal, error, or panic (ratatui's hook).
+pub fn run(store: Store, ctx: Ctx, config: Config) -> Result<()> {
+    init_logging(&store);
+    let theme = Theme::from_env();
+    let worker = Worker::spawn(store.path().to_path_buf());
+    let mut terminal = ratatui::init();
+    let result = terminal
+        .size()
+        .map_err(crate::core::Error::from)
+        .and_then(|size| App::new(store, ctx, config, worker, view::table_height(size.height)))
+        .and_then(|mut app| event_loop(&mut terminal, &mut app, &theme));
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> Result<()> {
+    let mut dirty = true;
+    let mut last_poll = Instant::now();
+    loop {
+        if dirty {
+            terminal.draw(|frame| view::draw(frame, app, theme))?;
+            dirty = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        if event::poll(Duration::from_millis(100))? {
+            match event::read()? {
+                Event::Key(key) => {
+                    app.handle_key(key);
+                    dirty = true;
+                }
+                Event::Resize(_, height) => {
+                    app.resize(view::table_height(height))?;
+                    dirty = true;
+                }
+                _ => {}
+            }
+        }
+        dirty |= app.poll_worker();
+        if last_poll.elapsed() >= EXTERNAL_POLL {
+            last_poll = Instant::now();
+            dirty |= app.poll_external()?;
+        }
+    }
+}
+
+/// Logs go to `leadrota.log` beside the database, never to the screen.
+fn init_logging(store: &Store) {
+    let Some(dir) = store.path().parent().filter(|d| d.is_dir()) else { return };
+    let appender = tracing_appender::rolling::never(dir, "leadrota.log");
+    let _ = tracing_subscriber::fmt().with_writer(appender).with_ansi(false).try_init();
+}

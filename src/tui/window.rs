@@ -1,0 +1,239 @@
+//! The visible window over a filtered, sorted lead list. Only the rows on
+//! screen are ever loaded; moving asks the store for the next few rows by
+//! keyset, so a million leads cost what a hundred do.
+
+use std::collections::BTreeSet;
+
+use rusqlite::Connection;
+
+use crate::core::assign::Selection;
+use crate::core::error::Result;
+use crate::core::filter::Filter;
+use crate::core::model::Lead;
+use crate::core::page::{self, Direction, Sort};
+
+/// Which leads are picked for a bulk action (V3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    Ids(BTreeSet<i64>),
+    /// Every lead matching the filter, all pages, minus some unticked by hand.
+    AllMatching {
+        except: BTreeSet<i64>,
+    },
+}
+
+impl Default for Picked {
+    fn default() -> Self {
+        Picked::Ids(BTreeSet::new())
+    }
+}
+
+impl Picked {
+    pub fn contains(&self, id: i64) -> bool {
+        match self {
+            Picked::Ids(ids) => ids.contains(&id),
+            Picked::AllMatching { except } => !except.contains(&id),
+        }
+    }
+
+    pub fn toggle(&mut self, id: i64) {
+        let set = match self {
+            Picked::Ids(ids) => ids,
+            Picked::AllMatching { except } => except,
+        };
+        if !set.remove(&id) {
+            set.insert(id);
+        }
+    }
+
+    /// How many are picked, given how many match the filter.
+    pub fn count(&self, matching: i64) -> i64 {
+        match self {
+            Picked::Ids(ids) => ids.len() as i64,
+            Picked::AllMatching { except } => (matching - except.len() as i64).max(0),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Picked::Ids(ids) if ids.is_empty())
+    }
+
+    /// The core selection this stands for under `filter`.
+    pub fn selection(&self, filter: &Filter) -> Selection {
+        match self {
+            Picked::Ids(ids) => Selection::Ids(ids.iter().copied().collect()),
+            Picked::AllMatching { except } => {
+                Selection::Filter(Filter { exclude_ids: except.iter().copied().collect(), ..filter.clone() })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub filter: Filter,
+    pub sort: Sort,
+    pub rows: Vec<Lead>,
+    /// Index of the highlighted row within `rows`.
+    pub cursor: usize,
+    /// Position of `rows[0]` in the whole list (for "row N of M").
+    pub offset: i64,
+    /// Rows that fit on screen.
+    pub height: usize,
+    pub picked: Picked,
+}
+
+impl Window {
+    pub fn new(filter: Filter, height: usize) -> Window {
+        Window { filter, height: height.max(1), ..Window::default() }
+    }
+
+    pub fn current(&self) -> Option<&Lead> {
+        self.rows.get(self.cursor)
+    }
+
+    /// Load from the top of the list.
+    pub fn load_top(&mut self, conn: &Connection) -> Result<()> {
+        let (rows, _) = page::page(conn, &self.filter, self.sort, None, Direction::Forward, self.height)?;
+        self.rows = rows;
+        self.cursor = 0;
+        self.offset = 0;
+        Ok(())
+    }
+
+    /// Reload the same place (after a change elsewhere), keeping the cursor row if it still matches.
+    pub fn refresh(&mut self, conn: &Connection) -> Result<()> {
+        let Some(first) = self.rows.first() else { return self.load_top(conn) };
+        let anchor = page::cursor_at(conn, self.sort, first)?;
+        let keep = self.current().map(|l| l.id);
+        let mut rows = page::page_from(conn, &self.filter, self.sort, &anchor, self.height)?;
+        if rows.is_empty() {
+            return self.load_top(conn);
+        }
+        if rows.len() < self.height {
+            let (before, _) = page::page(
+                conn,
+                &self.filter,
+                self.sort,
+                Some(&anchor),
+                Direction::Backward,
+                self.height - rows.len(),
+            )?;
+            self.offset = (self.offset - before.len() as i64).max(0);
+            rows.splice(0..0, before);
+        }
+        self.cursor =
+            keep.and_then(|id| rows.iter().position(|l| l.id == id)).unwrap_or(self.cursor.min(rows.len() - 1));
+        self.rows = rows;
+        Ok(())
+    }
+
+    fn after_last(&self, conn: &Connection, n: usize) -> Result<Vec<Lead>> {
+        let Some(last) = self.rows.last() else { return Ok(Vec::new()) };
+        let cursor = page::cursor_at(conn, self.sort, last)?;
+        Ok(page::page(conn, &self.filter, self.sort, Some(&cursor), Direction::Forward, n)?.0)
+    }
+
+    fn before_first(&self, conn: &Connection, n: usize) -> Result<Vec<Lead>> {
+        let Some(first) = self.rows.first() else { return Ok(Vec::new()) };
+        let cursor = page::cursor_at(conn, self.sort, first)?;
+        Ok(page::page(conn, &self.filter, self.sort, Some(&cursor), Direction::Backward, n)?.0)
+    }
+
+    pub fn down(&mut self, conn: &Connection) -> Result<()> {
+        if self.cursor + 1 < self.rows.len() {
+            self.cursor += 1;
+        } else if let Some(next) = self.after_last(conn, 1)?.pop() {
+            if self.rows.len() >= self.height {
+                self.rows.remove(0);
+                self.offset += 1;
+            }
+            self.rows.push(next);
+            self.cursor = self.rows.len() - 1;
+        }
+        Ok(())
+    }
+
+    pub fn up(&mut self, conn: &Connection) -> Result<()> {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+        } else if let Some(prev) = self.before_first(conn, 1)?.pop() {
+            self.rows.insert(0, prev);
+            self.rows.truncate(self.height);
+            self.offset = (self.offset - 1).max(0);
+        }
+        Ok(())
+    }
+
+    pub fn page_down(&mut self, conn: &Connection) -> Result<()> {
+        let more = self.after_last(conn, self.height)?;
+        if more.is_empty() {
+            self.cursor = self.rows.len().saturating_sub(1);
+            return Ok(());
+        }
+        self.rows.extend(more);
+        let drop = self.rows.len().saturating_sub(self.height);
+        self.rows.drain(..drop);
+        self.offset += drop as i64;
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+        Ok(())
+    }
+
+    pub fn page_up(&mut self, conn: &Connection) -> Result<()> {
+        let before = self.before_first(conn, self.height)?;
+        if before.is_empty() {
+            self.cursor = 0;
+            return Ok(());
+        }
+        self.offset = (self.offset - before.len() as i64).max(0);
+        self.rows.splice(0..0, before);
+        self.rows.truncate(self.height);
+        Ok(())
+    }
+
+    /// Jump to the last rows; `matching` (if known) keeps "row N of M" right.
+    pub fn bottom(&mut self, conn: &Connection, matching: Option<i64>) -> Result<()> {
+        let (rows, _) = page::page(conn, &self.filter, self.sort, None, Direction::Backward, self.height)?;
+        self.cursor = rows.len().saturating_sub(1);
+        self.offset = matching.map_or(0, |m| (m - rows.len() as i64).max(0));
+        self.rows = rows;
+        Ok(())
+    }
+
+    /// The terminal changed size: keep the top row, fill or trim below.
+    pub fn resize(&mut self, conn: &Connection, height: usize) -> Result<()> {
+        let height = height.max(1);
+        if height == self.height {
+            return Ok(());
+        }
+        self.height = height;
+        if self.rows.len() > height {
+            let excess = self.rows.len() - height;
+            let drop_front = excess.min(self.cursor.saturating_sub(height - 1));
+            self.rows.drain(..drop_front);
+            self.offset += drop_front as i64;
+            self.cursor -= drop_front;
+            self.rows.truncate(height);
+        } else if self.rows.len() < height {
+            let more = self.after_last(conn, height - self.rows.len())?;
+            self.rows.extend(more);
+        }
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picking_all_then_unticking_counts_down_from_the_match_count() {
+        let mut p = Picked::AllMatching { except: BTreeSet::new() };
+        p.toggle(5);
+        assert_eq!(p.count(312), 311);
+        assert!(!p.contains(5) && p.contains(6));
+        p.toggle(5);
+        assert_eq!(p.count(312), 312);
+    }
+}

@@ -1,0 +1,101 @@
+//! Counts off the keystroke path: a thread with its own connection counts
+//! the filter's matches and the unassigned queue; the screen shows the last
+//! figures until new ones arrive.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use rusqlite::Connection;
+
+use crate::core::Store;
+use crate::core::error::Result;
+use crate::core::filter::Filter;
+use crate::core::leads;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Leads matching the current filter.
+    pub matching: Option<i64>,
+    pub unassigned: Option<i64>,
+    /// Unassigned leads older than the alert threshold.
+    pub waiting: Option<i64>,
+}
+
+pub struct Request {
+    filter: Filter,
+    unassigned: Filter,
+    waiting_before: i64,
+}
+
+fn count_all(conn: &Connection, req: &Request) -> Result<Counts> {
+    let waiting = Filter { created_before: Some(req.waiting_before), ..req.unassigned.clone() };
+    Ok(Counts {
+        matching: Some(leads::count(conn, &req.filter)?),
+        unassigned: Some(leads::count(conn, &req.unassigned)?),
+        waiting: Some(leads::count(conn, &waiting)?),
+    })
+}
+
+pub enum Worker {
+    Thread {
+        requests: Sender<Request>,
+        results: Receiver<Counts>,
+    },
+    /// Counts on the caller's connection at once (tests, in-memory stores).
+    Inline {
+        ready: Option<Counts>,
+    },
+}
+
+impl Worker {
+    /// A counting thread on its own connection to `path`.
+    pub fn spawn(path: PathBuf) -> Worker {
+        let (requests, inbox) = channel::<Request>();
+        let (outbox, results) = channel::<Counts>();
+        std::thread::spawn(move || {
+            let Ok(store) = Store::open(&path) else { return };
+            while let Ok(mut req) = inbox.recv() {
+                // Only the newest request matters.
+                while let Ok(newer) = inbox.try_recv() {
+                    req = newer;
+                }
+                match count_all(store.conn(), &req) {
+                    Ok(counts) => {
+                        if outbox.send(counts).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("counting failed: {e}"),
+                }
+            }
+        });
+        Worker::Thread { requests, results }
+    }
+
+    pub fn inline() -> Worker {
+        Worker::Inline { ready: None }
+    }
+
+    pub fn request(&mut self, conn: &Connection, filter: Filter, unassigned: Filter, waiting_before: i64) {
+        let req = Request { filter, unassigned, waiting_before };
+        match self {
+            Worker::Thread { requests, .. } => {
+                let _ = requests.send(req);
+            }
+            Worker::Inline { ready } => *ready = count_all(conn, &req).ok(),
+        }
+    }
+
+    pub fn try_counts(&mut self) -> Option<Counts> {
+        match self {
+            Worker::Thread { results, .. } => {
+                let mut latest = None;
+                while let Ok(c) = results.try_recv() {
+                    latest = Some(c);
+                }
+                latest
+            }
+            Worker::Inline { ready, .. } => ready.take(),
+        }
+    }
+}

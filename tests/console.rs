@@ -1,0 +1,196 @@
+//! The console on ratatui's TestBackend: snapshots of what a user sees, and
+//! key sequences checked against the database.
+
+mod common;
+
+use common::*;
+use leadrota::config::Config;
+use leadrota::core::assign::{self, Selection};
+use leadrota::core::groups::Method;
+use leadrota::core::model::Role;
+use leadrota::core::{Ctx, Store};
+use leadrota::tui::app::App;
+use leadrota::tui::theme::Theme;
+use leadrota::tui::view::{draw, table_height};
+use leadrota::tui::worker::Worker;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const NOW: &str = "2026-03-02T10:00:00Z";
+
+fn sample() -> (Store, Ctx) {
+    let mut s = store();
+    let ctx = ctx_at(NOW);
+    team(&mut s, &ctx, &["Tom", "Stephanie", "Lewis", "Denise"]);
+    add_user(&mut s, &ctx, "Maria", Role::Manager);
+    group(&mut s, &ctx, "Inbound", Method::Sequential, 0, 0, &["Tom", "Stephanie", "Lewis", "Denise"]);
+    let ids = leads(&mut s, &ctx, 40);
+    assign::assign(&mut s, &ctx, &Selection::Ids(ids[..6].to_vec()), "Lewis").unwrap();
+    (s, ctx)
+}
+
+fn app(store: Store, ctx: Ctx, height: u16) -> App {
+    App::new(store, ctx, Config::default(), Worker::inline(), table_height(height)).unwrap()
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app, &Theme { color: false })).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        app.poll_worker();
+    }
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.poll_worker();
+}
+
+#[test]
+fn leads_pane_shows_the_table_filter_and_status_bar() {
+    let (s, ctx) = sample();
+    let a = app(s, ctx, 24);
+    insta::assert_snapshot!(screen(&a, 100, 24));
+}
+
+#[test]
+fn lead_detail_drawer_shows_fields_timeline_and_why() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 30);
+    press(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&a, 120, 30));
+}
+
+#[test]
+fn assign_opens_a_fuzzy_picker_then_a_confirmation_naming_the_count() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "ua"); // unassigned only, select all
+    keys(&mut a, "A");
+    keys(&mut a, "stph");
+    insta::assert_snapshot!("picker", screen(&a, 100, 24));
+    press(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!("confirm", screen(&a, 100, 24));
+}
+
+#[test]
+fn help_lists_every_key_from_the_keymap() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 40);
+    keys(&mut a, "?");
+    insta::assert_snapshot!(screen(&a, 100, 40));
+}
+
+#[test]
+fn agents_see_their_own_leads_and_pick_up_instead_of_assign() {
+    let (s, ctx) = sample();
+    let lewis = as_user(&s, &ctx, "Lewis");
+    let mut a = app(s, lewis, 24);
+    keys(&mut a, "A");
+    insta::assert_snapshot!(screen(&a, 100, 24));
+}
+
+#[test]
+fn a_tiny_terminal_says_so_and_never_panics() {
+    let (s, ctx) = sample();
+    let a = app(s, ctx, 5);
+    insta::assert_snapshot!(screen(&a, 30, 5));
+    for (w, h) in [(1, 1), (2, 1), (1, 3), (79, 23), (80, 24)] {
+        screen(&a, w, h);
+    }
+}
+
+#[test]
+fn filter_unassigned_select_all_assign_to_tom_gives_tom_every_matching_lead_in_one_batch() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "ua");
+    assert_eq!(a.window.picked.count(a.counts.matching.unwrap()), 34, "all pages, not only the visible rows");
+    keys(&mut a, "Atom");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "y");
+    assert_eq!(a.notice.text, "34 assigned to Tom, 0 unchanged");
+    let s = &a.store;
+    assert_eq!(count(s, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 0);
+    assert_eq!(count(s, "SELECT count(*) FROM leads l JOIN users u ON u.id = l.owner_id WHERE u.name = 'Tom'"), 34);
+    assert_eq!(
+        count(
+            s,
+            "SELECT count(DISTINCT batch_id) FROM activity WHERE to_owner_id = (SELECT id FROM users WHERE name = 'Tom')"
+        ),
+        1
+    );
+    keys(&mut a, "z");
+    keys(&mut a, "y");
+    assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 34, "undo restores");
+}
+
+#[test]
+fn rotate_shows_the_preview_before_anything_is_written() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "u");
+    for _ in 0..4 {
+        press(&mut a, KeyCode::Char(' '));
+    }
+    keys(&mut a, "r");
+    press(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&a, 100, 24));
+    assert_eq!(count(&a.store, "SELECT count(*) FROM deliveries"), 0, "a preview writes nothing");
+    keys(&mut a, "y");
+    assert_eq!(count(&a.store, "SELECT count(*) FROM deliveries"), 4);
+}
+
+#[test]
+fn scrolling_past_the_window_loads_the_next_rows_and_keeps_the_position() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    let height = a.window.height;
+    for _ in 0..height + 3 {
+        keys(&mut a, "j");
+    }
+    assert_eq!(a.window.offset + a.window.cursor as i64, height as i64 + 3);
+    keys(&mut a, "G");
+    assert_eq!(a.window.current().map(|l| l.name.as_str()), Some("Lead 39"));
+    keys(&mut a, "g");
+    assert_eq!(a.window.current().map(|l| l.name.as_str()), Some("Lead 0"));
+    press(&mut a, KeyCode::PageDown);
+    press(&mut a, KeyCode::PageUp);
+    assert_eq!(a.window.rows[0].name, "Lead 0");
+}
+
+#[test]
+fn search_narrows_live_and_the_drawer_changes_status_and_owner() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "/Lead 39");
+    assert_eq!(a.window.rows.len(), 1);
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "S");
+    keys(&mut a, "qual");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "o");
+    press(&mut a, KeyCode::Enter); // "Unassigned" is on top; the lead has no owner: a no-op assignment
+    keys(&mut a, "y");
+    keys(&mut a, "o");
+    keys(&mut a, "denise");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "y");
+    let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, a.window.rows[0].id).unwrap();
+    assert_eq!((lead.status.as_str(), lead.owner.as_deref()), ("Qualified", Some("Denise")));
+}
