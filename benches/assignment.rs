@@ -7,49 +7,21 @@
 //! The database is generated once into `target/bench-data/` (set
 //! `LEADROTA_BENCH_LEADS` for a smaller one); each sample works on a fresh copy.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono_tz::Tz;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use leadrota::core::Store;
 use leadrota::core::assign::{self, Selection};
 use leadrota::core::context::Ctx;
-use leadrota::core::demo::{self, DemoOptions};
 use leadrota::core::distribute;
 use leadrota::core::filter::Filter;
 use leadrota::core::groups::{self, MemberChanges, Method};
-use leadrota::core::{Store, time};
+
+mod common;
+
+use common::{copy, ctx, fixture};
 
 const SELECTED: i64 = 100_000;
-
-fn ctx() -> Ctx {
-    Ctx { pinned_now: time::parse_now("2026-11-23T10:00:00Z").ok(), ..Ctx::new(Tz::UTC) }
-}
-
-fn fixture() -> PathBuf {
-    let leads: u64 = std::env::var("LEADROTA_BENCH_LEADS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    let path = dir.join(format!("demo-{leads}.db"));
-    if !path.exists() {
-        std::fs::create_dir_all(&dir).expect("bench dir");
-        let partial = dir.join("partial.db");
-        let _ = std::fs::remove_file(&partial);
-        let mut store = Store::open(&partial).expect("open fixture");
-        demo::generate(&mut store, &ctx(), &DemoOptions { leads, seed: 42 }).expect("generate fixture");
-        store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
-        drop(store);
-        std::fs::rename(&partial, &path).expect("keep fixture");
-    }
-    path
-}
-
-/// A fresh copy of the fixture for one sample.
-fn copy(fixture: &Path) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::TempDir::new().expect("temp dir");
-    let path = dir.path().join("bench.db");
-    std::fs::copy(fixture, &path).expect("copy fixture");
-    (dir, path)
-}
 
 /// The created_at bound below which exactly SELECTED leads lie.
 fn bound(store: &Store) -> i64 {
@@ -88,7 +60,8 @@ fn bench_bulk_assign(c: &mut Criterion) {
                 (dir, store, before)
             },
             |(_dir, store, before)| {
-                let tom: i64 = store.conn().query_row("SELECT id FROM users WHERE name = 'Tom'", [], |r| r.get(0)).expect("Tom");
+                let tom: i64 =
+                    store.conn().query_row("SELECT id FROM users WHERE name = 'Tom'", [], |r| r.get(0)).expect("Tom");
                 store
                     .conn()
                     .execute_batch(&format!(
@@ -130,8 +103,13 @@ fn bench_rotation(c: &mut Criterion) {
                     .take(10)
                     .map(|u| u.name)
                     .collect();
-                groups::change_members(&mut store, &ctx(), "Bench", &MemberChanges { add: members, ..Default::default() })
-                    .expect("members");
+                groups::change_members(
+                    &mut store,
+                    &ctx(),
+                    "Bench",
+                    &MemberChanges { add: members, ..Default::default() },
+                )
+                .expect("members");
                 (dir, store, before)
             },
             |(_dir, mut store, before)| {
