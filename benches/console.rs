@@ -15,7 +15,7 @@ use leadrota::config::Config;
 use leadrota::core::Store;
 use leadrota::tui::app::App;
 use leadrota::tui::theme::Theme;
-use leadrota::tui::view::{draw, table_height};
+use leadrota::tui::view::draw;
 use leadrota::tui::worker::Worker;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -26,7 +26,7 @@ const H: u16 = 60;
 
 fn open_app(path: &std::path::Path) -> App {
     let store = Store::open(path).expect("open");
-    App::new(store, ctx(), Config::default(), Worker::spawn(path.to_path_buf()), table_height(H)).expect("app")
+    App::new(store, ctx(), Config::default(), Worker::spawn(path.to_path_buf()), H).expect("app")
 }
 
 fn frame(app: &App, terminal: &mut Terminal<TestBackend>) {

@@ -11,7 +11,7 @@ use leadrota::core::model::Role;
 use leadrota::core::{Ctx, Store};
 use leadrota::tui::app::App;
 use leadrota::tui::theme::Theme;
-use leadrota::tui::view::{draw, table_height};
+use leadrota::tui::view::draw;
 use leadrota::tui::worker::Worker;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -31,7 +31,7 @@ fn sample() -> (Store, Ctx) {
 }
 
 fn app(store: Store, ctx: Ctx, height: u16) -> App {
-    App::new(store, ctx, Config::default(), Worker::inline(), table_height(height)).unwrap()
+    App::new(store, ctx, Config::default(), Worker::inline(), height).unwrap()
 }
 
 fn screen(app: &App, width: u16, height: u16) -> String {
@@ -193,4 +193,42 @@ fn search_narrows_live_and_the_drawer_changes_status_and_owner() {
     keys(&mut a, "y");
     let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, a.window.rows[0].id).unwrap();
     assert_eq!((lead.status.as_str(), lead.owner.as_deref()), ("Qualified", Some("Denise")));
+}
+
+#[test]
+fn kanban_shows_a_column_per_stage_with_counts_and_owner_initials() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "1");
+    insta::assert_snapshot!("kanban_80x24", screen(&a, 80, 24));
+    let (s, ctx) = sample();
+    let mut big = app(s, ctx, 48);
+    keys(&mut big, "1");
+    insta::assert_snapshot!("kanban_160x48", screen(&big, 160, 48));
+}
+
+#[test]
+fn kanban_moves_a_card_to_the_next_stage_keeping_its_owner() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "1>");
+    let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, 1).unwrap();
+    assert_eq!((lead.status.as_str(), lead.owner.as_deref()), ("Contacted", Some("Lewis")));
+    assert_eq!(a.counts.columns[..2], [39, 1]);
+    keys(&mut a, "l<");
+    let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, 1).unwrap();
+    assert_eq!(lead.status, "New");
+}
+
+#[test]
+fn kanban_select_all_in_a_column_then_assign_takes_every_matching_card() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "1ua");
+    assert_eq!(a.active().map(|w| w.picked.count(a.active_matching().unwrap())), Some(34));
+    keys(&mut a, "Adenise");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "y");
+    assert_eq!(a.notice.text, "34 assigned to Denise, 0 unchanged");
+    assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 0);
 }

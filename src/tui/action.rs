@@ -36,10 +36,14 @@ pub enum Action {
     ChangeOwner,
     ChangeStatus,
     AddNote,
+    Left,
+    Right,
+    MovePrev,
+    MoveNext,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::ShowKanban,
@@ -71,6 +75,10 @@ impl Action {
         Action::ChangeOwner,
         Action::ChangeStatus,
         Action::AddNote,
+        Action::Left,
+        Action::Right,
+        Action::MovePrev,
+        Action::MoveNext,
     ];
 
     /// The name used in keymap files and the config's `[keys]`.

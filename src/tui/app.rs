@@ -7,6 +7,8 @@ use rusqlite::Connection;
 use super::action::Action;
 use super::keymap::{Context, Keymap};
 use super::modal::{Modal, Pending, PickFor};
+use super::panes::kanban::{self, Board};
+use super::view;
 use super::window::{Picked, Window};
 use super::worker::{Counts, Worker};
 use crate::config::Config;
@@ -51,7 +53,9 @@ pub struct App {
     pub config: Config,
     pub keymap: Keymap,
     pub pane: Pane,
+    /// The Leads table; its filter is the one every pane shares.
     pub window: Window,
+    pub board: Board,
     pub modals: Vec<Modal>,
     pub notice: Notice,
     pub counts: Counts,
@@ -61,11 +65,14 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, ctx: Ctx, config: Config, worker: Worker, height: usize) -> Result<App> {
+    /// `height` is the terminal's height in lines.
+    pub fn new(store: Store, ctx: Ctx, config: Config, worker: Worker, height: u16) -> Result<App> {
         let keymap = Keymap::load(&config.keys)?;
         let filter = Filter::for_actor(&ctx);
+        let board = Board::load(store.conn(), &filter, kanban::cards_per_column(height))?;
         let mut app = App {
-            window: Window::new(filter, height),
+            window: Window::new(filter, view::table_height(height)),
+            board,
             store,
             ctx,
             config,
@@ -90,8 +97,9 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
-        match self.modals.last() {
-            Some(Modal::Detail(_)) => Context::Detail,
+        match (self.modals.last(), self.pane) {
+            (Some(Modal::Detail(_)), _) => Context::Detail,
+            (_, Pane::Kanban) => Context::Kanban,
             _ => Context::Leads,
         }
     }
@@ -99,12 +107,9 @@ impl App {
     fn request_counts(&mut self) {
         let alert = i64::from(self.config.unassigned_alert_hours) * 3600;
         let waiting_before = self.ctx.now_ts() - alert;
-        self.worker.request(
-            self.store.conn(),
-            self.window.filter.clone(),
-            Filter::unassigned(&self.ctx),
-            waiting_before,
-        );
+        let columns = self.board.columns.iter().map(|c| c.window.filter.clone()).collect();
+        let filter = self.window.filter.clone();
+        self.worker.request(self.store.conn(), filter, columns, Filter::unassigned(&self.ctx), waiting_before);
     }
 
     /// Take finished counts from the worker; true when something changed.
@@ -131,6 +136,7 @@ impl App {
 
     fn after_write(&mut self) -> Result<()> {
         self.window.refresh(self.store.conn())?;
+        self.board.refresh(self.store.conn())?;
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;
@@ -140,8 +146,35 @@ impl App {
         Ok(())
     }
 
-    pub fn resize(&mut self, table_height: usize) -> Result<()> {
-        self.window.resize(self.store.conn(), table_height)
+    /// The terminal is now `height` lines tall.
+    pub fn resize(&mut self, height: u16) -> Result<()> {
+        self.window.resize(self.store.conn(), view::table_height(height))?;
+        self.board.resize(self.store.conn(), kanban::cards_per_column(height))
+    }
+
+    /// The list the cursor keys and bulk actions work on in this pane.
+    pub fn active(&self) -> Option<&Window> {
+        match self.pane {
+            Pane::Leads => Some(&self.window),
+            Pane::Kanban => self.board.focused().map(|c| &c.window),
+            _ => None,
+        }
+    }
+
+    fn active_mut(&mut self) -> Option<&mut Window> {
+        match self.pane {
+            Pane::Leads => Some(&mut self.window),
+            Pane::Kanban => self.board.focused_mut().map(|c| &mut c.window),
+            _ => None,
+        }
+    }
+
+    /// How many leads the active list's filter matches, if counted yet.
+    pub fn active_matching(&self) -> Option<i64> {
+        match self.pane {
+            Pane::Kanban => self.counts.columns.get(self.board.focus).copied(),
+            _ => self.counts.matching,
+        }
     }
 
     pub fn set_notice(&mut self, text: impl Into<String>, error: bool) {
@@ -156,7 +189,6 @@ impl App {
     }
 
     fn try_update(&mut self, action: Action) -> Result<()> {
-        let conn = self.store.conn();
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.modals.push(Modal::Help),
@@ -169,22 +201,50 @@ impl App {
                 let step = if action == Action::NextPane { 1 } else { Pane::ALL.len() - 1 };
                 self.pane = Pane::ALL[(i + step) % Pane::ALL.len()];
             }
-            _ if self.pane != Pane::Leads => {}
-            Action::Down => self.window.down(conn)?,
-            Action::Up => self.window.up(conn)?,
-            Action::PageDown => self.window.page_down(conn)?,
-            Action::PageUp => self.window.page_up(conn)?,
-            Action::Top => self.window.load_top(conn)?,
-            Action::Bottom => self.window.bottom(conn, self.counts.matching)?,
-            Action::ToggleSelect => {
-                if let Some(id) = self.window.current().map(|l| l.id) {
-                    self.window.picked.toggle(id);
-                    self.window.down(self.store.conn())?;
+            _ if self.active().is_none() => {}
+            Action::Left => self.board.left(),
+            Action::Right => self.board.right(),
+            Action::MovePrev | Action::MoveNext => self.move_card(if action == Action::MovePrev { -1 } else { 1 })?,
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom => {
+                let matching = self.active_matching();
+                let conn = self.store.conn();
+                let Some(w) = (match self.pane {
+                    Pane::Leads => Some(&mut self.window),
+                    _ => self.board.focused_mut().map(|c| &mut c.window),
+                }) else {
+                    return Ok(());
+                };
+                match action {
+                    Action::Down => w.down(conn)?,
+                    Action::Up => w.up(conn)?,
+                    Action::PageDown => w.page_down(conn)?,
+                    Action::PageUp => w.page_up(conn)?,
+                    Action::Top => w.load_top(conn)?,
+                    _ => w.bottom(conn, matching)?,
                 }
             }
-            Action::SelectAll => self.window.picked = Picked::AllMatching { except: Default::default() },
+            Action::ToggleSelect => {
+                let conn = self.store.conn();
+                let w = match self.pane {
+                    Pane::Leads => Some(&mut self.window),
+                    _ => self.board.focused_mut().map(|c| &mut c.window),
+                };
+                if let Some(w) = w
+                    && let Some(id) = w.current().map(|l| l.id)
+                {
+                    w.picked.toggle(id);
+                    w.down(conn)?;
+                }
+            }
+            Action::SelectAll => {
+                if let Some(w) = self.active_mut() {
+                    w.picked = Picked::AllMatching { except: Default::default() };
+                }
+            }
             Action::Back => {
-                self.window.picked = Picked::default();
+                if let Some(w) = self.active_mut() {
+                    w.picked = Picked::default();
+                }
                 self.notice = Notice::default();
             }
             Action::ToggleUnassigned => {
@@ -203,7 +263,7 @@ impl App {
             Action::Search => self.modals.push(Modal::search(&self.window.filter.search)),
             Action::FilterPanel => self.modals.push(Modal::FilterPanel(0)),
             Action::Open => {
-                if let Some(lead) = self.window.current() {
+                if let Some(lead) = self.active().and_then(Window::current) {
                     self.modals.push(Modal::detail(&self.store, &self.ctx, lead.id)?);
                 }
             }
@@ -229,27 +289,42 @@ impl App {
     pub fn filter_changed(&mut self) -> Result<()> {
         self.window.picked = Picked::default();
         self.window.load_top(self.store.conn())?;
+        self.board.set_filter(self.store.conn(), &self.window.filter)?;
         self.counts.matching = None;
+        self.counts.columns.clear();
         self.request_counts();
         Ok(())
     }
 
     /// The picked leads, else the highlighted one, with their count.
     fn bulk_target(&mut self) -> Result<Option<(Selection, i64)>> {
-        if self.window.picked.is_empty() {
-            return Ok(self.window.current().map(|l| (Selection::Ids(vec![l.id]), 1)));
+        let Some(w) = self.active() else { return Ok(None) };
+        if w.picked.is_empty() {
+            return Ok(w.current().map(|l| (Selection::Ids(vec![l.id]), 1)));
         }
-        let matching = match self.counts.matching {
+        let matching = match self.active_matching() {
             Some(m) => m,
             // Never act on a count we have not shown: count now.
-            None => crate::core::leads::count(self.store.conn(), &self.window.filter)?,
+            None => crate::core::leads::count(self.store.conn(), &w.filter)?,
         };
-        let n = self.window.picked.count(matching);
+        let n = w.picked.count(matching);
+        let selection = w.picked.selection(&w.filter);
         if n == 0 {
             self.set_notice("nothing selected", true);
             return Ok(None);
         }
-        Ok(Some((self.window.picked.selection(&self.window.filter), n)))
+        Ok(Some((selection, n)))
+    }
+
+    /// Move the highlighted card to the previous or next stage (A13: the owner stays).
+    fn move_card(&mut self, step: isize) -> Result<()> {
+        let (Some(lead), Some(stage)) =
+            (self.active().and_then(Window::current).map(|l| l.id), self.board.neighbour(step).map(|s| s.name.clone()))
+        else {
+            return Ok(());
+        };
+        self.run(Pending::LeadStatus { lead, status: stage });
+        Ok(())
     }
 
     fn start_assign(&mut self, reassign: bool) -> Result<()> {
@@ -276,9 +351,10 @@ impl App {
     }
 
     fn start_pickup(&mut self) -> Result<()> {
-        let ids: Vec<i64> = match &self.window.picked {
+        let Some(w) = self.active() else { return Ok(()) };
+        let ids: Vec<i64> = match &w.picked {
             Picked::Ids(ids) if !ids.is_empty() => ids.iter().copied().collect(),
-            Picked::Ids(_) => self.window.current().map(|l| vec![l.id]).unwrap_or_default(),
+            Picked::Ids(_) => w.current().map(|l| vec![l.id]).unwrap_or_default(),
             Picked::AllMatching { .. } => {
                 self.set_notice("pick-up takes leads one by one or ticked with Space", true);
                 return Ok(());
@@ -300,6 +376,9 @@ impl App {
             Ok(message) => {
                 self.set_notice(message, false);
                 self.window.picked = Picked::default();
+                for column in &mut self.board.columns {
+                    column.window.picked = Picked::default();
+                }
                 self.data_version = data_version(self.store.conn()).unwrap_or(self.data_version);
                 if let Err(e) = self.after_write() {
                     self.set_notice(e.to_string(), true);

@@ -21,7 +21,7 @@ impl App {
         let result = match self.modals.pop() {
             Some(modal) => self.modal_key(modal, key),
             None => {
-                if let Some(action) = self.keymap.lookup(Context::Leads, &key) {
+                if let Some(action) = self.keymap.lookup(self.context(), &key) {
                     self.update(action);
                 }
                 Ok(())

@@ -15,6 +15,7 @@ const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
 pub enum Context {
     Global,
     Leads,
+    Kanban,
     Detail,
 }
 
@@ -23,6 +24,7 @@ impl Context {
         match self {
             Context::Global => "global",
             Context::Leads => "leads",
+            Context::Kanban => "kanban",
             Context::Detail => "detail",
         }
     }
@@ -128,7 +130,7 @@ impl Keymap {
         let table: BTreeMap<String, BTreeMap<String, Entry>> =
             toml::from_str(DEFAULTS).map_err(|e| Error::invalid(format!("built-in keymap: {}", e.message())))?;
         let mut bindings = Vec::new();
-        for context in [Context::Global, Context::Leads, Context::Detail] {
+        for context in [Context::Global, Context::Leads, Context::Kanban, Context::Detail] {
             for (key, entry) in table.get(context.section()).into_iter().flatten() {
                 bindings.push(Binding {
                     context,
@@ -166,11 +168,13 @@ impl Keymap {
         }
     }
 
-    /// The action for a key press in `context`, falling back to the global keys.
+    /// The action for a key press in `context`; the board also takes the
+    /// table's keys, and every context falls back to the global keys.
     pub fn lookup(&self, context: Context, event: &KeyEvent) -> Option<Action> {
         let find =
             |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.key.matches(event)).map(|b| b.action);
-        find(context).or_else(|| find(Context::Global))
+        let inherited = if context == Context::Kanban { find(Context::Leads) } else { None };
+        find(context).or(inherited).or_else(|| find(Context::Global))
     }
 
     /// Keys of a context, one line per action: ("j/↓", "Next lead").
@@ -185,9 +189,12 @@ impl Keymap {
         out.into_iter().map(|(_, desc, keys)| (keys.join("/"), desc)).collect()
     }
 
-    /// The first key bound to `action` in `context` (for hints).
+    /// The first key that does `action` in `context`, inherited keys included (for hints).
     pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
-        self.bindings.iter().find(|b| b.context == context && b.action == action).map(|b| b.key.label())
+        let find =
+            |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.action == action).map(|b| b.key.label());
+        let inherited = if context == Context::Kanban { find(Context::Leads) } else { None };
+        find(context).or(inherited).or_else(|| find(Context::Global))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod app;
 mod input;
 pub mod keymap;
 pub mod modal;
+pub mod panes;
 pub mod theme;
 pub mod view;
 pub mod widgets;
@@ -37,7 +38,7 @@ pub fn run(store: Store, ctx: Ctx, config: Config) -> Result<()> {
     let result = terminal
         .size()
         .map_err(crate::core::Error::from)
-        .and_then(|size| App::new(store, ctx, config, worker, view::table_height(size.height)))
+        .and_then(|size| App::new(store, ctx, config, worker, size.height))
         .and_then(|mut app| event_loop(&mut terminal, &mut app, &theme));
     ratatui::restore();
     result
@@ -61,7 +62,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
                     dirty = true;
                 }
                 Event::Resize(_, height) => {
-                    app.resize(view::table_height(height))?;
+                    app.resize(height)?;
                     dirty = true;
                 }
                 _ => {}

@@ -26,7 +26,7 @@ fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     draw_filter(frame, app, theme, filter);
     match app.pane {
         Pane::Leads => draw_leads(frame, app, theme, main),
+        Pane::Kanban => super::panes::kanban::draw(frame, &app.board, &app.counts.columns, theme, main),
         other => {
             let text = format!("The {} pane is coming in the next release; press 2 for Leads.", other.title());
             frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), main);
@@ -225,6 +226,17 @@ fn hint_actions(app: &App) -> Vec<Action> {
             Action::Open,
             Action::Help,
         ],
+        _ if app.pane == Pane::Kanban => vec![
+            Action::Left,
+            Action::Right,
+            Action::MovePrev,
+            Action::MoveNext,
+            Action::Assign,
+            Action::Rotate,
+            Action::SelectAll,
+            Action::ToggleUnassigned,
+            Action::Help,
+        ],
         _ => vec![
             Action::Assign,
             Action::Reassign,
@@ -250,7 +262,7 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let context = app.context();
     let mut spans = Vec::new();
     for action in hint_actions(app) {
-        if let Some(key) = app.keymap.key_for(context, action).or_else(|| app.keymap.key_for(Context::Global, action)) {
+        if let Some(key) = app.keymap.key_for(context, action) {
             spans.push(Span::styled(format!(" {key}"), theme.accent()));
             spans.push(Span::raw(format!(" {}", action.name().replace('_', " "))));
         }
@@ -368,7 +380,14 @@ fn draw_help(frame: &mut Frame<'_>, app: &App, theme: &Theme, main: Rect) {
         }
     };
     section("Everywhere", app.keymap.help(Context::Global));
-    section(if app.context() == Context::Detail { "Lead details" } else { "Leads" }, app.keymap.help(app.context()));
+    match app.context() {
+        Context::Detail => section("Lead details", app.keymap.help(Context::Detail)),
+        Context::Kanban => {
+            section("Board", app.keymap.help(Context::Kanban));
+            section("Also on the board, as in Leads", app.keymap.help(Context::Leads));
+        }
+        _ => section("Leads", app.keymap.help(Context::Leads)),
+    }
     section(
         "Pickers and prompts",
         vec![

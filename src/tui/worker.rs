@@ -19,10 +19,13 @@ pub struct Counts {
     pub unassigned: Option<i64>,
     /// Unassigned leads older than the alert threshold.
     pub waiting: Option<i64>,
+    /// Leads in each Kanban column.
+    pub columns: Vec<i64>,
 }
 
 pub struct Request {
     filter: Filter,
+    columns: Vec<Filter>,
     unassigned: Filter,
     waiting_before: i64,
 }
@@ -33,6 +36,7 @@ fn count_all(conn: &Connection, req: &Request) -> Result<Counts> {
         matching: Some(leads::count(conn, &req.filter)?),
         unassigned: Some(leads::count(conn, &req.unassigned)?),
         waiting: Some(leads::count(conn, &waiting)?),
+        columns: req.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?,
     })
 }
 
@@ -76,8 +80,15 @@ impl Worker {
         Worker::Inline { ready: None }
     }
 
-    pub fn request(&mut self, conn: &Connection, filter: Filter, unassigned: Filter, waiting_before: i64) {
-        let req = Request { filter, unassigned, waiting_before };
+    pub fn request(
+        &mut self,
+        conn: &Connection,
+        filter: Filter,
+        columns: Vec<Filter>,
+        unassigned: Filter,
+        waiting_before: i64,
+    ) {
+        let req = Request { filter, columns, unassigned, waiting_before };
         match self {
             Worker::Thread { requests, .. } => {
                 let _ = requests.send(req);
