@@ -232,3 +232,97 @@ fn kanban_select_all_in_a_column_then_assign_takes_every_matching_card() {
     assert_eq!(a.notice.text, "34 assigned to Denise, 0 unchanged");
     assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 0);
 }
+
+fn enter(app: &mut App) {
+    press(app, KeyCode::Enter);
+}
+
+#[test]
+fn groups_pane_creates_a_group_adds_members_sets_limits_and_shows_who_is_next() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3n");
+    keys(&mut a, "Weekend");
+    enter(&mut a);
+    assert_eq!(a.notice.text, "created group Weekend; add members with +");
+    keys(&mut a, "j"); // Inbound, then Weekend
+    assert_eq!(a.groups.groups[a.groups.group_cursor].name, "Weekend");
+    for who in ["tom", "denise"] {
+        keys(&mut a, "+");
+        keys(&mut a, who);
+        enter(&mut a);
+    }
+    keys(&mut a, "D");
+    press(&mut a, KeyCode::Backspace);
+    keys(&mut a, "-3");
+    enter(&mut a);
+    assert!(
+        matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt { error: Some(_), .. })),
+        "bad limit stays in the prompt"
+    );
+    press(&mut a, KeyCode::Backspace);
+    press(&mut a, KeyCode::Backspace);
+    keys(&mut a, "3");
+    enter(&mut a);
+    keys(&mut a, "m"); // sequential → random
+    keys(&mut a, "m"); // → balanced
+    keys(&mut a, "lJ"); // focus members, move Tom below Denise
+    insta::assert_snapshot!("groups_80x24", screen(&a, 80, 24));
+    insta::assert_snapshot!("groups_160x48", screen(&a, 160, 48));
+    let g = leadrota::core::groups::find(a.store.conn(), "Weekend").unwrap();
+    assert_eq!((g.method.as_str(), g.daily_limit), ("balanced", 3));
+    let order: Vec<String> =
+        leadrota::core::groups::members(a.store.conn(), g.id).unwrap().into_iter().map(|m| m.user.name).collect();
+    assert_eq!(order, ["Denise", "Tom"]);
+}
+
+#[test]
+fn users_section_puts_on_leave_and_deactivates_with_a_handover() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3t");
+    let lewis = a.groups.users.iter().position(|(u, _, _)| u.name == "Lewis").unwrap();
+    for _ in 0..lewis {
+        keys(&mut a, "j");
+    }
+    keys(&mut a, "d");
+    insta::assert_snapshot!("deactivate_choice", screen(&a, 80, 24));
+    enter(&mut a); // reassign all to one user
+    keys(&mut a, "stephanie");
+    enter(&mut a);
+    keys(&mut a, "y");
+    assert_eq!(a.notice.text, "Lewis deactivated: 6 handed over, 0 left unassigned");
+    assert_eq!(
+        count(&a.store, "SELECT count(*) FROM leads l JOIN users u ON u.id = l.owner_id WHERE u.name = 'Stephanie'"),
+        6
+    );
+}
+
+#[test]
+fn routing_pane_adds_a_rule_previews_the_backlog_and_runs_it() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "4n");
+    keys(&mut a, "Web to Inbound");
+    enter(&mut a);
+    keys(&mut a, "source=Nowhere; colour=red");
+    enter(&mut a);
+    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt { error: Some(_), .. })));
+    for _ in 0.."source=Nowhere; colour=red".len() {
+        press(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "source=website");
+    enter(&mut a);
+    keys(&mut a, "inbound");
+    enter(&mut a);
+    assert_eq!(a.routing.rules.len(), 1);
+    insta::assert_snapshot!("routing_80x24", screen(&a, 80, 24));
+    keys(&mut a, "p");
+    insta::assert_snapshot!("routing_preview", screen(&a, 100, 30));
+    assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 34, "preview writes nothing");
+    keys(&mut a, "y");
+    assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 0);
+    keys(&mut a, "o");
+    assert!(a.routing.auto_assign, "the sample pauses routing; o switches it back on");
+    insta::assert_snapshot!("routing_160x48", screen(&a, 160, 48));
+}

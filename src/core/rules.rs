@@ -154,6 +154,11 @@ impl fmt::Display for Condition {
     }
 }
 
+/// Conditions typed as one line, separated by `;` ("source=Facebook; tag=vip").
+pub fn parse_conditions(text: &str) -> Result<Vec<Condition>> {
+    text.split(';').map(str::trim).filter(|c| !c.is_empty()).map(Condition::parse).collect()
+}
+
 impl Rule {
     pub fn matches(&self, lead: &Lead) -> bool {
         self.conditions.iter().all(|c| c.matches(lead))
@@ -242,6 +247,46 @@ fn ordered_ids(conn: &Connection) -> Result<Vec<i64>> {
     Ok(stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?)
 }
 
+fn resolve_target(conn: &Connection, target: &TargetName) -> Result<(Option<i64>, Option<i64>)> {
+    Ok(match target {
+        TargetName::Group(g) => (Some(groups::find(conn, g)?.id), None),
+        TargetName::User(u) => {
+            let user = users::find(conn, u)?;
+            if !user.active {
+                return Err(Error::invalid(format!("user '{}' is deactivated", user.name)));
+            }
+            (None, Some(user.id))
+        }
+    })
+}
+
+fn write_conditions(w: &Writer<'_>, rule: i64, conditions: &[Condition]) -> Result<()> {
+    w.conn().execute("DELETE FROM rule_conditions WHERE rule_id = ?1", [rule])?;
+    for c in conditions {
+        w.conn().execute(
+            "INSERT INTO rule_conditions (rule_id, field, op, value) VALUES (?1, ?2, ?3, ?4)",
+            params![rule, c.field.as_str(), c.op.as_str(), c.value],
+        )?;
+    }
+    Ok(())
+}
+
+/// Change a rule's conditions and target. Leads it already routed keep their owners (R7).
+pub fn update(store: &mut Store, ctx: &Ctx, id: i64, target: &TargetName, conditions: &[Condition]) -> Result<Rule> {
+    users::require_manager(ctx, "manage routing rules")?;
+    let rule = get(store.conn(), id)?;
+    let (group_id, user_id) = resolve_target(store.conn(), target)?;
+    store.write(ctx, "rule change", |w| {
+        w.conn().execute(
+            "UPDATE rules SET target_group_id = ?1, target_user_id = ?2 WHERE id = ?3",
+            params![group_id, user_id, id],
+        )?;
+        write_conditions(w, id, conditions)?;
+        note(w, format!("changed rule #{id} {}", rule.name))
+    })?;
+    get(store.conn(), id)
+}
+
 /// Add a rule at `priority` (1 = first; default last).
 pub fn add(
     store: &mut Store,
@@ -256,16 +301,7 @@ pub fn add(
     if name.is_empty() {
         return Err(Error::invalid("a rule needs a name"));
     }
-    let (group_id, user_id) = match target {
-        TargetName::Group(g) => (Some(groups::find(store.conn(), g)?.id), None),
-        TargetName::User(u) => {
-            let user = users::find(store.conn(), u)?;
-            if !user.active {
-                return Err(Error::invalid(format!("user '{}' is deactivated", user.name)));
-            }
-            (None, Some(user.id))
-        }
-    };
+    let (group_id, user_id) = resolve_target(store.conn(), target)?;
     if let Some(p) = priority
         && p < 1
     {
@@ -278,12 +314,7 @@ pub fn add(
             params![name, group_id, user_id, w.now()],
         )?;
         let id = w.conn().last_insert_rowid();
-        for c in conditions {
-            w.conn().execute(
-                "INSERT INTO rule_conditions (rule_id, field, op, value) VALUES (?1, ?2, ?3, ?4)",
-                params![id, c.field.as_str(), c.op.as_str(), c.value],
-            )?;
-        }
+        write_conditions(w, id, conditions)?;
         if let Some(p) = priority {
             let mut ids: Vec<i64> = ordered_ids(w.conn())?.into_iter().filter(|&r| r != id).collect();
             let at = usize::try_from(p - 1).unwrap_or(0).min(ids.len());

@@ -7,7 +7,9 @@ use rusqlite::Connection;
 use super::action::Action;
 use super::keymap::{Context, Keymap};
 use super::modal::{Modal, Pending, PickFor};
+use super::panes::groups::GroupsPane;
 use super::panes::kanban::{self, Board};
+use super::panes::routing::RoutingPane;
 use super::view;
 use super::window::{Picked, Window};
 use super::worker::{Counts, Worker};
@@ -56,6 +58,8 @@ pub struct App {
     /// The Leads table; its filter is the one every pane shares.
     pub window: Window,
     pub board: Board,
+    pub groups: GroupsPane,
+    pub routing: RoutingPane,
     pub modals: Vec<Modal>,
     pub notice: Notice,
     pub counts: Counts,
@@ -73,6 +77,8 @@ impl App {
         let mut app = App {
             window: Window::new(filter, view::table_height(height)),
             board,
+            groups: GroupsPane::default(),
+            routing: RoutingPane::default(),
             store,
             ctx,
             config,
@@ -86,6 +92,8 @@ impl App {
             data_version: 0,
         };
         app.window.load_top(app.store.conn())?;
+        app.groups.load(&app.store, &app.ctx)?;
+        app.routing.load(&app.store)?;
         app.data_version = data_version(app.store.conn())?;
         app.request_counts();
         app.poll_worker();
@@ -100,6 +108,8 @@ impl App {
         match (self.modals.last(), self.pane) {
             (Some(Modal::Detail(_)), _) => Context::Detail,
             (_, Pane::Kanban) => Context::Kanban,
+            (_, Pane::Groups) => Context::Groups,
+            (_, Pane::Routing) => Context::Routing,
             _ => Context::Leads,
         }
     }
@@ -137,6 +147,8 @@ impl App {
     fn after_write(&mut self) -> Result<()> {
         self.window.refresh(self.store.conn())?;
         self.board.refresh(self.store.conn())?;
+        self.groups.load(&self.store, &self.ctx)?;
+        self.routing.load(&self.store)?;
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;
@@ -201,6 +213,8 @@ impl App {
                 let step = if action == Action::NextPane { 1 } else { Pane::ALL.len() - 1 };
                 self.pane = Pane::ALL[(i + step) % Pane::ALL.len()];
             }
+            _ if self.pane == Pane::Groups => self.groups_action(action)?,
+            _ if self.pane == Pane::Routing => self.routing_action(action)?,
             _ if self.active().is_none() => {}
             Action::Left => self.board.left(),
             Action::Right => self.board.right(),
@@ -280,7 +294,8 @@ impl App {
                 self.modals.push(Modal::confirm(prompt, vec![], Pending::Undo));
             }
             Action::Pickup => self.start_pickup()?,
-            Action::ChangeOwner | Action::ChangeStatus | Action::AddNote => {}
+            // Drawer keys and other panes' keys do nothing in the table.
+            _ => {}
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::action::Action;
 use super::app::{App, plural};
 use super::keymap::Context;
-use super::modal::{FilterField, Modal, Pending, Pick, PickFor, PromptFor};
+use super::modal::{FilterField, Modal, Pending, Pick, PickFor, PromptFor, Step};
 use super::widgets::picker::Picked;
 use crate::core::distribute;
 use crate::core::error::Result;
@@ -68,7 +68,7 @@ impl App {
             Modal::Prompt { title, mut input, purpose, .. } => match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
-                    if let Err(e) = self.prompt_done(purpose, input.value()) {
+                    if let Err(e) = self.prompt_done(purpose.clone(), input.value()) {
                         self.modals.push(Modal::Prompt { title, input, purpose, error: Some(e.to_string()) });
                     }
                 }
@@ -155,6 +155,10 @@ impl App {
                     .unwrap_or_default();
                 self.run(Pending::LeadStatus { lead, status });
             }
+            (PickFor::Custom(then), pick) => {
+                let step = then(&self.store, &self.ctx, pick)?;
+                self.step(step);
+            }
             (PickFor::Filter(field), pick) => {
                 let f = &mut self.window.filter;
                 match (field, pick) {
@@ -220,9 +224,22 @@ impl App {
         Ok(())
     }
 
+    /// Carry out the next step a pane asked for.
+    pub fn step(&mut self, step: Step) {
+        match step {
+            Step::Run(pending) => self.run(pending),
+            Step::Confirm(title, lines, pending) => self.modals.push(Modal::confirm(title, lines, pending)),
+            Step::Open(modal) => self.modals.push(modal),
+        }
+    }
+
     fn prompt_done(&mut self, purpose: PromptFor, text: &str) -> Result<()> {
         let text = text.trim();
         match purpose {
+            PromptFor::Custom(then) => {
+                let step = then(&self.store, &self.ctx, text)?;
+                self.step(step);
+            }
             PromptFor::Note { lead } => self.run(Pending::Note { lead, text: text.to_string() }),
             PromptFor::Since => {
                 self.window.filter.created_from =

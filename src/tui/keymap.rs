@@ -16,6 +16,8 @@ pub enum Context {
     Global,
     Leads,
     Kanban,
+    Groups,
+    Routing,
     Detail,
 }
 
@@ -25,6 +27,8 @@ impl Context {
             Context::Global => "global",
             Context::Leads => "leads",
             Context::Kanban => "kanban",
+            Context::Groups => "groups",
+            Context::Routing => "routing",
             Context::Detail => "detail",
         }
     }
@@ -130,7 +134,9 @@ impl Keymap {
         let table: BTreeMap<String, BTreeMap<String, Entry>> =
             toml::from_str(DEFAULTS).map_err(|e| Error::invalid(format!("built-in keymap: {}", e.message())))?;
         let mut bindings = Vec::new();
-        for context in [Context::Global, Context::Leads, Context::Kanban, Context::Detail] {
+        for context in
+            [Context::Global, Context::Leads, Context::Kanban, Context::Groups, Context::Routing, Context::Detail]
+        {
             for (key, entry) in table.get(context.section()).into_iter().flatten() {
                 bindings.push(Binding {
                     context,

@@ -2,6 +2,8 @@
 //! line, the filter panel, prompts, the lead drawer, help. Each confirmed
 //! action is a `Pending` that calls the core.
 
+use std::rc::Rc;
+
 use tui_input::Input;
 
 use super::widgets::picker::{Choice, Picker};
@@ -14,8 +16,21 @@ use crate::core::explain;
 use crate::core::model::Lead;
 use crate::core::{Store, groups, leads, stages, users};
 
+/// A confirmed piece of work from a pane; the message says what happened.
+pub type Task = Box<dyn FnOnce(&mut Store, &Ctx) -> Result<String>>;
+/// What a pane does with a submitted prompt or a picked value.
+pub type OnText = Rc<dyn Fn(&Store, &Ctx, &str) -> Result<Step>>;
+pub type OnPick = Rc<dyn Fn(&Store, &Ctx, Pick) -> Result<Step>>;
+
+/// The next step after a prompt or picker.
+pub enum Step {
+    Run(Pending),
+    Confirm(String, Vec<String>, Pending),
+    Open(Modal),
+}
+
 /// What a picked user or group is for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum PickFor {
     Owner {
         selection: Selection,
@@ -34,6 +49,7 @@ pub enum PickFor {
         lead: i64,
     },
     Filter(FilterField),
+    Custom(OnPick),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,15 +98,15 @@ pub enum Pick {
 }
 
 /// What a text prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum PromptFor {
     Note { lead: i64 },
     Since,
     Until,
+    Custom(OnText),
 }
 
 /// A confirmed action, run through the core.
-#[derive(Debug, Clone)]
 pub enum Pending {
     Assign { selection: Selection, to: String, reassign: bool },
     Unassign { selection: Selection, count: i64 },
@@ -100,26 +116,28 @@ pub enum Pending {
     LeadOwner { lead: i64, to: Option<String> },
     LeadStatus { lead: i64, status: String },
     Note { lead: i64, text: String },
+    Task(Task),
 }
 
 impl Pending {
     /// Run it; the message says what happened ("312 assigned, 0 unchanged").
-    pub fn execute(&self, store: &mut Store, ctx: &Ctx) -> Result<String> {
+    pub fn execute(self, store: &mut Store, ctx: &Ctx) -> Result<String> {
         Ok(match self {
+            Pending::Task(task) => task(store, ctx)?,
             Pending::Assign { selection, to, reassign: false } => {
-                let r = assign::assign(store, ctx, selection, to)?;
+                let r = assign::assign(store, ctx, &selection, &to)?;
                 format!("{} assigned to {to}, {} unchanged", r.changed, r.unchanged)
             }
             Pending::Assign { selection, to, reassign: true } => {
-                let r = assign::reassign(store, ctx, selection, to)?;
+                let r = assign::reassign(store, ctx, &selection, &to)?;
                 format!("{} reassigned to {to}, {} unchanged", r.changed, r.unchanged)
             }
             Pending::Unassign { selection, .. } => {
-                let r = assign::unassign(store, ctx, selection)?;
+                let r = assign::unassign(store, ctx, &selection)?;
                 format!("{} unassigned, {} unchanged", r.changed, r.unchanged)
             }
             Pending::Rotate { selection, group } => {
-                let r = distribute::rotate(store, ctx, group, selection, false)?;
+                let r = distribute::rotate(store, ctx, &group, &selection, false)?;
                 format!("{} assigned through {group}, {} left unassigned", r.assigned.len(), r.unassigned.len())
             }
             Pending::Undo => {
@@ -127,23 +145,23 @@ impl Pending {
                 format!("undone: {} lead{} restored", r.changed, super::app::plural(r.changed as i64))
             }
             Pending::Pickup { ids } => {
-                let r = assign::pickup(store, ctx, ids)?;
+                let r = assign::pickup(store, ctx, &ids)?;
                 format!("{} picked up, {} already yours", r.changed, r.unchanged)
             }
             Pending::LeadOwner { lead, to: Some(to) } => {
-                assign::assign(store, ctx, &Selection::Ids(vec![*lead]), to)?;
+                assign::assign(store, ctx, &Selection::Ids(vec![lead]), &to)?;
                 format!("lead #{lead} assigned to {to}")
             }
             Pending::LeadOwner { lead, to: None } => {
-                assign::unassign(store, ctx, &Selection::Ids(vec![*lead]))?;
+                assign::unassign(store, ctx, &Selection::Ids(vec![lead]))?;
                 format!("lead #{lead} unassigned")
             }
             Pending::LeadStatus { lead, status } => {
-                leads::move_status(store, ctx, *lead, status)?;
+                leads::move_status(store, ctx, lead, &status)?;
                 format!("lead #{lead} moved to {status}")
             }
             Pending::Note { lead, text } => {
-                leads::add_note(store, ctx, *lead, text)?;
+                leads::add_note(store, ctx, lead, &text)?;
                 format!("note added to lead #{lead}")
             }
         })
@@ -198,7 +216,29 @@ impl Modal {
     }
 
     pub fn prompt(title: impl Into<String>, purpose: PromptFor) -> Modal {
-        Modal::Prompt { title: title.into(), input: Input::default(), purpose, error: None }
+        Modal::prompt_with(title, "", purpose)
+    }
+
+    pub fn prompt_with(title: impl Into<String>, initial: &str, purpose: PromptFor) -> Modal {
+        Modal::Prompt { title: title.into(), input: Input::new(initial.to_string()), purpose, error: None }
+    }
+
+    /// A prompt whose text goes to `then`.
+    pub fn ask(
+        title: impl Into<String>,
+        initial: &str,
+        then: impl Fn(&Store, &Ctx, &str) -> Result<Step> + 'static,
+    ) -> Modal {
+        Modal::prompt_with(title, initial, PromptFor::Custom(Rc::new(then)))
+    }
+
+    /// A picker whose choice goes to `then`.
+    pub fn choose(
+        title: impl Into<String>,
+        choices: Vec<Choice<Pick>>,
+        then: impl Fn(&Store, &Ctx, Pick) -> Result<Step> + 'static,
+    ) -> Modal {
+        Modal::Picker { picker: Picker::new(title, choices), purpose: PickFor::Custom(Rc::new(then)) }
     }
 
     pub fn detail(store: &Store, ctx: &Ctx, id: i64) -> Result<Modal> {

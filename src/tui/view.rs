@@ -61,10 +61,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     match app.pane {
         Pane::Leads => draw_leads(frame, app, theme, main),
         Pane::Kanban => super::panes::kanban::draw(frame, &app.board, &app.counts.columns, theme, main),
-        other => {
-            let text = format!("The {} pane is coming in the next release; press 2 for Leads.", other.title());
-            frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), main);
-        }
+        Pane::Groups => super::panes::groups::draw(frame, &app.groups, theme, main),
+        Pane::Routing => super::panes::routing::draw(frame, &app.routing, theme, main),
     }
     draw_status(frame, app, theme, status);
     draw_hints(frame, app, theme, hints);
@@ -185,16 +183,22 @@ fn draw_leads(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let c = &app.counts;
-    let selected = c.matching.map_or_else(
-        || if app.window.picked.is_empty() { "0".to_string() } else { "…".to_string() },
-        |m| thousands(app.window.picked.count(m)),
-    );
-    let position = match c.matching {
-        Some(m) if m > 0 => {
-            format!("row {} of {}", thousands(app.window.offset + app.window.cursor as i64 + 1), thousands(m))
+    let matching = app.active_matching();
+    let (selected, position) = match app.active() {
+        Some(w) => {
+            let selected = match matching {
+                Some(m) => thousands(w.picked.count(m)),
+                None if w.picked.is_empty() => "0".to_string(),
+                None => "…".to_string(),
+            };
+            let position = match matching {
+                Some(m) if m > 0 => format!(" · row {} of {}", thousands(w.offset + w.cursor as i64 + 1), thousands(m)),
+                Some(_) => " · no rows".to_string(),
+                None => " · counting…".to_string(),
+            };
+            (selected, position)
         }
-        Some(_) => "no rows".to_string(),
-        None => "counting…".to_string(),
+        None => ("0".to_string(), String::new()),
     };
     let db = app
         .store
@@ -210,7 +214,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             format!("waiting >{alert}h {}", count(c.waiting)),
             if waiting > 0 { theme.warn() } else { theme.dim() },
         ),
-        Span::raw(format!(" · selected {selected} · {position}")),
+        Span::raw(format!(" · selected {selected}{position}")),
     ];
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -224,6 +228,37 @@ fn hint_actions(app: &App) -> Vec<Action> {
             Action::FilterPanel,
             Action::ToggleUnassigned,
             Action::Open,
+            Action::Help,
+        ],
+        _ if app.pane == Pane::Groups && app.groups.section == super::panes::groups::Section::Users => vec![
+            Action::NewItem,
+            Action::CycleRole,
+            Action::ToggleLeave,
+            Action::ToggleCanPickup,
+            Action::Deactivate,
+            Action::Activate,
+            Action::SwitchSection,
+            Action::Help,
+        ],
+        _ if app.pane == Pane::Groups => vec![
+            Action::NewItem,
+            Action::CycleMethod,
+            Action::SetDaily,
+            Action::SetMonthly,
+            Action::AddMember,
+            Action::RemoveMember,
+            Action::MoveItemUp,
+            Action::SwitchSection,
+            Action::Help,
+        ],
+        _ if app.pane == Pane::Routing => vec![
+            Action::ToggleAutoAssign,
+            Action::ToggleDuplicates,
+            Action::NewItem,
+            Action::EditItem,
+            Action::Delete,
+            Action::MoveItemUp,
+            Action::Preview,
             Action::Help,
         ],
         _ if app.pane == Pane::Kanban => vec![
@@ -386,6 +421,8 @@ fn draw_help(frame: &mut Frame<'_>, app: &App, theme: &Theme, main: Rect) {
             section("Board", app.keymap.help(Context::Kanban));
             section("Also on the board, as in Leads", app.keymap.help(Context::Leads));
         }
+        Context::Groups => section("Groups and users", app.keymap.help(Context::Groups)),
+        Context::Routing => section("Routing", app.keymap.help(Context::Routing)),
         _ => section("Leads", app.keymap.help(Context::Leads)),
     }
     section(

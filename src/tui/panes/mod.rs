@@ -1,1 +1,3 @@
+pub mod groups;
 pub mod kanban;
+pub mod routing;
