@@ -31,18 +31,21 @@ fn bound(store: &Store) -> i64 {
         .expect("enough leads")
 }
 
+/// A copy of the fixture, opened, with the bound that selects SELECTED leads.
+fn fresh_copy(fixture: &std::path::Path) -> (tempfile::TempDir, Store, i64) {
+    let (dir, path) = copy(fixture);
+    let store = Store::open(&path).expect("open copy");
+    let before = bound(&store);
+    (dir, store, before)
+}
+
 fn bench_bulk_assign(c: &mut Criterion) {
     let fixture = fixture();
     let mut group = c.benchmark_group("bulk_assign_100k");
     group.sample_size(10).measurement_time(Duration::from_secs(30));
     group.bench_function("leadrota", |b| {
         b.iter_batched(
-            || {
-                let (dir, path) = copy(&fixture);
-                let store = Store::open(&path).expect("open copy");
-                let before = bound(&store);
-                (dir, store, before)
-            },
+            || fresh_copy(&fixture),
             |(_dir, mut store, before)| {
                 let filter = Filter { created_before: Some(before), ..Filter::default() };
                 let r = assign::assign(&mut store, &ctx(), &Selection::Filter(filter), "Tom").expect("assign");
@@ -53,12 +56,7 @@ fn bench_bulk_assign(c: &mut Criterion) {
     });
     group.bench_function("raw_sql", |b| {
         b.iter_batched(
-            || {
-                let (dir, path) = copy(&fixture);
-                let store = Store::open(&path).expect("open copy");
-                let before = bound(&store);
-                (dir, store, before)
-            },
+            || fresh_copy(&fixture),
             |(_dir, store, before)| {
                 let tom: i64 =
                     store.conn().query_row("SELECT id FROM users WHERE name = 'Tom'", [], |r| r.get(0)).expect("Tom");
@@ -89,9 +87,7 @@ fn bench_rotation(c: &mut Criterion) {
     group.bench_function("sequential_10_members_with_limits", |b| {
         b.iter_batched(
             || {
-                let (dir, path) = copy(&fixture);
-                let mut store = Store::open(&path).expect("open copy");
-                let before = bound(&store);
+                let (dir, mut store, before) = fresh_copy(&fixture);
                 let quiet = Ctx { notify_on_assign: false, ..ctx() };
                 let selection = Selection::Filter(Filter { created_before: Some(before), ..Filter::default() });
                 assign::unassign(&mut store, &quiet, &selection).expect("make a backlog");

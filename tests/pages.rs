@@ -86,34 +86,30 @@ fn every_console_filter_and_sort_uses_an_index_for_order_and_never_scans_the_tab
         Filter { search: "ann".into(), ..Filter::default() },
     ];
     let agent = Filter::for_actor(&as_user(&s, &ctx, "Tom"));
-    let (clause, params) = agent.to_sql();
-    let sql =
-        format!("EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE {clause} ORDER BY l.created_at, l.id LIMIT 50");
-    let mut stmt = s.conn().prepare(&sql).unwrap();
-    let plan: Vec<String> = stmt
-        .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let plan = plan_of(&s, &agent, "");
     // An agent's view is their own leads plus pickable ones: found by index, sorted in memory (small by nature).
     assert!(plan.iter().all(|step| !step.starts_with("SCAN l") || step.contains("USING")), "{plan:?}");
     for filter in &filters {
         // Created order directly; status and owner order are read one stage or owner at a time, by created.
         for partition in ["", " AND l.stage_id = 2", " AND l.owner_id = 1", " AND l.owner_id IS NULL"] {
-            let (clause, params) = filter.to_sql();
             let key = partition;
-            let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE {clause}{partition} ORDER BY l.created_at, l.id LIMIT 50"
-            );
-            let mut stmt = s.conn().prepare(&sql).unwrap();
-            let plan: Vec<String> = stmt
-                .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let plan = plan_of(&s, filter, partition);
             let text = plan.join(" | ");
             assert!(!text.contains("TEMP B-TREE"), "{filter:?} {key:?}: {text}");
             assert!(!text.contains("SCAN l") || text.contains("USING"), "{filter:?} {key:?}: {text}");
         }
     }
+}
+
+/// The query plan of the page query for `filter` (plus an extra partition clause).
+fn plan_of(s: &leadrota::core::Store, filter: &Filter, partition: &str) -> Vec<String> {
+    let (clause, params) = filter.to_sql();
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE {clause}{partition} ORDER BY l.created_at, l.id LIMIT 50"
+    );
+    let mut stmt = s.conn().prepare(&sql).unwrap();
+    stmt.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }

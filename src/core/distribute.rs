@@ -314,30 +314,23 @@ pub fn set_auto_assign(store: &mut Store, ctx: &Ctx, on: bool) -> Result<i64> {
         if was_on == on {
             return Ok(());
         }
-        settings::set(w, settings::AUTO_ASSIGN, if on { "on" } else { "off" })?;
         settings::set(w, settings::PAUSED_AT, &if on { String::new() } else { w.now().to_string() })?;
-        w.record(Change::event(
-            None,
-            "setting",
-            "manual",
-            Some(format!("auto-assign {}", if on { "on" } else { "off" })),
-        ))
+        switch(w, settings::AUTO_ASSIGN, "auto-assign", on)
     })?;
     Ok(backlog)
 }
 
 pub fn set_duplicate_routing(store: &mut Store, ctx: &Ctx, on: bool) -> Result<()> {
     users::require_manager(ctx, "switch duplicate routing")?;
-    store.write(ctx, "routing", |w| {
-        settings::set(w, settings::DUPLICATE_ROUTING, if on { "on" } else { "off" })?;
-        w.record(Change::event(
-            None,
-            "setting",
-            "manual",
-            Some(format!("duplicate routing {}", if on { "on" } else { "off" })),
-        ))
-    })?;
+    store.write(ctx, "routing", |w| switch(w, settings::DUPLICATE_ROUTING, "duplicate routing", on))?;
     Ok(())
+}
+
+/// Flip an on/off setting with its activity row.
+fn switch(w: &mut Writer<'_>, key: &str, label: &str, on: bool) -> Result<()> {
+    let state = if on { "on" } else { "off" };
+    settings::set(w, key, state)?;
+    w.record(Change::event(None, "setting", "manual", Some(format!("{label} {state}"))))
 }
 
 /// Unassigned leads created since routing was paused (0 while it is on).
