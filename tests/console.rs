@@ -326,3 +326,22 @@ fn routing_pane_adds_a_rule_previews_the_backlog_and_runs_it() {
     assert!(a.routing.auto_assign, "the sample pauses routing; o switches it back on");
     insta::assert_snapshot!("routing_160x48", screen(&a, 160, 48));
 }
+
+#[test]
+fn a_change_made_by_another_process_shows_up_without_a_key_press() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("team.db");
+    let mut s = Store::open(&path).unwrap();
+    let ctx = ctx_at(NOW);
+    team(&mut s, &ctx, &["Tom"]);
+    leads(&mut s, &ctx, 3);
+    let mut a = app(s, ctx.clone(), 24);
+    assert!(!a.poll_external().unwrap(), "nothing changed yet");
+    // Another seat assigns every lead.
+    let mut other = Store::open(&path).unwrap();
+    assign::assign(&mut other, &ctx, &unassigned(), "Tom").unwrap();
+    assert!(a.poll_external().unwrap());
+    a.poll_worker();
+    assert!(a.window.rows.iter().all(|l| l.owner.as_deref() == Some("Tom")));
+    assert_eq!(a.counts.unassigned, Some(0));
+}
