@@ -44,6 +44,8 @@ fn strokes() -> Vec<(&'static str, Vec<KeyEvent>)> {
         ("jump_to_end_and_back", vec![key('G'), key('g')]),
         ("toggle_unassigned", vec![key('u')]),
         ("type_search_character", vec![key('a')]),
+        ("switch_to_board_and_back", vec![key('1'), key('2')]),
+        ("board_next_column_and_back", vec![key('1'), key('l'), key('h'), key('2')]),
     ]
 }
 
