@@ -16,7 +16,7 @@ pub fn run(s: &Session, a: &ActivityArgs) -> Result<()> {
     if !s.ctx.actor.is_manager() && a.lead.is_none() && user.as_ref().map(|u| u.id) != s.ctx.actor.user_id() {
         return Err(crate::core::Error::Forbidden("agents can only see their own activity (--user <you>)".into()));
     }
-    let query = ActivityQuery { lead: a.lead, user: user.map(|u| u.id), batch: None, limit: Some(a.limit) };
+    let query = ActivityQuery { lead: a.lead, user: user.map(|u| u.id), batch: a.batch, limit: Some(a.limit) };
     let rows = activity::list(s.store.conn(), &query)?;
     if s.json {
         print_json(&Value::Array(rows.iter().map(activity_json).collect()))

@@ -102,6 +102,66 @@ pub enum Command {
         #[command(subcommand)]
         command: RoutingCommand,
     },
+    /// Import leads from a CSV file (`-` reads standard input)
+    Import(ImportArgs),
+    /// Write the leads matching FILTERS as CSV (RFC 4180) that `import` reads back
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Write to this file instead of standard output
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Workload per owner, and the unassigned leads that wait
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// The acting user's notifications, newest first; listing marks them read
+    Notifications {
+        /// Only the unread ones
+        #[arg(long)]
+        unread: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file: a header row, comma or semicolon separated, UTF-8 (Latin-1 is transcoded)
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// Give every imported lead to this user (not a delivery: no limits count it)
+    #[arg(long, value_name = "USER", conflicts_with = "route")]
+    pub assignee: Option<String>,
+    /// Route each new lead through the rules (when routing is on)
+    #[arg(long)]
+    pub route: bool,
+    /// Report exactly what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import nothing if any row is bad
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Per owner: open leads, leads by status, leads stale in their stage; the unassigned backlog
+    Workload {
+        /// A lead is stale after this many days in its stage [default: stale_days from the config, 7]
+        #[arg(long, value_name = "N")]
+        stale_days: Option<u32>,
+    },
+    /// Unassigned leads waiting longer than a threshold, oldest first
+    Unassigned {
+        /// [default: unassigned_alert_hours from the config, 24]
+        #[arg(long, value_name = "HOURS")]
+        older_than: Option<u32>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 /// Lead ids, or FILTERS selecting every matching lead.
@@ -331,6 +391,9 @@ pub struct ActivityArgs {
     pub lead: Option<i64>,
     #[arg(long)]
     pub user: Option<String>,
+    /// Only the rows of one batch (e.g. an import)
+    #[arg(long)]
+    pub batch: Option<i64>,
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
 }

@@ -5,8 +5,11 @@ pub mod args;
 mod assign;
 mod demo;
 mod group;
+mod io;
 mod lead;
+mod notifications;
 mod output;
+mod report;
 mod rule;
 mod user;
 
@@ -91,6 +94,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Group(c) => group::run(&mut open_session(&cli, None)?, c),
         Command::Rule(c) => rule::run(&mut open_session(&cli, None)?, c),
         Command::Routing { command } => rule::routing(&mut open_session(&cli, None)?, command),
+        Command::Import(a) => io::import(&mut open_session(&cli, None)?, a),
+        Command::Export { filter, output } => io::export(&open_session(&cli, None)?, filter, output.as_deref()),
+        Command::Report { command } => report::run(&open_session(&cli, None)?, command),
+        Command::Notifications { unread, limit } => notifications::run(&mut open_session(&cli, None)?, *unread, *limit),
     }
 }
 
