@@ -69,9 +69,8 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command.as_ref() else {
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return Ok(());
+        let s = open_session(&cli, None)?;
+        return crate::tui::run(s.store, s.ctx, s.config);
     };
     match command {
         Command::Demo(a) => demo::run(&cli, a),
