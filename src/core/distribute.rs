@@ -60,6 +60,10 @@ fn hand_out(
     via: &str,
     rule: Option<&Rule>,
 ) -> Result<std::result::Result<String, &'static str>> {
+    // A full group answers at once: no per-member bookkeeping for leads it cannot take.
+    if let Some(reason) = dist.full_reason() {
+        return Ok(Err(reason));
+    }
     let skipped = dist.skipped();
     let chosen = match dist.choose() {
         Ok(i) => i,
@@ -194,10 +198,10 @@ impl Router {
         }
         let mut tried: Vec<String> = Vec::new();
         for i in 0..self.rules.len() {
-            let rule = self.rules[i].clone();
-            if !rule.matches(lead) {
+            if !self.rules[i].matches(lead) {
                 continue;
             }
+            let rule = self.rules[i].clone();
             let via = format!("rule:{}", rule.id);
             match &rule.target {
                 Target::User { id, name } => {

@@ -28,6 +28,14 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// A8, without building the reason (this runs for every member of every lead).
+    pub fn eligible(&self) -> bool {
+        self.active
+            && !self.on_leave
+            && (self.monthly_limit == 0 || self.month < self.monthly_limit)
+            && (self.daily_limit == 0 || self.today < self.daily_limit)
+    }
+
     /// `None` when eligible (A8), else why not.
     pub fn ineligible(&self) -> Option<String> {
         if !self.active {
@@ -119,7 +127,7 @@ impl Distributor {
             Some(NO_MEMBERS)
         } else if !self.members.iter().any(|m| m.active && !m.on_leave) {
             Some(NO_ACTIVE)
-        } else if self.members.iter().all(|m| m.ineligible().is_some()) {
+        } else if !self.members.iter().any(Candidate::eligible) {
             Some(ALL_AT_LIMIT)
         } else {
             None
@@ -139,7 +147,7 @@ impl Distributor {
         if let Some(reason) = self.full_reason() {
             return Err(reason);
         }
-        let eligible: Vec<usize> = self.after_cursor().filter(|&i| self.members[i].ineligible().is_none()).collect();
+        let eligible: Vec<usize> = self.after_cursor().filter(|&i| self.members[i].eligible()).collect();
         let chosen = match self.group.method {
             Method::Sequential => eligible.first().copied(),
             Method::Random => {
@@ -167,7 +175,7 @@ impl Distributor {
         if self.full_reason().is_some() {
             return None;
         }
-        let eligible = self.after_cursor().filter(|&i| self.members[i].ineligible().is_none());
+        let eligible = self.after_cursor().filter(|&i| self.members[i].eligible());
         match self.group.method {
             Method::Sequential => eligible.into_iter().next().map(|i| &self.members[i]),
             Method::Balanced => eligible.min_by_key(|&i| self.members[i].open_leads).map(|i| &self.members[i]),
@@ -193,4 +201,35 @@ pub fn open_leads(conn: &Connection, user_id: i64) -> Result<i64> {
             "SELECT count(*) FROM leads WHERE owner_id = ?1 AND stage_id IN (SELECT id FROM stages WHERE closed = 0)",
         )?
         .query_row([user_id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eligible_agrees_with_the_reason() {
+        for (active, on_leave, today, month, daily, monthly) in [
+            (true, false, 0, 0, 0, 0),
+            (false, false, 0, 0, 0, 0),
+            (true, true, 0, 0, 0, 0),
+            (true, false, 2, 2, 2, 0),
+            (true, false, 1, 7, 5, 7),
+            (true, false, 4, 6, 5, 7),
+        ] {
+            let c = Candidate {
+                user_id: 1,
+                name: "Tom".into(),
+                position: 1,
+                active,
+                on_leave,
+                daily_limit: daily,
+                monthly_limit: monthly,
+                today,
+                month,
+                open_leads: 0,
+            };
+            assert_eq!(c.eligible(), c.ineligible().is_none(), "{c:?}");
+        }
+    }
 }
