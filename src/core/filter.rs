@@ -88,6 +88,12 @@ impl FilterSpec {
             return Err(Error::invalid("--since must be before --until"));
         }
         filter.search = self.search.as_deref().unwrap_or("").trim().to_string();
+        let length = filter.search.chars().count();
+        if length > MAX_SEARCH {
+            return Err(Error::invalid(format!(
+                "--search text is {length} characters long; at most {MAX_SEARCH} are searched for"
+            )));
+        }
         filter.open_only = self.open_only;
         Ok(filter)
     }
@@ -106,6 +112,11 @@ fn resolve_owner(conn: &rusqlite::Connection, ctx: &Ctx, name: &str) -> Result<O
     }
     Ok(OwnerFilter::User(users::find(conn, name)?.id))
 }
+
+/// Longest search text, in characters. SQLite refuses LIKE patterns over
+/// 50,000 bytes ("pattern too complex"); this keeps every pattern, escaped
+/// and in 4-byte characters, well under that.
+pub const MAX_SEARCH: usize = 1000;
 
 /// Escape `%`, `_` and `\` so that search text matches literally under `LIKE … ESCAPE '\'`.
 pub fn like_pattern(text: &str) -> String {
@@ -199,7 +210,9 @@ impl Filter {
     }
 
     fn push_search(&self, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
-        let pattern = like_pattern(&self.search);
+        // A longer text (pasted into the console's search box) is searched by its start.
+        let search: String = self.search.chars().take(MAX_SEARCH).collect();
+        let pattern = like_pattern(&search);
         let mut alternatives = vec![
             "l.name LIKE ? ESCAPE '\\'",
             "l.email LIKE ? ESCAPE '\\'",
@@ -208,7 +221,7 @@ impl Filter {
         ];
         params.extend(std::iter::repeat_n(Value::Text(pattern), alternatives.len()));
         // "5550102" should find "+1 (555) 010-2030": compare digits with digits.
-        let digits: String = self.search.chars().filter(char::is_ascii_digit).collect();
+        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
         if digits.len() >= 3 {
             alternatives.push("l.phone_key LIKE ?");
             params.push(Value::Text(format!("%{digits}%")));

@@ -1,4 +1,7 @@
-use rusqlite_migration::{M, Migrations};
+use rusqlite::Transaction;
+use rusqlite_migration::{HookResult, M, Migrations};
+
+use super::APPLICATION_ID;
 
 /// Versioned schema changes; never edit one that has shipped, add a new one.
 const STEPS: &[&str] = &[include_str!("../../../assets/migrations/001_init.sql")];
@@ -6,7 +9,16 @@ const STEPS: &[&str] = &[include_str!("../../../assets/migrations/001_init.sql")
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
 pub fn all() -> Migrations<'static> {
-    Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(STEPS.iter().map(|sql| M::up_with_hook(sql, stamp)).collect())
+}
+
+/// Mark the file as ours in the same transaction that creates or migrates
+/// the schema: a process killed right after the migration commits must not
+/// leave tables without the application id (which the next run would refuse
+/// as another program's file).
+fn stamp(tx: &Transaction) -> HookResult {
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    Ok(())
 }
 
 #[cfg(test)]

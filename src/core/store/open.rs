@@ -30,7 +30,11 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
         }
+        check_writable(path)?;
         let mut conn = Connection::open(path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only(path, "SQLite could open it for reading only"));
+        }
         configure(&conn, path)?;
         let needs_migration = match existing {
             Existing::Nothing => true,
@@ -56,6 +60,78 @@ fn not_leadrota(path: &Path, reason: &str) -> Error {
     Error::NotLeadrota { path: path.to_path_buf(), reason: reason.to_string() }
 }
 
+fn read_only(path: &Path, why: &str) -> Error {
+    Error::invalid(format!(
+        "{} is read-only ({why}); leadrota needs to write to the database and to create its -wal and -shm \
+         files beside it; nothing was changed",
+        path.display()
+    ))
+}
+
+/// Refuse a database file, or the folder it is in, whose permissions allow no
+/// writing, with a clear message before SQLite fails half-way with a vaguer
+/// one. The permission bits are honoured even for root (who could write
+/// anyway): a file someone made read-only is not to be written.
+fn check_writable(path: &Path) -> Result<()> {
+    if let Ok(meta) = fs::metadata(path)
+        && meta.permissions().readonly()
+    {
+        return Err(read_only(path, "its file permissions allow no writing"));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(meta) = fs::metadata(dir)
+        && meta.permissions().readonly()
+    {
+        return Err(read_only(path, &format!("its folder {} allows no writing", dir.display())));
+    }
+    Ok(())
+}
+
+/// A file SQLite could not read: held locked by another program for longer
+/// than the busy timeout is not the same as "not ours".
+fn unreadable(path: &Path, e: rusqlite::Error) -> Error {
+    if is_busy(&e) {
+        return busy(path);
+    }
+    not_leadrota(path, "unreadable SQLite file")
+}
+
+pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+pub(super) fn busy(path: &Path) -> Error {
+    Error::invalid(format!(
+        "{} is busy: another program has kept it locked for longer than leadrota waits; nothing was changed, try again",
+        path.display()
+    ))
+}
+
+fn open_probe(path: &Path) -> Result<Connection> {
+    let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| unreadable(path, e))?;
+    probe.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(probe)
+}
+
+/// A read-only connection met a hot rollback journal: a process was killed
+/// while writing in rollback mode (a first run switching a new file to WAL).
+fn needs_rollback(e: &rusqlite::Error) -> bool {
+    e.sqlite_error().is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK)
+}
+
+/// Let SQLite roll the interrupted write back, as any reader with write
+/// access would on its first read: the file returns to its last committed
+/// state (its content is not changed, the half-write is undone).
+fn roll_back_interrupted_write(path: &Path) -> Result<()> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| unreadable(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| unreadable(path, e))?;
+    Ok(())
+}
+
 fn inspect(path: &Path) -> Result<Existing> {
     let mut file = match File::open(path) {
         Ok(f) => f,
@@ -73,11 +149,17 @@ fn inspect(path: &Path) -> Result<Existing> {
     if read < 16 || &header != SQLITE_MAGIC {
         return Err(not_leadrota(path, "not an SQLite file"));
     }
-    let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|_| not_leadrota(path, "unreadable SQLite file"))?;
-    let app_id: i64 = probe
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|_| not_leadrota(path, "unreadable SQLite file"))?;
+    let mut probe = open_probe(path)?;
+    let app_id: i64 = match probe.pragma_query_value(None, "application_id", |r| r.get(0)) {
+        Ok(id) => id,
+        Err(e) if needs_rollback(&e) => {
+            drop(probe);
+            roll_back_interrupted_write(path)?;
+            probe = open_probe(path)?;
+            probe.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| unreadable(path, e))?
+        }
+        Err(e) => return Err(unreadable(path, e)),
+    };
     let version: i64 = probe.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if app_id == APPLICATION_ID {
         return Ok(Existing::Leadrota { version });
@@ -89,8 +171,10 @@ fn inspect(path: &Path) -> Result<Existing> {
     Err(not_leadrota(path, "it belongs to another program"))
 }
 
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::invalid(format!(

@@ -2,7 +2,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::Store;
 use crate::core::context::Ctx;
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 
 /// One activity row to write. Owner and stage fields are ids; `via` says how
 /// the change came about (`manual`, `bulk`, `rule:3`, `group:2`, …).
@@ -94,7 +94,17 @@ impl Store {
         dry_run: bool,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<Written<T>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write_in_transaction(ctx, command, dry_run, work).map_err(|e| no_room(e, &self.path))
+    }
+
+    fn write_in_transaction<T>(
+        &self,
+        ctx: &Ctx,
+        command: &str,
+        dry_run: bool,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<Written<T>> {
+        let tx = begin_immediate(&self.conn, &self.path)?;
         let now = ctx.now_ts();
         let actor = ctx.actor.user_id();
         tx.execute("INSERT INTO batches (actor_id, at, command) VALUES (?1, ?2, ?3)", params![actor, now, command])?;
@@ -113,6 +123,50 @@ impl Store {
         };
         writer.tx.commit()?;
         Ok(Written { value, batch })
+    }
+}
+
+/// A write that failed for want of disk space (or of a writable disk) was
+/// rolled back whole; say so in words a user can act on.
+fn no_room(e: Error, path: &std::path::Path) -> Error {
+    let Error::Sql(sql) = &e else { return e };
+    match sql.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => Error::invalid(format!(
+            "{}: the disk is full (or the database reached its size limit); nothing was written",
+            path.display()
+        )),
+        Some(rusqlite::ErrorCode::SystemIoFailure) => Error::invalid(format!(
+            "{}: the disk refused a write (full, over a size limit, or failing); nothing was written",
+            path.display()
+        )),
+        _ => e,
+    }
+}
+
+/// `BEGIN IMMEDIATE` waits up to the busy timeout (5 s) for another seat's
+/// write to finish; a long one (a 100,000-row import on a slow disk) gets
+/// this many such waits in all before the user is told the database is busy.
+const BUSY_ATTEMPTS: u32 = 3;
+
+/// `BEGIN IMMEDIATE`, retried when another seat held the write lock for the
+/// whole busy timeout (the documented "busy, retried"); after
+/// [`BUSY_ATTEMPTS`] waits a clear one-line error, never "database is locked".
+fn begin_immediate<'c>(conn: &'c Connection, path: &std::path::Path) -> Result<Transaction<'c>> {
+    let mut attempt = 1;
+    loop {
+        // `&mut self` on the caller guarantees no transaction is open on this connection.
+        match Transaction::new_unchecked(conn, TransactionBehavior::Immediate) {
+            Ok(tx) => return Ok(tx),
+            Err(e) if super::open::is_busy(&e) && attempt < BUSY_ATTEMPTS => {
+                attempt += 1;
+                tracing::warn!(
+                    "{}: busy for the whole busy timeout; retrying ({attempt}/{BUSY_ATTEMPTS})",
+                    path.display()
+                );
+            }
+            Err(e) if super::open::is_busy(&e) => return Err(super::open::busy(path)),
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
