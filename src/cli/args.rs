@@ -91,6 +91,20 @@ pub enum Command {
     },
     /// Revert the acting user's latest batch
     Undo,
+    /// Check the database: integrity, schema, orphaned rows, ownership history, deliveries against limits
+    Doctor {
+        /// SQLite's quick_check instead of the full integrity_check (faster on big files)
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Write a consistent copy of the live database to FILE (other seats may keep working)
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Groups, their members, methods and limits
     #[command(subcommand)]
     Group(GroupCommand),

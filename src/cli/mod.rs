@@ -7,6 +7,7 @@ mod demo;
 mod group;
 mod io;
 mod lead;
+mod maint;
 mod notifications;
 mod output;
 mod report;
@@ -90,6 +91,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Pickup { ids } => assign::pickup(&mut open_session(&cli, None)?, ids),
         Command::Undo => assign::undo(&mut open_session(&cli, None)?),
+        Command::Doctor { quick } => maint::doctor(&open_session(&cli, None)?, *quick),
+        Command::Backup { file, force } => maint::backup(&open_session(&cli, None)?, file, *force),
         Command::Group(c) => group::run(&mut open_session(&cli, None)?, c),
         Command::Rule(c) => rule::run(&mut open_session(&cli, None)?, c),
         Command::Routing { command } => rule::routing(&mut open_session(&cli, None)?, command),

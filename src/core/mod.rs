@@ -2,9 +2,11 @@
 
 pub mod activity;
 pub mod assign;
+pub mod backup;
 pub mod context;
 pub mod demo;
 pub mod distribute;
+pub mod doctor;
 pub mod error;
 pub mod explain;
 pub mod export;
