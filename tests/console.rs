@@ -281,7 +281,7 @@ fn users_section_puts_on_leave_and_deactivates_with_a_handover() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
     keys(&mut a, "3t");
-    let lewis = a.groups.users.iter().position(|(u, _, _)| u.name == "Lewis").unwrap();
+    let lewis = a.groups.users.iter().position(|(u, _)| u.name == "Lewis").unwrap();
     for _ in 0..lewis {
         keys(&mut a, "j");
     }

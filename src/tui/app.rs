@@ -61,6 +61,9 @@ pub struct App {
     pub groups: GroupsPane,
     pub routing: RoutingPane,
     pub modals: Vec<Modal>,
+    /// Only the visible pane is kept current; the others catch up when shown.
+    leads_filter_stale: bool,
+    board_filter_stale: bool,
     pub notice: Notice,
     pub counts: Counts,
     pub quit: bool,
@@ -85,6 +88,8 @@ impl App {
             keymap,
             pane: Pane::Leads,
             modals: Vec::new(),
+            leads_filter_stale: false,
+            board_filter_stale: true,
             notice: Notice::default(),
             counts: Counts::default(),
             quit: false,
@@ -92,8 +97,6 @@ impl App {
             data_version: 0,
         };
         app.window.load_top(app.store.conn())?;
-        app.groups.load(&app.store, &app.ctx)?;
-        app.routing.load(&app.store)?;
         app.data_version = data_version(app.store.conn())?;
         app.request_counts();
         app.poll_worker();
@@ -145,10 +148,7 @@ impl App {
     }
 
     fn after_write(&mut self) -> Result<()> {
-        self.window.refresh(self.store.conn())?;
-        self.board.refresh(self.store.conn())?;
-        self.groups.load(&self.store, &self.ctx)?;
-        self.routing.load(&self.store)?;
+        self.reload_pane()?;
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;
@@ -156,6 +156,30 @@ impl App {
         }
         self.request_counts();
         Ok(())
+    }
+
+    /// Bring the visible pane up to date with the database and the filter.
+    fn reload_pane(&mut self) -> Result<()> {
+        let conn = self.store.conn();
+        match self.pane {
+            Pane::Leads if self.leads_filter_stale => self.window.load_top(conn)?,
+            Pane::Leads => self.window.refresh(conn)?,
+            Pane::Kanban if self.board_filter_stale => self.board.set_filter(conn, &self.window.filter)?,
+            Pane::Kanban => self.board.refresh(conn)?,
+            Pane::Groups => self.groups.load(&self.store, &self.ctx)?,
+            Pane::Routing => self.routing.load(&self.store)?,
+        }
+        match self.pane {
+            Pane::Leads => self.leads_filter_stale = false,
+            Pane::Kanban => self.board_filter_stale = false,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, pane: Pane) -> Result<()> {
+        self.pane = pane;
+        self.reload_pane()
     }
 
     /// The terminal is now `height` lines tall.
@@ -204,14 +228,14 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.modals.push(Modal::Help),
-            Action::ShowKanban => self.pane = Pane::Kanban,
-            Action::ShowLeads => self.pane = Pane::Leads,
-            Action::ShowGroups => self.pane = Pane::Groups,
-            Action::ShowRouting => self.pane = Pane::Routing,
+            Action::ShowKanban => self.show(Pane::Kanban)?,
+            Action::ShowLeads => self.show(Pane::Leads)?,
+            Action::ShowGroups => self.show(Pane::Groups)?,
+            Action::ShowRouting => self.show(Pane::Routing)?,
             Action::NextPane | Action::PrevPane => {
                 let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(1);
                 let step = if action == Action::NextPane { 1 } else { Pane::ALL.len() - 1 };
-                self.pane = Pane::ALL[(i + step) % Pane::ALL.len()];
+                self.show(Pane::ALL[(i + step) % Pane::ALL.len()])?;
             }
             _ if self.pane == Pane::Groups => self.groups_action(action)?,
             _ if self.pane == Pane::Routing => self.routing_action(action)?,
@@ -303,8 +327,9 @@ impl App {
     /// The filter changed: back to the top and recount.
     pub fn filter_changed(&mut self) -> Result<()> {
         self.window.picked = Picked::default();
-        self.window.load_top(self.store.conn())?;
-        self.board.set_filter(self.store.conn(), &self.window.filter)?;
+        self.leads_filter_stale = true;
+        self.board_filter_stale = true;
+        self.reload_pane()?;
         self.counts.matching = None;
         self.counts.columns.clear();
         self.request_counts();

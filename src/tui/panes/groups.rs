@@ -36,7 +36,7 @@ pub struct GroupsPane {
     pub rotation: Option<Distributor>,
     pub member_cursor: usize,
     pub focus_members: bool,
-    pub users: Vec<(User, i64, Vec<String>)>,
+    pub users: Vec<(User, Vec<String>)>,
     pub user_cursor: usize,
 }
 
@@ -53,9 +53,8 @@ impl GroupsPane {
         self.users = users::list(store.conn())?
             .into_iter()
             .map(|u| {
-                let open = open_leads(store.conn(), u.id)?;
                 let groups = users::group_names(store.conn(), u.id)?;
-                Ok((u, open, groups))
+                Ok((u, groups))
             })
             .collect::<Result<_>>()?;
         self.user_cursor = self.user_cursor.min(self.users.len().saturating_sub(1));
@@ -71,7 +70,7 @@ impl GroupsPane {
     }
 
     fn user(&self) -> Option<&User> {
-        self.users.get(self.user_cursor).map(|(u, _, _)| u)
+        self.users.get(self.user_cursor).map(|(u, _)| u)
     }
 }
 
@@ -490,7 +489,7 @@ fn draw_users(frame: &mut Frame<'_>, pane: &GroupsPane, theme: &Theme, area: Rec
     let rows: Vec<Row<'_>> = pane
         .users
         .iter()
-        .map(|(u, open, groups)| {
+        .map(|(u, groups)| {
             let state = match (u.active, u.on_leave) {
                 (false, _) => Span::styled("deactivated", theme.dim()),
                 (true, true) => Span::styled("on leave", theme.warn()),
@@ -501,7 +500,6 @@ fn draw_users(frame: &mut Frame<'_>, pane: &GroupsPane, theme: &Theme, area: Rec
                 ratatui::widgets::Cell::from(u.role.to_string()),
                 ratatui::widgets::Cell::from(state),
                 ratatui::widgets::Cell::from(if u.can_pickup { "yes" } else { "no" }),
-                ratatui::widgets::Cell::from(open.to_string()),
                 ratatui::widgets::Cell::from(groups.join(", ")),
             ])
         })
@@ -511,10 +509,9 @@ fn draw_users(frame: &mut Frame<'_>, pane: &GroupsPane, theme: &Theme, area: Rec
         Constraint::Length(8),
         Constraint::Length(12),
         Constraint::Length(8),
-        Constraint::Length(10),
         Constraint::Min(16),
     ];
-    let header = Row::new(["Name", "Role", "State", "Pick-up", "Open leads", "Groups"]).style(theme.header());
+    let header = Row::new(["Name", "Role", "State", "Pick-up", "Groups"]).style(theme.header());
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))
