@@ -4,7 +4,10 @@ use rusqlite_migration::{HookResult, M, Migrations};
 use super::APPLICATION_ID;
 
 /// Versioned schema changes; never edit one that has shipped, add a new one.
-const STEPS: &[&str] = &[include_str!("../../../assets/migrations/001_init.sql")];
+const STEPS: &[&str] = &[
+    include_str!("../../../assets/migrations/001_init.sql"),
+    include_str!("../../../assets/migrations/002_unassigned_by_stage.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
