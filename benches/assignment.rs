@@ -66,7 +66,7 @@ fn bench_bulk_assign(c: &mut Criterion) {
                         "BEGIN IMMEDIATE; \
                          INSERT INTO batches (actor_id, at, command) VALUES (NULL, 1795000000, 'raw'); \
                          INSERT INTO activity (lead_id, at, actor_id, kind, from_owner_id, to_owner_id, via, batch_id) \
-                           SELECT id, 1795000000, NULL, 'reassigned', owner_id, {tom}, 'bulk', last_insert_rowid() \
+                           SELECT id, 1795000000, NULL, 'reassigned', owner_id, {tom}, 'bulk', (SELECT max(id) FROM batches) \
                            FROM leads WHERE created_at < {before} AND owner_id IS NOT {tom}; \
                          UPDATE leads SET owner_id = {tom}, updated_at = 1795000000, assigned_at = 1795000000 \
                            WHERE created_at < {before} AND owner_id IS NOT {tom}; \
