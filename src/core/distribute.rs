@@ -400,27 +400,12 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover)
                 (None, Some(dist)) => match hand_out(w, dist, lead, from, "offboard", None)? {
                     Ok(owner) => Ok((owner, None)),
                     Err(reason) => {
-                        let row = PlanRow {
-                            lead,
-                            from,
-                            to: None,
-                            via: "offboard".into(),
-                            delivery_group: None,
-                            detail: None,
-                        };
-                        w.plan_push(&row)?;
+                        w.plan_push(&release(lead, from))?;
                         Err(reason.to_string())
                     }
                 },
                 (None, None) => {
-                    w.plan_push(&PlanRow {
-                        lead,
-                        from,
-                        to: None,
-                        via: "offboard".into(),
-                        delivery_group: None,
-                        detail: None,
-                    })?;
+                    w.plan_push(&release(lead, from))?;
                     Err("left unassigned".to_string())
                 }
             };
@@ -433,4 +418,9 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover)
         Ok(result)
     })?;
     Ok(RouteResult { batch: written.batch, ..written.value })
+}
+
+/// A departing owner's lead that nobody takes: it goes back to the queue.
+fn release(lead: i64, from: Option<i64>) -> PlanRow {
+    PlanRow { lead, from, to: None, via: "offboard".into(), delivery_group: None, detail: None }
 }
