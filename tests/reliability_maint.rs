@@ -35,7 +35,7 @@ fn a_backup_taken_while_others_write_is_a_consistent_database() {
         let out = db.run(&["--json", "backup", copy.to_str().unwrap()]);
         assert!(out.status.success(), "{}", stderr_of(&out));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(report["schema_version"], 1);
+        assert_eq!(report["schema_version"], leadrota::core::store::SCHEMA_VERSION);
         copies.push(copy);
     }
     for w in writers {
