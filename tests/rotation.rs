@@ -253,3 +253,13 @@ fn a_dry_run_writes_nothing() {
     assert_eq!(count(&s, "SELECT count(*) FROM leads WHERE owner_id IS NOT NULL"), 0);
     assert_eq!(count(&s, "SELECT cursor_position FROM user_groups"), 0);
 }
+
+#[test]
+fn explain_names_the_group_of_a_plain_rotation() {
+    let (mut s, ctx) = setup(Method::Sequential, 0, 0, "2026-03-02T10:00:00Z");
+    let ids = leads(&mut s, &ctx, 1);
+    rotate(&mut s, &ctx, "Inbound", &unassigned(), false).unwrap();
+    let e = leadrota::core::explain::explain(s.conn(), &ctx, ids[0]).unwrap();
+    assert_eq!(e.group.as_deref(), Some("Inbound"));
+    assert!(e.summary.contains("rotated it through group Inbound"), "{}", e.summary);
+}

@@ -71,13 +71,18 @@ fn hand_out(
     };
     dist.deliver(chosen);
     let member = &dist.members[chosen];
-    let detail = json!({
-        "rule": rule.map(|r| r.id),
-        "rule_name": rule.map(|r| r.name.clone()),
-        "group": dist.group.id,
-        "group_name": dist.group.name,
-        "method": dist.group.method,
-        "skipped": skipped,
+    // A plain rotation that passed nobody over is explained by its `via`
+    // (`group:<id>`) alone; writing JSON for it would cost every lead of a batch.
+    let detail = (rule.is_some() || !skipped.is_empty()).then(|| {
+        json!({
+            "rule": rule.map(|r| r.id),
+            "rule_name": rule.map(|r| r.name.clone()),
+            "group": dist.group.id,
+            "group_name": dist.group.name,
+            "method": dist.group.method,
+            "skipped": skipped,
+        })
+        .to_string()
     });
     w.plan_push(&PlanRow {
         lead,
@@ -85,7 +90,7 @@ fn hand_out(
         to: Some(member.user_id),
         via: via.to_string(),
         delivery_group: Some(dist.group.id),
-        detail: Some(detail.to_string()),
+        detail,
     })?;
     Ok(Ok(member.name.clone()))
 }

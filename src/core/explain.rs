@@ -58,7 +58,14 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
     let detail: serde_json::Value = detail.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
     let rule = detail["rule"].as_i64();
     let rule_name = detail["rule_name"].as_str().map(str::to_string);
-    let group = detail["group_name"].as_str().map(str::to_string);
+    let group = match detail["group_name"].as_str() {
+        Some(name) => Some(name.to_string()),
+        // Plain rotations record only `via = group:<id>`.
+        None => match via.strip_prefix("group:").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => super::groups::get(conn, id).ok().map(|g| g.name),
+            None => None,
+        },
+    };
     let skipped: Vec<Skipped> = serde_json::from_value(detail["skipped"].clone()).unwrap_or_default();
     let owner_text = lead.owner.clone().map_or_else(|| "unassigned".to_string(), |o| format!("owned by {o}"));
     let how = match via.split_once(':') {
