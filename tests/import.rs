@@ -6,7 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use common::{count, ctx_at, store, team};
 use leadrota::core::activity::{self, ActivityQuery};
 use leadrota::core::filter::Filter;
@@ -15,7 +14,6 @@ use leadrota::core::model::{Lead, Role};
 use leadrota::core::page::{self, Sort};
 use leadrota::core::{Ctx, Store};
 use serde_json::Value;
-use tempfile::TempDir;
 
 const NOW: &str = "2026-03-02T10:00:00Z";
 
@@ -284,41 +282,9 @@ fn workbooks_and_header_without_name_or_email_are_refused() {
 
 // ------------------------------------------------------------ the binary
 
-struct Db {
-    dir: TempDir,
-    path: PathBuf,
-}
+type Db = common::Bin;
 
 impl Db {
-    fn new() -> Db {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("team.db");
-        Db { dir, path }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("leadrota").unwrap();
-        cmd.env_remove("LEADROTA_DB")
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .arg("--db")
-            .arg(&self.path)
-            .arg("--now")
-            .arg(NOW)
-            .args(args);
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        String::from_utf8(self.cmd(args).assert().success().get_output().stdout.clone()).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
     fn team(&self) {
         for name in ["Tom", "Stephanie", "Lewis", "Denise"] {
             self.ok(&["user", "add", name]);
@@ -334,7 +300,7 @@ impl Db {
 
 #[test]
 fn import_json_has_the_spec_shape() {
-    let db = Db::new();
+    let db = Db::new(NOW);
     db.team();
     let file = fixture_path("bad_rows.csv");
     let r = db.json(&["import", file.to_str().unwrap()]);
@@ -353,7 +319,7 @@ fn import_json_has_the_spec_shape() {
 
 #[test]
 fn strict_from_the_binary_prints_the_rejections_and_exits_1() {
-    let db = Db::new();
+    let db = Db::new(NOW);
     db.team();
     let file = fixture_path("bad_rows.csv");
     let out = db.cmd(&["--json", "import", file.to_str().unwrap(), "--strict"]).assert().code(1).get_output().clone();
@@ -367,7 +333,7 @@ fn strict_from_the_binary_prints_the_rejections_and_exits_1() {
 
 #[test]
 fn route_sends_each_new_lead_through_the_rules_with_duplicates_in_the_batch() {
-    let db = Db::new();
+    let db = Db::new(NOW);
     db.team();
     db.ok(&["group", "add", "Inbound"]);
     db.ok(&["group", "members", "Inbound", "--add", "Tom,Stephanie"]);
@@ -400,7 +366,7 @@ fn route_sends_each_new_lead_through_the_rules_with_duplicates_in_the_batch() {
 
 #[test]
 fn import_flags_and_files_fail_cleanly() {
-    let db = Db::new();
+    let db = Db::new(NOW);
     db.team();
     let file = fixture_path("bom_crlf.csv");
     let fails = |args: &[&str], needle: &str| {
@@ -420,7 +386,7 @@ fn import_flags_and_files_fail_cleanly() {
 
 #[test]
 fn export_is_rfc_4180_and_imports_back_to_the_same_leads() {
-    let db = Db::new();
+    let db = Db::new(NOW);
     db.team();
     db.ok(&["routing", "off"]);
     db.ok(&["lead", "add", "--name", "Ann \"the\" Lee", "--email", "ann@acme.com", "--company", "Stone, Bauer & Co"]);
@@ -438,7 +404,7 @@ fn export_is_rfc_4180_and_imports_back_to_the_same_leads() {
     assert_eq!(text.matches("\r\n").count(), 5, "CRLF after each record");
     assert_eq!(db.ok(&["export", "--owner", "Tom"]).lines().count(), 2, "filters apply; stdout by default");
 
-    let fresh = Db::new();
+    let fresh = Db::new(NOW);
     fresh.team();
     let r = fresh.json(&["import", out.to_str().unwrap()]);
     assert_eq!((r["created"].as_i64(), r["rejected"].as_array().map(Vec::len)), (Some(4), Some(0)));

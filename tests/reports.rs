@@ -3,14 +3,12 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::{at, ctx_at, team};
 use leadrota::core::distribute::{self, Handover};
 use leadrota::core::model::NewLead;
 use leadrota::core::report::{self, OwnerLoad};
 use leadrota::core::{Ctx, Store, leads};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 const NOW: &str = "2026-03-20T12:00:00Z";
 
@@ -129,42 +127,15 @@ fn waiting_lists_open_unassigned_leads_oldest_first() {
 
 // ------------------------------------------------------------ the binary
 
-struct Db {
-    dir: TempDir,
-    path: std::path::PathBuf,
-}
+type Db = common::Bin;
 
 impl Db {
     fn with_scenario() -> Db {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("team.db");
-        let mut store = Store::open(&path).unwrap();
+        let db = Db::new(NOW);
+        let mut store = Store::open(&db.path).unwrap();
         scenario(&mut store);
         drop(store);
-        Db { dir, path }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("leadrota").unwrap();
-        cmd.env_remove("LEADROTA_DB")
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .arg("--db")
-            .arg(&self.path)
-            .arg("--now")
-            .arg(NOW)
-            .args(args);
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        String::from_utf8(self.cmd(args).assert().success().get_output().stdout.clone()).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
+        db
     }
 
     fn config(&self, text: &str) -> String {

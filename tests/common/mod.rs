@@ -91,3 +91,42 @@ pub fn owners(store: &Store, ids: &[i64]) -> Vec<Option<String>> {
 pub fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).expect("count query")
 }
+
+/// A database file driven through the real binary with a pinned clock, the
+/// way scripts and cron jobs use it; no config from the machine leaks in.
+pub struct Bin {
+    pub dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+    pub now: &'static str,
+}
+
+impl Bin {
+    pub fn new(now: &'static str) -> Bin {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let path = dir.path().join("team.db");
+        Bin { dir, path, now }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("leadrota").expect("the binary");
+        cmd.env_remove("LEADROTA_DB")
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .arg("--db")
+            .arg(&self.path)
+            .arg("--now")
+            .arg(self.now)
+            .args(args);
+        cmd
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        String::from_utf8(self.cmd(args).assert().success().get_output().stdout.clone()).expect("UTF-8 output")
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+}
