@@ -65,6 +65,7 @@ pub struct App {
     leads_filter_stale: bool,
     board_filter_stale: bool,
     pub notice: Notice,
+    pub filter_label: String,
     pub counts: Counts,
     pub quit: bool,
     worker: Worker,
@@ -91,12 +92,14 @@ impl App {
             leads_filter_stale: false,
             board_filter_stale: true,
             notice: Notice::default(),
+            filter_label: String::new(),
             counts: Counts::default(),
             quit: false,
             worker,
             data_version: 0,
         };
         app.window.load_top(app.store.conn())?;
+        app.filter_label = filter_label(&app.store, &app.window.filter);
         app.data_version = data_version(app.store.conn())?;
         app.request_counts();
         app.poll_worker();
@@ -327,6 +330,7 @@ impl App {
     /// The filter changed: back to the top and recount.
     pub fn filter_changed(&mut self) -> Result<()> {
         self.window.picked = Picked::default();
+        self.filter_label = filter_label(&self.store, &self.window.filter);
         self.leads_filter_stale = true;
         self.board_filter_stale = true;
         self.reload_pane()?;
@@ -443,4 +447,43 @@ pub fn plural(n: i64) -> &'static str {
 /// Changes whenever another connection commits (SQLite's `data_version`).
 fn data_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// The active filter in words, for the filter bar; built when the filter
+/// changes so that drawing never reads the database.
+fn filter_label(store: &Store, f: &Filter) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match f.owner {
+        OwnerFilter::Any => {}
+        OwnerFilter::Unassigned => parts.push("unassigned".into()),
+        OwnerFilter::User(id) => {
+            let name = crate::core::users::get(store.conn(), id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"));
+            parts.push(format!("owner {name}"));
+        }
+    }
+    if !f.stage_ids.is_empty() {
+        let names: Vec<String> = crate::core::stages::list(store.conn())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| f.stage_ids.contains(&s.id))
+            .map(|s| s.name)
+            .collect();
+        parts.push(format!("status {}", names.join("|")));
+    }
+    if !f.sources.is_empty() {
+        parts.push(format!("source {}", f.sources.join("|")));
+    }
+    if !f.tags.is_empty() {
+        parts.push(format!("tag {}", f.tags.join("|")));
+    }
+    if let Some(from) = f.created_from {
+        parts.push(format!("since {}", &crate::core::time::to_rfc3339(from)[..10]));
+    }
+    if let Some(before) = f.created_before {
+        parts.push(format!("before {}", &crate::core::time::to_rfc3339(before)[..10]));
+    }
+    if !f.search.is_empty() {
+        parts.push(format!("search \"{}\"", f.search));
+    }
+    if parts.is_empty() { "all leads".into() } else { parts.join(" · ") }
 }

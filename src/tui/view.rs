@@ -11,7 +11,6 @@ use super::app::{App, Pane};
 use super::keymap::Context;
 use super::modal::{Detail, FilterField, Modal};
 use super::theme::Theme;
-use crate::core::filter::OwnerFilter;
 use crate::core::time::{short_age, to_rfc3339};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -82,51 +81,12 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn filter_text(app: &App) -> String {
-    let f = &app.window.filter;
-    let mut parts: Vec<String> = Vec::new();
-    match f.owner {
-        OwnerFilter::Any => {}
-        OwnerFilter::Unassigned => parts.push("unassigned".into()),
-        OwnerFilter::User(id) => {
-            let name =
-                crate::core::users::get(app.store.conn(), id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"));
-            parts.push(format!("owner {name}"));
-        }
-    }
-    if !f.stage_ids.is_empty() {
-        let names: Vec<String> = crate::core::stages::list(app.store.conn())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| f.stage_ids.contains(&s.id))
-            .map(|s| s.name)
-            .collect();
-        parts.push(format!("status {}", names.join("|")));
-    }
-    if !f.sources.is_empty() {
-        parts.push(format!("source {}", f.sources.join("|")));
-    }
-    if !f.tags.is_empty() {
-        parts.push(format!("tag {}", f.tags.join("|")));
-    }
-    if let Some(from) = f.created_from {
-        parts.push(format!("since {}", &to_rfc3339(from)[..10]));
-    }
-    if let Some(before) = f.created_before {
-        parts.push(format!("before {}", &to_rfc3339(before)[..10]));
-    }
-    if !f.search.is_empty() {
-        parts.push(format!("search \"{}\"", f.search));
-    }
-    if parts.is_empty() { "all leads".into() } else { parts.join(" · ") }
-}
-
 fn draw_filter(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let sort = app.window.sort;
     let arrow = if sort.descending { "↓" } else { "↑" };
     let line = Line::from(vec![
         Span::styled("Filter: ", theme.accent()),
-        Span::raw(filter_text(app)),
+        Span::raw(app.filter_label.clone()),
         Span::styled(format!("   Sort: {} {arrow}", sort.key.as_str()), theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
