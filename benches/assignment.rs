@@ -19,7 +19,7 @@ use leadrota::core::groups::{self, MemberChanges, Method};
 
 mod common;
 
-use common::{copy, ctx, fixture};
+use common::{copy, ctx, fixture, settle};
 
 const SELECTED: i64 = 100_000;
 
@@ -50,6 +50,8 @@ fn bench_bulk_assign(c: &mut Criterion) {
                 let filter = Filter { created_before: Some(before), ..Filter::default() };
                 let r = assign::assign(&mut store, &ctx(), &Selection::Filter(filter), "Tom").expect("assign");
                 assert!(r.changed > 0);
+                // Closing the database and deleting the copy happen outside the timing.
+                (_dir, store)
             },
             BatchSize::PerIteration,
         );
@@ -73,6 +75,7 @@ fn bench_bulk_assign(c: &mut Criterion) {
                          COMMIT;"
                     ))
                     .expect("raw SQL");
+                (_dir, store)
             },
             BatchSize::PerIteration,
         );
@@ -106,6 +109,7 @@ fn bench_rotation(c: &mut Criterion) {
                     &MemberChanges { add: members, ..Default::default() },
                 )
                 .expect("members");
+                settle(&store, &dir.path().join("bench.db"));
                 (dir, store, before)
             },
             |(_dir, mut store, before)| {
@@ -116,6 +120,7 @@ fn bench_rotation(c: &mut Criterion) {
                 });
                 let r = distribute::rotate(&mut store, &ctx(), "Bench", &selection, false).expect("rotate");
                 assert!(r.assigned.len() as i64 >= SELECTED * 9 / 10);
+                (_dir, store)
             },
             BatchSize::PerIteration,
         );

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod common;
 
-use common::{copy, ctx, fixture};
+use common::{copy, ctx, fixture, settle};
 
 const ROWS: usize = 100_000;
 
@@ -81,6 +81,7 @@ fn bench_import(c: &mut Criterion) {
                 let (dir, path) = copy(&fixture);
                 let mut store = Store::open(&path).expect("open copy");
                 distribute::set_auto_assign(&mut store, &ctx(), true).expect("routing on");
+                settle(&store, &path);
                 (dir, store)
             },
             |(_dir, mut store)| {

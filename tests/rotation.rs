@@ -263,3 +263,21 @@ fn explain_names_the_group_of_a_plain_rotation() {
     assert_eq!(e.group.as_deref(), Some("Inbound"));
     assert!(e.summary.contains("rotated it through group Inbound"), "{}", e.summary);
 }
+
+#[test]
+fn explain_of_each_lead_in_one_batch_names_who_was_at_a_limit_at_that_moment() {
+    let (mut s, ctx) = setup(Method::Sequential, 1, 0, "2026-03-02T10:00:00Z");
+    let ids = leads(&mut s, &ctx, 5);
+    rotate(&mut s, &ctx, "Inbound", &unassigned(), false).unwrap();
+    let skipped = |id: i64| -> Vec<String> {
+        let e = leadrota::core::explain::explain(s.conn(), &ctx, id).unwrap();
+        e.skipped.iter().map(|k| format!("{}: {}", k.user, k.reason)).collect()
+    };
+    assert!(skipped(ids[0]).is_empty());
+    assert_eq!(skipped(ids[1]), ["Tom: daily limit reached (1/1)"]);
+    assert_eq!(
+        skipped(ids[3]),
+        ["Tom: daily limit reached (1/1)", "Stephanie: daily limit reached (1/1)", "Lewis: daily limit reached (1/1)"]
+    );
+    assert_eq!(owners(&s, &ids)[4], None);
+}

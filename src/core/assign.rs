@@ -103,9 +103,7 @@ fn set_owner(
             let mut params = vec![target_id.map_or(Value::Null, Value::Integer)];
             params.extend(filter_params);
             selected += w.plan_fill(
-                &format!(
-                    "SELECT l.id, l.owner_id, ?, 'bulk', NULL, NULL FROM leads l WHERE {clause}{owned_clause} ORDER BY l.id"
-                ),
+                &format!("SELECT l.id, l.owner_id, ?, 'bulk', NULL, NULL FROM leads l WHERE {clause}{owned_clause}"),
                 &params,
             )?;
         }

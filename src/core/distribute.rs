@@ -64,26 +64,13 @@ fn hand_out(
     if let Some(reason) = dist.full_reason() {
         return Ok(Err(reason));
     }
-    let skipped = dist.skipped();
+    let detail = dist.detail(rule.map(|r| (r.id, r.name.as_str())));
     let chosen = match dist.choose() {
         Ok(i) => i,
         Err(reason) => return Ok(Err(reason)),
     };
     dist.deliver(chosen);
     let member = &dist.members[chosen];
-    // A plain rotation that passed nobody over is explained by its `via`
-    // (`group:<id>`) alone; writing JSON for it would cost every lead of a batch.
-    let detail = (rule.is_some() || !skipped.is_empty()).then(|| {
-        json!({
-            "rule": rule.map(|r| r.id),
-            "rule_name": rule.map(|r| r.name.clone()),
-            "group": dist.group.id,
-            "group_name": dist.group.name,
-            "method": dist.group.method,
-            "skipped": skipped,
-        })
-        .to_string()
-    });
     w.plan_push(&PlanRow {
         lead,
         from,

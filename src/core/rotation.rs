@@ -1,9 +1,12 @@
 //! Distribution through a group (A5–A10): who is eligible, who is next.
 
+use std::collections::HashMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use serde_json::json;
 
 use super::context::Ctx;
 use super::error::Result;
@@ -69,6 +72,8 @@ pub struct Distributor {
     pub members: Vec<Candidate>,
     cursor: i64,
     rng: ChaCha8Rng,
+    /// [`Distributor::detail`] by rule id, valid until someone's eligibility changes.
+    details: HashMap<Option<i64>, Option<String>>,
 }
 
 fn seed_from_clock() -> u64 {
@@ -112,6 +117,7 @@ impl Distributor {
             members,
             cursor: group.cursor_position,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            details: HashMap::new(),
         })
     }
 
@@ -167,7 +173,36 @@ impl Distributor {
             m.month += 1;
             m.open_leads += 1;
             self.cursor = m.position;
+            if !m.eligible() {
+                self.details.clear();
+            }
         }
+    }
+
+    /// The JSON kept with an assignment from this group for `explain` (R6):
+    /// the rule, the group and who was skipped; `None` for a plain rotation
+    /// that skipped nobody, whose `via` says it all. It stays the same from
+    /// lead to lead until someone reaches a limit, so it is built once per
+    /// rule rather than once per lead.
+    pub fn detail(&mut self, rule: Option<(i64, &str)>) -> Option<String> {
+        let key = rule.map(|(id, _)| id);
+        if let Some(detail) = self.details.get(&key) {
+            return detail.clone();
+        }
+        let skipped = self.skipped();
+        let detail = (rule.is_some() || !skipped.is_empty()).then(|| {
+            json!({
+                "rule": key,
+                "rule_name": rule.map(|(_, name)| name),
+                "group": self.group.id,
+                "group_name": self.group.name,
+                "method": self.group.method,
+                "skipped": skipped,
+            })
+            .to_string()
+        });
+        self.details.insert(key, detail.clone());
+        detail
     }
 
     /// Who would be next for a sequential or balanced group (random has no "next").
