@@ -214,12 +214,13 @@ fn write(
         };
         // Check every row first, so --strict can refuse before anything is written.
         let mut valid = Vec::with_capacity(parsed.rows.len());
+        let lookup = leads::Lookup::load(w.conn())?;
         for row in &parsed.rows {
             let mut lead = row.lead.clone();
             if let Some(name) = assignee {
                 lead.owner = Some(name.to_string());
             }
-            match leads::validate(w.conn(), &lead) {
+            match lookup.validate(&lead) {
                 Ok((stage, owner)) => valid.push((row, lead, stage, owner)),
                 Err(e @ (Error::Invalid(_) | Error::NotFound { .. })) => {
                     report.rejected.push(Rejected { line: row.line, error: e.to_string() });
@@ -240,9 +241,18 @@ fn write(
         };
         let owner_names: HashMap<i64, String> = users::list(w.conn())?.into_iter().map(|u| (u.id, u.name)).collect();
         let stage_names: HashMap<i64, String> = stages::list(w.conn())?.into_iter().map(|s| (s.id, s.name)).collect();
-        for (row, lead, stage, owner) in valid {
-            let id = leads::insert(w, &lead, stage, owner, "import")?;
-            report.created += 1;
+        // Rows first, then their `created` activity in one statement, then
+        // notes, owners and routing, so each lead's timeline reads in order.
+        let ids = valid
+            .iter()
+            .map(|(_, lead, stage, owner)| leads::insert_row(w, lead, *stage, *owner))
+            .collect::<Result<Vec<i64>>>()?;
+        w.record_created(&ids, "import")?;
+        report.created = ids.len();
+        for ((row, lead, stage, owner), id) in valid.into_iter().zip(ids) {
+            if let Some(owner) = owner {
+                w.record(Change::owner(id, None, Some(owner), "import"))?;
+            }
             if let Some(note) = &row.note {
                 w.record(Change::event(Some(id), "note", "import", Some(note.clone())))?;
             }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::filter::Filter;
-use super::model::{Lead, NewLead, email_key, normalise_tags, phone_key};
+use super::model::{Lead, NewLead, Stage, User, email_key, normalise_tags, phone_key};
 use super::store::{Change, Store, Writer};
 use super::{stages, users};
 
@@ -69,32 +69,61 @@ pub fn count(conn: &Connection, filter: &Filter) -> Result<i64> {
 
 /// Check a new lead's fields and resolve its stage and owner, without writing.
 pub fn validate(conn: &Connection, new: &NewLead) -> Result<(i64, Option<i64>)> {
-    if new.name.trim().is_empty() && new.email.trim().is_empty() {
-        return Err(Error::invalid("a lead needs a name or an email"));
+    Lookup::load(conn)?.validate(new)
+}
+
+/// The stages and users a new lead is checked against, read once, so that
+/// an import checks many rows without a query per row.
+pub struct Lookup {
+    stages: Vec<Stage>,
+    users: Vec<User>,
+}
+
+impl Lookup {
+    pub fn load(conn: &Connection) -> Result<Lookup> {
+        Ok(Lookup { stages: stages::list(conn)?, users: users::list(conn)? })
     }
-    if new.tags.iter().any(|t| t.contains(TAG_SEPARATOR)) {
-        return Err(Error::invalid("tags cannot contain control characters"));
-    }
-    let stage = match new.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(name) => stages::find(conn, name)?,
-        None => stages::initial(conn)?,
-    };
-    let owner = match new.owner.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(name) => {
-            let user = users::find(conn, name)?;
-            if !user.active {
-                return Err(Error::invalid(format!("user '{}' is deactivated and cannot own leads", user.name)));
-            }
-            Some(user.id)
+
+    /// [`validate`] against what was read.
+    pub fn validate(&self, new: &NewLead) -> Result<(i64, Option<i64>)> {
+        if new.name.trim().is_empty() && new.email.trim().is_empty() {
+            return Err(Error::invalid("a lead needs a name or an email"));
         }
-        None => None,
-    };
-    Ok((stage.id, owner))
+        if new.tags.iter().any(|t| t.contains(TAG_SEPARATOR)) {
+            return Err(Error::invalid("tags cannot contain control characters"));
+        }
+        let stage = match new.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => stages::find_in(&self.stages, name)?,
+            None => stages::initial_in(&self.stages)?,
+        };
+        let owner = match new.owner.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => {
+                let user = users::find_in(&self.users, name)?;
+                if !user.active {
+                    return Err(Error::invalid(format!("user '{}' is deactivated and cannot own leads", user.name)));
+                }
+                Some(user.id)
+            }
+            None => None,
+        };
+        Ok((stage.id, owner))
+    }
 }
 
 /// Insert a validated lead inside an open write, with its `created` activity
 /// row and, when it has an owner, the assignment row (`via`).
 pub fn insert(w: &mut Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i64>, via: &str) -> Result<i64> {
+    let id = insert_row(w, new, stage_id, owner)?;
+    w.record_created(&[id], via)?;
+    if owner.is_some() {
+        w.record(Change::owner(id, None, owner, via))?;
+    }
+    Ok(id)
+}
+
+/// Insert a validated lead and its tags, leaving its activity rows to the
+/// caller ([`Writer::record_created`] writes many at once).
+pub fn insert_row(w: &Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i64>) -> Result<i64> {
     let now = w.now();
     let created = new.created_at.unwrap_or(now);
     let name = if new.name.trim().is_empty() { new.email.trim() } else { new.name.trim() };
@@ -122,11 +151,6 @@ pub fn insert(w: &mut Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i6
     let mut tag_stmt = w.conn().prepare_cached("INSERT OR IGNORE INTO lead_tags (lead_id, tag) VALUES (?1, ?2)")?;
     for tag in normalise_tags(&new.tags) {
         tag_stmt.execute(params![id, tag])?;
-    }
-    drop(tag_stmt);
-    w.record(Change { lead: Some(id), to_stage: Some(stage_id), ..Change::event(Some(id), "created", via, None) })?;
-    if owner.is_some() {
-        w.record(Change::owner(id, None, owner, via))?;
     }
     Ok(id)
 }

@@ -14,7 +14,11 @@ pub fn list(conn: &Connection) -> Result<Vec<Stage>> {
 
 /// Find a stage by name, case-insensitively; the error lists the valid names.
 pub fn find(conn: &Connection, name: &str) -> Result<Stage> {
-    let stages = list(conn)?;
+    find_in(&list(conn)?, name)
+}
+
+/// [`find`] among stages already read.
+pub fn find_in(stages: &[Stage], name: &str) -> Result<Stage> {
     let wanted = name.trim();
     stages.iter().find(|s| s.name.eq_ignore_ascii_case(wanted)).cloned().ok_or_else(|| {
         let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
@@ -24,5 +28,10 @@ pub fn find(conn: &Connection, name: &str) -> Result<Stage> {
 
 /// The stage new leads start in: the first by position that is not closed.
 pub fn initial(conn: &Connection) -> Result<Stage> {
-    list(conn)?.into_iter().find(|s| !s.closed).ok_or_else(|| Error::invalid("no open stage is defined"))
+    initial_in(&list(conn)?)
+}
+
+/// [`initial`] among stages already read.
+pub fn initial_in(stages: &[Stage]) -> Result<Stage> {
+    stages.iter().find(|s| !s.closed).cloned().ok_or_else(|| Error::invalid("no open stage is defined"))
 }

@@ -44,6 +44,12 @@ pub fn find(conn: &Connection, name: &str) -> Result<User> {
         .ok_or_else(|| Error::not_found("user", name))
 }
 
+/// [`find`] among users already read (names compare as `COLLATE NOCASE` does).
+pub fn find_in(users: &[User], name: &str) -> Result<User> {
+    let name = name.trim();
+    users.iter().find(|u| u.name.eq_ignore_ascii_case(name)).cloned().ok_or_else(|| Error::not_found("user", name))
+}
+
 /// Names of the groups a user belongs to, in name order.
 pub fn group_names(conn: &Connection, user_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(

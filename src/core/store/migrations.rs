@@ -7,6 +7,7 @@ use super::APPLICATION_ID;
 const STEPS: &[&str] = &[
     include_str!("../../../assets/migrations/001_init.sql"),
     include_str!("../../../assets/migrations/002_unassigned_by_stage.sql"),
+    include_str!("../../../assets/migrations/003_open_leads_by_owner.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
