@@ -311,3 +311,29 @@ fn pickup_and_offboarding_from_the_cli() {
     assert!(r["assigned"].as_array().unwrap().iter().all(|a| a["owner"] == "Lewis"));
     db.fails(&["user", "deactivate", "Lewis"], "required");
 }
+
+#[test]
+#[cfg(unix)]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let db = Db::new();
+    db.ok(&["demo", "--leads", "3000", "--no-tui"]);
+    // Like `leadrota lead list | head -1`: the reader goes away after one line.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("leadrota"))
+        .env_remove("LEADROTA_DB")
+        .arg("--db")
+        .arg(&db.path)
+        .args(["lead", "list", "--limit", "3000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
