@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 
 use super::context::{Actor, Ctx};
 use super::error::{Error, Result};
+use super::search::{self, SearchBy};
 use super::time;
 use super::{stages, users};
 
@@ -146,9 +147,16 @@ impl Filter {
         Filter { owner: OwnerFilter::Unassigned, ..Filter::for_actor(ctx) }
     }
 
-    /// The WHERE clause (over `leads l`) and its parameters. Every value is a
-    /// parameter; only fixed SQL text is ever concatenated.
+    /// The WHERE clause (over `leads l`) and its parameters, the search text
+    /// looked up in the index. Every value is a parameter; only fixed SQL text
+    /// is ever concatenated.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
+        self.to_sql_with(SearchBy::Index)
+    }
+
+    /// [`Filter::to_sql`], with the search text looked for as `by` says
+    /// (see [`search::plan`]).
+    pub fn to_sql_with(&self, by: SearchBy) -> (String, Vec<Value>) {
         let mut clauses: Vec<String> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
         match self.owner {
@@ -183,7 +191,7 @@ impl Filter {
             params.push(Value::Integer(before));
         }
         if !self.search.is_empty() {
-            self.push_search(&mut clauses, &mut params);
+            self.push_search(by, &mut clauses, &mut params);
         }
         if self.open_only {
             clauses.push("l.stage_id IN (SELECT id FROM stages WHERE closed = 0)".into());
@@ -209,20 +217,21 @@ impl Filter {
         if clauses.is_empty() { ("1".into(), params) } else { (clauses.join(" AND "), params) }
     }
 
-    fn push_search(&self, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
+    fn push_search(&self, by: SearchBy, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
         // A longer text (pasted into the console's search box) is searched by its start.
         let search: String = self.search.chars().take(MAX_SEARCH).collect();
+        if by == SearchBy::Index
+            && let Some(query) = search::match_query(&search)
+        {
+            clauses.push("l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ?)".into());
+            params.push(Value::Text(query));
+        }
         let pattern = like_pattern(&search);
-        let mut alternatives = vec![
-            "l.name LIKE ? ESCAPE '\\'",
-            "l.email LIKE ? ESCAPE '\\'",
-            "l.phone LIKE ? ESCAPE '\\'",
-            "l.company LIKE ? ESCAPE '\\'",
-        ];
+        let mut alternatives =
+            vec!["l.name LIKE ? ESCAPE '\\'", "l.email LIKE ? ESCAPE '\\'", "l.company LIKE ? ESCAPE '\\'"];
         params.extend(std::iter::repeat_n(Value::Text(pattern), alternatives.len()));
-        // "5550102" should find "+1 (555) 010-2030": compare digits with digits.
-        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() >= 3 {
+        // "555 0102" should find "+1 (555) 010-2030": phones compare digits with digits.
+        if let Some(digits) = search::phone_digits(&search) {
             alternatives.push("l.phone_key LIKE ?");
             params.push(Value::Text(format!("%{digits}%")));
         }

@@ -14,7 +14,7 @@
 //! - every record keeps the physical line it starts on, for error messages.
 //!
 //! Writing is one [`Store::write_or_preview`] transaction: each row is checked
-//! with [`leads::validate`] and created with [`leads::insert`] (via `import`),
+//! with [`leads::validate`] and created with [`leads::insert_rows`] (via `import`),
 //! then, with routing, one [`Router`] plans every new lead and applies the plan
 //! once at the end.
 
@@ -243,10 +243,9 @@ fn write(
         let stage_names: HashMap<i64, String> = stages::list(w.conn())?.into_iter().map(|s| (s.id, s.name)).collect();
         // Rows first, then their `created` activity in one statement, then
         // notes, owners and routing, so each lead's timeline reads in order.
-        let ids = valid
-            .iter()
-            .map(|(_, lead, stage, owner)| leads::insert_row(w, lead, *stage, *owner))
-            .collect::<Result<Vec<i64>>>()?;
+        let rows: Vec<(&NewLead, i64, Option<i64>)> =
+            valid.iter().map(|(_, lead, stage, owner)| (lead, *stage, *owner)).collect();
+        let ids = leads::insert_rows(w, &rows)?;
         w.record_created(&ids, "import")?;
         report.created = ids.len();
         for ((row, lead, stage, owner), id) in valid.into_iter().zip(ids) {
@@ -284,7 +283,7 @@ fn write(
     })
 }
 
-/// The lead [`leads::insert`] just wrote, as the router sees it, without
+/// The lead [`leads::insert_rows`] just wrote, as the router sees it, without
 /// reading it back: the same trimming, name fallback and tag set.
 fn as_inserted(id: i64, new: &NewLead, stage_id: i64, stage_names: &HashMap<i64, String>, now: i64) -> Lead {
     let created = new.created_at.unwrap_or(now);

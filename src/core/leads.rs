@@ -7,7 +7,7 @@ use super::error::{Error, Result};
 use super::filter::Filter;
 use super::model::{Lead, NewLead, Stage, User, email_key, normalise_tags, phone_key};
 use super::store::{Change, Store, Writer};
-use super::{stages, users};
+use super::{search, stages, users};
 
 /// Tags are joined with the ASCII unit separator, which no tag may contain.
 pub(crate) const TAG_SEPARATOR: char = '\u{1f}';
@@ -61,7 +61,7 @@ pub(crate) fn get_unchecked(conn: &Connection, id: i64) -> Result<Lead> {
 
 /// Count the leads matching a filter.
 pub fn count(conn: &Connection, filter: &Filter) -> Result<i64> {
-    let (clause, params) = filter.to_sql();
+    let (clause, params) = filter.to_sql_with(search::plan(conn, &filter.search, search::COUNT_CANDIDATES)?);
     Ok(conn
         .prepare_cached(&format!("SELECT count(*) FROM leads l WHERE {clause}"))?
         .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?)
@@ -113,27 +113,41 @@ impl Lookup {
 /// Insert a validated lead inside an open write, with its `created` activity
 /// row and, when it has an owner, the assignment row (`via`).
 pub fn insert(w: &mut Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i64>, via: &str) -> Result<i64> {
-    let id = insert_row(w, new, stage_id, owner)?;
-    w.record_created(&[id], via)?;
+    let ids = insert_rows(w, &[(new, stage_id, owner)])?;
+    let [id] = ids[..] else { return Err(Error::invalid("the lead was not created")) };
+    w.record_created(&ids, via)?;
     if owner.is_some() {
         w.record(Change::owner(id, None, owner, via))?;
     }
     Ok(id)
 }
 
-/// Insert a validated lead and its tags, leaving its activity rows to the
-/// caller ([`Writer::record_created`] writes many at once).
-pub fn insert_row(w: &Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i64>) -> Result<i64> {
-    let now = w.now();
-    let created = new.created_at.unwrap_or(now);
-    let name = if new.name.trim().is_empty() { new.email.trim() } else { new.name.trim() };
-    w.conn()
-        .prepare_cached(
-            "INSERT INTO leads (name, email, phone, company, source, stage_id, owner_id, created_at, updated_at, \
-             status_changed_at, assigned_at, email_key, phone_key) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?10, ?11, ?12)",
-        )?
-        .execute(params![
+/// Insert validated leads (each with its stage and owner) and their tags;
+/// returns their ids in the same order. The activity rows are the caller's
+/// ([`Writer::record_created`]).
+///
+/// The rows go in through a staging table and one `INSERT … SELECT`: the
+/// search index (FTS5) writes out what it has gathered at every statement
+/// that follows a change to it, so a statement per lead would cost an index
+/// segment per lead.
+pub fn insert_rows(w: &Writer<'_>, rows: &[(&NewLead, i64, Option<i64>)]) -> Result<Vec<i64>> {
+    let conn = w.conn();
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS new_leads (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, \
+            phone TEXT NOT NULL, company TEXT NOT NULL, source TEXT NOT NULL, stage_id INTEGER NOT NULL, \
+            owner_id INTEGER, created_at INTEGER NOT NULL, email_key TEXT NOT NULL, phone_key TEXT NOT NULL); \
+         CREATE TEMP TABLE IF NOT EXISTS new_lead_tags (seq INTEGER NOT NULL, tag TEXT NOT NULL); \
+         DELETE FROM temp.new_leads; DELETE FROM temp.new_lead_tags;",
+    )?;
+    let mut lead_stmt = conn.prepare_cached(
+        "INSERT INTO temp.new_leads (seq, name, email, phone, company, source, stage_id, owner_id, created_at, \
+         email_key, phone_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut tag_stmt = conn.prepare_cached("INSERT INTO temp.new_lead_tags (seq, tag) VALUES (?1, ?2)")?;
+    for (seq, (new, stage_id, owner)) in (1_i64..).zip(rows) {
+        let name = if new.name.trim().is_empty() { new.email.trim() } else { new.name.trim() };
+        lead_stmt.execute(params![
+            seq,
             name,
             new.email.trim(),
             new.phone.trim(),
@@ -141,18 +155,31 @@ pub fn insert_row(w: &Writer<'_>, new: &NewLead, stage_id: i64, owner: Option<i6
             new.source.trim(),
             stage_id,
             owner,
-            created,
-            now,
-            owner.map(|_| now),
+            new.created_at.unwrap_or(w.now()),
             email_key(&new.email),
             phone_key(&new.phone),
         ])?;
-    let id = w.conn().last_insert_rowid();
-    let mut tag_stmt = w.conn().prepare_cached("INSERT OR IGNORE INTO lead_tags (lead_id, tag) VALUES (?1, ?2)")?;
-    for tag in normalise_tags(&new.tags) {
-        tag_stmt.execute(params![id, tag])?;
+        for tag in normalise_tags(&new.tags) {
+            tag_stmt.execute(params![seq, tag])?;
+        }
     }
-    Ok(id)
+    // Ids are handed out here, inside the write's exclusive transaction, so
+    // that each staged row knows its lead's id.
+    let base: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM leads", [], |r| r.get(0))?;
+    conn.execute(
+        "INSERT INTO leads (id, name, email, phone, company, source, stage_id, owner_id, created_at, updated_at, \
+            status_changed_at, assigned_at, email_key, phone_key) \
+         SELECT ?1 + seq, name, email, phone, company, source, stage_id, owner_id, created_at, ?2, created_at, \
+            CASE WHEN owner_id IS NULL THEN NULL ELSE ?2 END, email_key, phone_key \
+         FROM temp.new_leads ORDER BY seq",
+        params![base, w.now()],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO lead_tags (lead_id, tag) SELECT ?1 + seq, tag FROM temp.new_lead_tags ORDER BY seq",
+        [base],
+    )?;
+    conn.execute_batch("DELETE FROM temp.new_leads; DELETE FROM temp.new_lead_tags;")?;
+    Ok((1..=rows.len() as i64).map(|seq| base + seq).collect())
 }
 
 /// Move a lead to another stage. The owner never changes (A13).

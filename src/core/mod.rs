@@ -20,6 +20,7 @@ pub mod page;
 pub mod report;
 pub mod rotation;
 pub mod rules;
+pub mod search;
 pub mod settings;
 pub mod stages;
 pub mod store;

@@ -10,7 +10,7 @@ use super::error::{Error, Result};
 use super::filter::Filter;
 use super::leads::{SELECT_LEAD, from_row};
 use super::model::Lead;
-use super::{stages, users};
+use super::{search, stages, users};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
@@ -159,7 +159,8 @@ fn read(
         Partitions::Column(c, v) => (Some(*c), v.clone()),
     };
     let order: Vec<usize> = if ascending { (0..values.len()).collect() } else { (0..values.len()).rev().collect() };
-    let (where_clause, filter_params) = filter.to_sql();
+    let (where_clause, filter_params) =
+        filter.to_sql_with(search::plan(conn, &filter.search, search::PAGE_CANDIDATES)?);
     let key_sql = key_column(sort.key);
     let (cmp, dir) = match (ascending, inclusive) {
         (true, false) => (">", "ASC"),

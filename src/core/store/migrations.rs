@@ -8,6 +8,7 @@ const STEPS: &[&str] = &[
     include_str!("../../../assets/migrations/001_init.sql"),
     include_str!("../../../assets/migrations/002_unassigned_by_stage.sql"),
     include_str!("../../../assets/migrations/003_open_leads_by_owner.sql"),
+    include_str!("../../../assets/migrations/004_search_index.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
