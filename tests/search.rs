@@ -124,3 +124,17 @@ fn sample_once() -> &'static Store {
     }
     SAMPLE.with(|s| *s)
 }
+
+#[test]
+fn a_phone_number_is_found_by_its_digits_whatever_the_formatting() {
+    let s = sample();
+    let phone: String = s.conn().query_row("SELECT phone FROM leads WHERE id = 2", [], |r| r.get(0)).unwrap();
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let spaced = format!("{} {}", &digits[1..4], &digits[4..]);
+    for by in [SearchBy::Index, SearchBy::Scan] {
+        assert!(ids(&s, &phone, by).contains(&2), "{phone} {by:?}");
+        assert!(ids(&s, &spaced, by).contains(&2), "{spaced} {by:?}");
+        assert!(ids(&s, "+1 (", by).is_empty(), "the start of a number matches nothing yet");
+        assert!(!ids(&s, "anna.lee", by).is_empty(), "emails are text");
+    }
+}

@@ -433,7 +433,7 @@ pub struct FilterArgs {
     /// Created on or before (a whole day for YYYY-MM-DD)
     #[arg(long)]
     pub until: Option<String>,
-    /// Text in name, email, phone or company
+    /// Text in name, email or company; digits and phone punctuation search phone numbers
     #[arg(long)]
     pub search: Option<String>,
     /// Only leads in an open (not closed) stage

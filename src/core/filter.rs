@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 
 use super::context::{Actor, Ctx};
 use super::error::{Error, Result};
-use super::search::{self, SearchBy};
+use super::search::{self, Looking, SearchBy};
 use super::time;
 use super::{stages, users};
 
@@ -226,16 +226,21 @@ impl Filter {
             clauses.push("l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ?)".into());
             params.push(Value::Text(query));
         }
-        let pattern = like_pattern(&search);
-        let mut alternatives =
-            vec!["l.name LIKE ? ESCAPE '\\'", "l.email LIKE ? ESCAPE '\\'", "l.company LIKE ? ESCAPE '\\'"];
-        params.extend(std::iter::repeat_n(Value::Text(pattern), alternatives.len()));
-        // "555 0102" should find "+1 (555) 010-2030": phones compare digits with digits.
-        if let Some(digits) = search::phone_digits(&search) {
-            alternatives.push("l.phone_key LIKE ?");
-            params.push(Value::Text(format!("%{digits}%")));
+        match search::looking_for(&search) {
+            Looking::Text => {
+                let columns = ["l.name", "l.email", "l.company"];
+                let alternatives: Vec<String> = columns.iter().map(|c| format!("{c} LIKE ? ESCAPE '\\'")).collect();
+                params.extend(std::iter::repeat_n(Value::Text(like_pattern(&search)), columns.len()));
+                clauses.push(format!("({})", alternatives.join(" OR ")));
+            }
+            // "555 0102" finds "+1 (555) 010-2030": phones compare digits with digits.
+            Looking::Phone { digits } if digits.len() >= search::MIN_PHONE_DIGITS => {
+                clauses.push("l.phone_key LIKE ?".into());
+                params.push(Value::Text(format!("%{digits}%")));
+            }
+            // "+4": the start of a phone number, which matches nothing yet.
+            Looking::Phone { .. } => clauses.push("0".into()),
         }
-        clauses.push(format!("({})", alternatives.join(" OR ")));
     }
 }
 

@@ -179,7 +179,7 @@ fn read(
         {
             continue;
         }
-        let mut sql = format!("{SELECT_LEAD} WHERE {where_clause}");
+        let mut sql = format!("SELECT l.id FROM leads l WHERE {where_clause}");
         let mut params = filter_params.clone();
         if let Some(col) = column {
             match &values[part] {
@@ -195,8 +195,13 @@ fn read(
             params.push(c.key.clone());
             params.push(Value::Integer(c.id));
         }
-        sql.push_str(&format!(" ORDER BY {key_sql} {dir}, l.id {dir} LIMIT ?"));
+        let order = format!(" ORDER BY {key_sql} {dir}, l.id {dir}");
+        sql.push_str(&format!("{order} LIMIT ?"));
         params.push(Value::Integer(i64::try_from(limit - rows.len()).unwrap_or(i64::MAX)));
+        // The page's ids first, then its rows: when the ids need sorting (a
+        // search answered by the index), only they are sorted, not every
+        // candidate's owner, stage and tags.
+        let sql = format!("{SELECT_LEAD} WHERE l.id IN ({sql}){order}");
         let mut stmt = conn.prepare_cached(&sql)?;
         let found = stmt.query_map(rusqlite::params_from_iter(params), from_row)?;
         for lead in found {

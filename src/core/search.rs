@@ -5,7 +5,8 @@
 //! it for the leads that hold every three-character piece of the text; the
 //! filter's `LIKE` test then keeps those that hold the text itself, so the
 //! index only ever narrows what a scan would find. Phone numbers are found by
-//! their digits ("555 0102" finds "+1 (555) 010-2030"), and only by them.
+//! their digits ("555 0102" finds "+1 (555) 010-2030"): a text made only of
+//! digits and phone punctuation is a phone search (see [`Looking`]).
 //!
 //! The index pays when few leads match. When many do, walking the leads in
 //! list order finds a screenful sooner than fetching and sorting every match,
@@ -25,9 +26,11 @@ pub enum SearchBy {
 }
 
 /// Beyond this many candidates a page of results is found sooner by walking
-/// the list: about where fetching-and-sorting the candidates and scanning
-/// for a screenful cost the same (a few milliseconds each on 1,000,000 leads).
-pub const PAGE_CANDIDATES: usize = 2_500;
+/// the list. Each candidate costs a read of its lead (a few microseconds when
+/// not cached); walking finds a screenful among many matches within a few
+/// thousand rows. On the 1,000,000-lead demo both cost about 10 ms here
+/// (measured with `cargo bench --bench console`, "linda." with 2,401 matches).
+pub const PAGE_CANDIDATES: usize = 1_500;
 
 /// Beyond this many candidates a count is quicker by scanning every lead.
 pub const COUNT_CANDIDATES: usize = 200_000;
@@ -36,23 +39,35 @@ pub const COUNT_CANDIDATES: usize = 200_000;
 /// narrow the candidates to a handful, and `LIKE` checks the rest.
 const MAX_TRIGRAMS: usize = 12;
 
-/// The FTS5 query for `text`, or `None` when the text is too short for the
-/// index (under three characters, letters and digits alike).
-pub fn match_query(text: &str) -> Option<String> {
-    let pieces = all_of(&trigrams(text))?;
-    match phone_digits(text).and_then(|digits| all_of(&trigrams(&digits)).filter(|_| digits != text)) {
-        Some(by_digits) => Some(format!("({pieces}) OR ({by_digits})")),
-        None => Some(pieces),
+/// What a search text looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Looking {
+    /// Text in the name, email or company.
+    Text,
+    /// A phone number: text made only of digits and phone punctuation
+    /// ("+1 (555) 010-2030", "555 0102") matches phones by their digits,
+    /// whatever the formatting on either side, once it has three of them.
+    Phone { digits: String },
+}
+
+pub fn looking_for(text: &str) -> Looking {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) {
+        Looking::Phone { digits: text.chars().filter(char::is_ascii_digit).collect() }
+    } else {
+        Looking::Text
     }
 }
 
-/// The digits of a text written like a phone number ("+1 (555) 010-2030",
-/// "555 0102"), when it has three or more: phones are searched by their
-/// digits, whatever the formatting on either side.
-pub fn phone_digits(text: &str) -> Option<String> {
-    let phone_like = text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    (phone_like && digits.len() >= 3).then_some(digits)
+/// Fewest digits a phone search looks for: fewer match too much to mean anything.
+pub const MIN_PHONE_DIGITS: usize = 3;
+
+/// The FTS5 query for `text`, or `None` when the text is too short for the
+/// index (under three characters, or three digits for a phone number).
+pub fn match_query(text: &str) -> Option<String> {
+    match looking_for(text) {
+        Looking::Text => all_of(&trigrams(text)),
+        Looking::Phone { digits } => all_of(&trigrams(&digits)),
+    }
 }
 
 /// Whether to use the index for `text`, given how many candidates are too many.
@@ -108,27 +123,17 @@ mod tests {
     }
 
     #[test]
-    fn digits_are_also_looked_for_on_their_own() {
-        assert_eq!(
-            match_query("555-01").as_deref(),
-            Some("(\"555\" AND \"55-\" AND \"5-0\" AND \"-01\") OR (\"555\" AND \"550\" AND \"501\")")
-        );
-        assert_eq!(match_query("5550").as_deref(), Some("\"555\" AND \"550\""));
+    fn a_phone_number_is_looked_for_by_its_digits() {
+        assert_eq!(match_query("555-01").as_deref(), Some("\"555\" AND \"550\" AND \"501\""));
+        assert_eq!(match_query("+1 (").as_deref(), None, "fewer than three digits");
     }
 
     #[test]
-    fn pieces_with_a_nul_are_left_to_like() {
-        assert_eq!(match_query("\0'?"), None);
-        assert_eq!(match_query("ab\0cd").as_deref(), None);
-        assert_eq!(match_query("abc\0").as_deref(), Some("\"abc\""));
-    }
-
-    #[test]
-    fn only_text_written_like_a_phone_number_is_compared_by_digits() {
-        assert_eq!(phone_digits("+1 (555) 010-2030").as_deref(), Some("15550102030"));
-        assert_eq!(phone_digits("555"), Some("555".into()));
-        assert_eq!(phone_digits("+1 ("), None, "fewer than three digits");
-        assert_eq!(phone_digits("lead123@"), None, "an email is not a phone number");
+    fn only_text_written_like_a_phone_number_is_a_phone_search() {
+        assert_eq!(looking_for("+1 (555) 010-2030"), Looking::Phone { digits: "15550102030".into() });
+        assert_eq!(looking_for("+4"), Looking::Phone { digits: "4".into() });
+        assert_eq!(looking_for("lead123@"), Looking::Text, "an email is not a phone number");
+        assert_eq!(looking_for("3M"), Looking::Text);
     }
 
     #[test]
