@@ -180,8 +180,8 @@ impl Distributor {
     }
 
     /// The JSON kept with an assignment from this group for `explain` (R6):
-    /// the rule, the group and who was skipped; `None` for a plain rotation
-    /// that skipped nobody, whose `via` says it all. It stays the same from
+    /// the rule, the group and who was skipped; for a plain rotation only who
+    /// was skipped (its `via` names the group), and `None` when nobody was. It stays the same from
     /// lead to lead until someone reaches a limit, so it is built once per
     /// rule rather than once per lead.
     pub fn detail(&mut self, rule: Option<(i64, &str)>) -> Option<String> {
@@ -190,17 +190,20 @@ impl Distributor {
             return detail.clone();
         }
         let skipped = self.skipped();
-        let detail = (rule.is_some() || !skipped.is_empty()).then(|| {
-            json!({
-                "rule": key,
-                "rule_name": rule.map(|(_, name)| name),
+        let detail = match rule {
+            Some((id, name)) => Some(json!({
+                "rule": id,
+                "rule_name": name,
                 "group": self.group.id,
                 "group_name": self.group.name,
                 "method": self.group.method,
                 "skipped": skipped,
-            })
-            .to_string()
-        });
+            })),
+            // `via` (`group:<id>`) names the group; only who was skipped needs keeping.
+            None if !skipped.is_empty() => Some(json!({ "skipped": skipped })),
+            None => None,
+        };
+        let detail = detail.map(|d| d.to_string());
         self.details.insert(key, detail.clone());
         detail
     }
