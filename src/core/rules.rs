@@ -117,30 +117,36 @@ impl Condition {
         Ok(Condition { field: Field::parse(field)?, op, value: value.to_string() })
     }
 
-    fn values(&self) -> Vec<String> {
-        self.value.split(',').map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty()).collect()
-    }
-
+    /// Whether the lead's field matches, ignoring case. Routing asks this of
+    /// every rule for every new lead of an import, so nothing is allocated
+    /// unless the condition is "contains".
     pub fn matches(&self, lead: &Lead) -> bool {
-        let domain = lead.email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-        let haystack: Vec<String> = match self.field {
-            Field::Source => vec![lead.source.to_lowercase()],
-            Field::Status => vec![lead.status.to_lowercase()],
-            Field::Company => vec![lead.company.to_lowercase()],
-            Field::EmailDomain => vec![domain.to_lowercase()],
-            Field::Tag => lead.tags.iter().map(|t| t.to_lowercase()).collect(),
-        };
-        let wanted = self.value.trim().to_lowercase();
-        match self.op {
-            Op::Is => haystack.contains(&wanted),
-            Op::IsNot => !haystack.contains(&wanted),
-            Op::Contains => haystack.iter().any(|h| h.contains(&wanted)),
-            Op::In => {
-                let any = self.values();
-                haystack.iter().any(|h| any.contains(h))
+        let domain = lead.email.rsplit_once('@').map_or("", |(_, d)| d);
+        let one = |value: &str| -> bool {
+            let value = value.trim();
+            let hit = |field: &str| match self.op {
+                Op::Contains => field.to_lowercase().contains(&value.to_lowercase()),
+                Op::Is | Op::IsNot | Op::In => same_text(field, value),
+            };
+            match self.field {
+                Field::Source => hit(&lead.source),
+                Field::Status => hit(&lead.status),
+                Field::Company => hit(&lead.company),
+                Field::EmailDomain => hit(domain),
+                Field::Tag => lead.tags.iter().any(|t| hit(t)),
             }
+        };
+        match self.op {
+            Op::Is | Op::Contains => one(&self.value),
+            Op::IsNot => !one(&self.value),
+            Op::In => self.value.split(',').filter(|v| !v.trim().is_empty()).any(one),
         }
     }
+}
+
+/// Equal once both are lower-cased, without lower-casing into new strings.
+fn same_text(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
 impl fmt::Display for Condition {
@@ -408,7 +414,14 @@ mod tests {
             ("tag=vip", true),
             ("tag!=vip", false),
             ("source=Google,Facebook", true),
+            ("source= google , facebook ,", true),
+            ("source=Google,Bing", false),
             ("status=Contacted", false),
+            ("status=NEW", true),
+            ("company~BANK", true),
+            ("company=bank", false),
+            ("tag=Hot,vip", true),
+            ("tag!=hot", true),
         ] {
             assert_eq!(Condition::parse(text).unwrap().matches(&lead()), expected, "{text}");
         }

@@ -71,6 +71,11 @@ impl Worker {
                     }
                     Err(e) => tracing::warn!("counting failed: {e}"),
                 }
+                // Counts follow every change, this seat's or another's: fold
+                // the log into the file here, off the keystroke path.
+                if let Err(e) = store.checkpoint() {
+                    tracing::warn!("checkpoint failed: {e}");
+                }
             }
         });
         Worker::Thread { requests, results }

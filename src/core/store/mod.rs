@@ -21,9 +21,26 @@ pub struct Store {
     path: PathBuf,
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        // A read-only or full disk refuses; the next writer's close tries again.
+        let _ = self.checkpoint();
+    }
+}
+
 impl Store {
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Fold the write-ahead log into the database file as far as no reader
+    /// still needs it, without waiting for anyone. Commits leave this to be
+    /// done after the change has been reported: when a store closes (a CLI
+    /// command, after its output) and on the console's counting thread, so
+    /// neither a command's answer nor a keystroke waits for the disk.
+    pub fn checkpoint(&self) -> super::error::Result<()> {
+        self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
+        Ok(())
     }
 
     /// Read access. Writes go through [`Store::write`].

@@ -72,6 +72,10 @@ pub struct Written<T> {
     pub batch: Option<i64>,
 }
 
+/// Page cache sizes (negative: KiB, as `PRAGMA cache_size` takes them).
+const WRITE_CACHE_KIB: i64 = -32_768;
+const READ_CACHE_KIB: i64 = -2_000;
+
 impl Store {
     /// Run `work` as one `BEGIN IMMEDIATE` transaction under a fresh batch id.
     /// If `work` fails nothing is written; if it recorded no change the batch
@@ -94,7 +98,15 @@ impl Store {
         dry_run: bool,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<Written<T>> {
-        self.write_in_transaction(ctx, command, dry_run, work).map_err(|e| no_room(e, &self.path))
+        // A large change (an import, a bulk assign) touches many index pages:
+        // it gets a 32 MiB page cache for its length, where reads keep
+        // SQLite's 2 MiB, so a console that stays open stays small.
+        self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
+        let written = self.write_in_transaction(ctx, command, dry_run, work);
+        let restored = self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB);
+        let written = written.map_err(|e| no_room(e, &self.path))?;
+        restored?;
+        Ok(written)
     }
 
     fn write_in_transaction<T>(
