@@ -70,3 +70,34 @@ fn four_processes_rotating_through_one_group_never_exceed_its_limit() {
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
 }
+
+/// (frames in the log, frames already folded into the database file), asked
+/// without folding anything.
+fn wal_frames(conn: &rusqlite::Connection) -> (i64, i64) {
+    conn.query_row("PRAGMA wal_checkpoint(NOOP)", [], |r| Ok((r.get(1)?, r.get(2)?))).unwrap()
+}
+
+#[test]
+fn a_command_folds_its_log_into_the_file_even_while_a_console_is_open() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("team.db");
+    run_ok(&db, &["user", "add", "Tom"]);
+    // Another seat holds the file open, so closing is not the last close
+    // (which SQLite would checkpoint anyway).
+    let console = leadrota::core::Store::open(&db).unwrap();
+    run_ok(&db, &["lead", "add", "--name", "Ann Lee", "--email", "ann@acme.test"]);
+    let (log, folded) = wal_frames(console.conn());
+    assert!(log > 0, "the command wrote through the log");
+    assert_eq!(folded, log, "and folded all of it into the file when it closed");
+
+    // The commit itself leaves the folding to later: a second store commits,
+    // the frames wait, and its close folds them.
+    let mut writer = leadrota::core::Store::open(&db).unwrap();
+    let ctx = leadrota::core::Ctx::new(chrono_tz::Tz::UTC);
+    leadrota::core::distribute::set_auto_assign(&mut writer, &ctx, false).unwrap();
+    let (log, folded) = wal_frames(console.conn());
+    assert!(folded < log, "a commit does not wait for the checkpoint ({folded} of {log})");
+    drop(writer);
+    let (log, folded) = wal_frames(console.conn());
+    assert_eq!(folded, log);
+}
