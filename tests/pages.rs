@@ -98,7 +98,7 @@ fn every_console_filter_and_sort_uses_an_index_for_order_and_never_scans_the_tab
             let plan = plan_of(&s, filter, partition);
             let text = plan.join(" | ");
             assert!(!text.contains("SCAN l") || text.contains("USING"), "{filter:?} {key:?}: {text}");
-            if search::plan(s.conn(), &filter.search, search::PAGE_CANDIDATES).unwrap() == SearchBy::Index {
+            if search::plan(s.conn(), &filter.search_text(), search::PAGE_CANDIDATES).unwrap() == SearchBy::Index {
                 // A search the index answers sorts its few candidates (at most PAGE_CANDIDATES).
                 assert!(text.contains("SCAN leads_search VIRTUAL TABLE"), "{filter:?} {key:?}: {text}");
             } else {
@@ -110,7 +110,7 @@ fn every_console_filter_and_sort_uses_an_index_for_order_and_never_scans_the_tab
 
 /// The query plan of the page query for `filter` (plus an extra partition clause).
 fn plan_of(s: &leadrota::core::Store, filter: &Filter, partition: &str) -> Vec<String> {
-    let by = search::plan(s.conn(), &filter.search, search::PAGE_CANDIDATES).unwrap();
+    let by = search::plan(s.conn(), &filter.search_text(), search::PAGE_CANDIDATES).unwrap();
     let (clause, params) = filter.to_sql_with(by);
     let sql = format!(
         "EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE {clause}{partition} ORDER BY l.created_at, l.id LIMIT 50"

@@ -70,6 +70,8 @@ fn the_index_finds_exactly_what_a_scan_finds() {
         "ee",
         "a",
         "nobody here",
+        "ab\0cde",
+        "\0ann",
     ] {
         let scanned = ids(&s, text, SearchBy::Scan);
         assert_eq!(ids(&s, text, SearchBy::Index), scanned, "search {text:?}");

@@ -190,7 +190,7 @@ impl Filter {
             clauses.push("l.created_at < ?".into());
             params.push(Value::Integer(before));
         }
-        if !self.search.is_empty() {
+        if !self.search_text().is_empty() {
             self.push_search(by, &mut clauses, &mut params);
         }
         if self.open_only {
@@ -217,9 +217,15 @@ impl Filter {
         if clauses.is_empty() { ("1".into(), params) } else { (clauses.join(" AND "), params) }
     }
 
+    /// The text actually searched for: a longer one (pasted into the console's
+    /// search box) by its start, and nothing after a NUL, where SQLite stops
+    /// reading a `LIKE` pattern (so the index and a scan agree).
+    pub fn search_text(&self) -> String {
+        self.search.chars().take(MAX_SEARCH).take_while(|&c| c != '\0').collect()
+    }
+
     fn push_search(&self, by: SearchBy, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
-        // A longer text (pasted into the console's search box) is searched by its start.
-        let search: String = self.search.chars().take(MAX_SEARCH).collect();
+        let search = self.search_text();
         if by == SearchBy::Index
             && let Some(query) = search::match_query(&search)
         {

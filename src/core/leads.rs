@@ -61,7 +61,7 @@ pub(crate) fn get_unchecked(conn: &Connection, id: i64) -> Result<Lead> {
 
 /// Count the leads matching a filter.
 pub fn count(conn: &Connection, filter: &Filter) -> Result<i64> {
-    let (clause, params) = filter.to_sql_with(search::plan(conn, &filter.search, search::COUNT_CANDIDATES)?);
+    let (clause, params) = filter.to_sql_with(search::plan(conn, &filter.search_text(), search::COUNT_CANDIDATES)?);
     Ok(conn
         .prepare_cached(&format!("SELECT count(*) FROM leads l WHERE {clause}"))?
         .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?)

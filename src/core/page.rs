@@ -160,7 +160,7 @@ fn read(
     };
     let order: Vec<usize> = if ascending { (0..values.len()).collect() } else { (0..values.len()).rev().collect() };
     let (where_clause, filter_params) =
-        filter.to_sql_with(search::plan(conn, &filter.search, search::PAGE_CANDIDATES)?);
+        filter.to_sql_with(search::plan(conn, &filter.search_text(), search::PAGE_CANDIDATES)?);
     let key_sql = key_column(sort.key);
     let (cmp, dir) = match (ascending, inclusive) {
         (true, false) => (">", "ASC"),

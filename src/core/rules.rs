@@ -144,9 +144,10 @@ impl Condition {
     }
 }
 
-/// Equal once both are lower-cased, without lower-casing into new strings.
+/// Equal once both are lower-cased; without new strings when both are ASCII
+/// (whole-string lower-casing is context-dependent: a final Σ becomes ς).
 fn same_text(a: &str, b: &str) -> bool {
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
 }
 
 impl fmt::Display for Condition {
@@ -425,6 +426,13 @@ mod tests {
         ] {
             assert_eq!(Condition::parse(text).unwrap().matches(&lead()), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn equality_lower_cases_whole_words() {
+        assert!(same_text("οδος", "ΟΔΟΣ"), "a final sigma");
+        assert!(same_text("Weiß GmbH", "weiß gmbh"));
+        assert!(!same_text("Acme", "Acme Bank"));
     }
 
     #[test]

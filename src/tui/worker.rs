@@ -57,12 +57,19 @@ impl Worker {
         let (requests, inbox) = channel::<Request>();
         let (outbox, results) = channel::<Counts>();
         std::thread::spawn(move || {
-            let Ok(store) = Store::open(&path) else { return };
+            let mut opened: Option<Store> = None;
             while let Ok(mut req) = inbox.recv() {
                 // Only the newest request matters.
                 while let Ok(newer) = inbox.try_recv() {
                     req = newer;
                 }
+                // Opened on first use and again after a failure (a file busy
+                // at start-up), so counts and checkpoints are never lost for
+                // the whole session.
+                if opened.is_none() {
+                    opened = Store::open(&path).map_err(|e| tracing::warn!("counting thread cannot open: {e}")).ok();
+                }
+                let Some(store) = &opened else { continue };
                 match count_all(store.conn(), &req) {
                     Ok(counts) => {
                         if outbox.send(counts).is_err() {
