@@ -281,3 +281,15 @@ fn explain_of_each_lead_in_one_batch_names_who_was_at_a_limit_at_that_moment() {
     );
     assert_eq!(owners(&s, &ids)[4], None);
 }
+
+#[test]
+fn a_lead_rotated_to_its_own_owner_does_not_use_up_their_limit() {
+    let (mut s, ctx) = setup(Method::Sequential, 1, 0, "2026-03-02T10:00:00Z");
+    let ids = leads(&mut s, &ctx, 3);
+    assign::assign(&mut s, &ctx, &Selection::Ids(vec![ids[0]]), "Tom").unwrap();
+    rotate(&mut s, &ctx, "Inbound", &Selection::Ids(ids.clone()), false).unwrap();
+    // Tom's turn gave him the lead he already had: no change, no delivery,
+    // so the next lead is still his to take.
+    assert_eq!(names(&owners(&s, &ids)), ["Tom", "Tom", "Stephanie"]);
+    assert_eq!(count(&s, "SELECT count(*) FROM deliveries"), 2);
+}

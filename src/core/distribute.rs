@@ -69,6 +69,11 @@ fn hand_out(
         Ok(i) => i,
         Err(reason) => return Ok(Err(reason)),
     };
+    if from == Some(dist.members[chosen].user_id) {
+        // Already theirs: nothing changes, so nothing counts toward a limit
+        // and the turn stays with them.
+        return Ok(Ok(dist.members[chosen].name.clone()));
+    }
     dist.deliver(chosen);
     let member = &dist.members[chosen];
     w.plan_push(&PlanRow {
