@@ -56,18 +56,17 @@ pub fn owner_label(owner: Option<&str>) -> String {
     owner.map_or_else(|| "— unassigned".to_string(), str::to_string)
 }
 
+/// The columns every lead listing starts with: ID, NAME, COMPANY, SOURCE, STATUS.
+pub fn lead_cells(l: &Lead) -> Vec<String> {
+    vec![l.id.to_string(), l.name.clone(), l.company.clone(), l.source.clone(), l.status.clone()]
+}
+
 pub fn print_leads(leads: &[Lead], now: i64) {
     let mut t = table(&["ID", "NAME", "COMPANY", "SOURCE", "STATUS", "OWNER", "AGE"]);
     for l in leads {
-        t.add_row(vec![
-            l.id.to_string(),
-            l.name.clone(),
-            l.company.clone(),
-            l.source.clone(),
-            l.status.clone(),
-            owner_label(l.owner.as_deref()),
-            short_age(now - l.created_at),
-        ]);
+        let mut cells = lead_cells(l);
+        cells.extend([owner_label(l.owner.as_deref()), short_age(now - l.created_at)]);
+        t.add_row(cells);
     }
     println!("{t}");
 }

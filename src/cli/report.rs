@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::Session;
 use super::args::ReportCommand;
-use super::output::{lead_json, owner_label, print_json, table};
+use super::output::{lead_cells, lead_json, owner_label, print_json, table};
 use crate::core::error::Result;
 use crate::core::report::{self, Waiting, Workload};
 use crate::core::time::short_age;
@@ -92,14 +92,9 @@ fn print_waiting(w: &Waiting, now: i64) -> Result<()> {
     }
     let mut t = table(&["ID", "NAME", "COMPANY", "SOURCE", "STATUS", "WAITING"]);
     for l in &w.leads {
-        t.add_row(vec![
-            l.id.to_string(),
-            l.name.clone(),
-            l.company.clone(),
-            l.source.clone(),
-            l.status.clone(),
-            short_age(now - l.created_at),
-        ]);
+        let mut cells = lead_cells(l);
+        cells.push(short_age(now - l.created_at));
+        t.add_row(cells);
     }
     println!("{t}");
     if (w.leads.len() as i64) < w.waiting {
