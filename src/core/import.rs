@@ -18,8 +18,6 @@
 //! then, with routing, one [`Router`] plans every new lead and applies the plan
 //! once at the end.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -29,7 +27,7 @@ use super::distribute::{Placement, Router, Unplaced};
 use super::error::{Error, Result};
 use super::model::{Lead, NewLead, normalise_tags};
 use super::store::{Change, Store};
-use super::{leads, settings, stages, users};
+use super::{leads, settings, users};
 
 /// How an import runs.
 #[derive(Debug, Clone, Default)]
@@ -239,8 +237,6 @@ fn write(
         } else {
             None
         };
-        let owner_names: HashMap<i64, String> = users::list(w.conn())?.into_iter().map(|u| (u.id, u.name)).collect();
-        let stage_names: HashMap<i64, String> = stages::list(w.conn())?.into_iter().map(|s| (s.id, s.name)).collect();
         // Rows first, then their `created` activity in one statement, then
         // notes, owners and routing, so each lead's timeline reads in order.
         let rows: Vec<(&NewLead, i64, Option<i64>)> =
@@ -256,13 +252,13 @@ fn write(
                 w.record(Change::event(Some(id), "note", "import", Some(note.clone())))?;
             }
             if let Some(owner) = owner {
-                let name = owner_names.get(&owner).cloned().unwrap_or_default();
+                let name = lookup.user_name(owner).to_string();
                 report.assigned.push(Placement { lead: id, owner: name, rule: None });
                 continue;
             }
             match router.as_mut() {
                 Some(router) => {
-                    let created = as_inserted(id, &lead, stage, &stage_names, w.now());
+                    let created = as_inserted(id, &lead, stage, lookup.stage_name(stage), w.now());
                     match router.route(w, ctx, &created)? {
                         Ok((owner, rule)) => report.assigned.push(Placement { lead: id, owner, rule }),
                         Err(reason) => report.unassigned.push(Unplaced { lead: id, reason }),
@@ -285,7 +281,7 @@ fn write(
 
 /// The lead [`leads::insert_rows`] just wrote, as the router sees it, without
 /// reading it back: the same trimming, name fallback and tag set.
-fn as_inserted(id: i64, new: &NewLead, stage_id: i64, stage_names: &HashMap<i64, String>, now: i64) -> Lead {
+fn as_inserted(id: i64, new: &NewLead, stage_id: i64, status: &str, now: i64) -> Lead {
     let created = new.created_at.unwrap_or(now);
     let name = if new.name.trim().is_empty() { new.email.trim() } else { new.name.trim() };
     Lead {
@@ -296,7 +292,7 @@ fn as_inserted(id: i64, new: &NewLead, stage_id: i64, stage_names: &HashMap<i64,
         company: new.company.trim().to_string(),
         source: new.source.trim().to_string(),
         stage_id,
-        status: stage_names.get(&stage_id).cloned().unwrap_or_default(),
+        status: status.to_string(),
         tags: normalise_tags(&new.tags),
         owner_id: None,
         owner: None,

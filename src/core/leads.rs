@@ -84,6 +84,16 @@ impl Lookup {
         Ok(Lookup { stages: stages::list(conn)?, users: users::list(conn)? })
     }
 
+    /// The name of stage `id`, as read ("" for an unknown id).
+    pub fn stage_name(&self, id: i64) -> &str {
+        self.stages.iter().find(|s| s.id == id).map_or("", |s| s.name.as_str())
+    }
+
+    /// The name of user `id`, as read ("" for an unknown id).
+    pub fn user_name(&self, id: i64) -> &str {
+        self.users.iter().find(|u| u.id == id).map_or("", |u| u.name.as_str())
+    }
+
     /// [`validate`] against what was read.
     pub fn validate(&self, new: &NewLead) -> Result<(i64, Option<i64>)> {
         if new.name.trim().is_empty() && new.email.trim().is_empty() {
