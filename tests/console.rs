@@ -5,9 +5,7 @@ mod common;
 
 use common::*;
 use leadrota::config::Config;
-use leadrota::core::assign::{self, Selection};
-use leadrota::core::groups::Method;
-use leadrota::core::model::Role;
+use leadrota::core::assign;
 use leadrota::core::{Ctx, Store};
 use leadrota::tui::app::App;
 use leadrota::tui::theme::Theme;
@@ -20,14 +18,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 const NOW: &str = "2026-03-02T10:00:00Z";
 
 fn sample() -> (Store, Ctx) {
-    let mut s = store();
-    let ctx = ctx_at(NOW);
-    team(&mut s, &ctx, &["Tom", "Stephanie", "Lewis", "Denise"]);
-    add_user(&mut s, &ctx, "Maria", Role::Manager);
-    group(&mut s, &ctx, "Inbound", Method::Sequential, 0, 0, &["Tom", "Stephanie", "Lewis", "Denise"]);
-    let ids = leads(&mut s, &ctx, 40);
-    assign::assign(&mut s, &ctx, &Selection::Ids(ids[..6].to_vec()), "Lewis").unwrap();
-    (s, ctx)
+    console_sample(0, 40, 6)
 }
 
 fn app(store: Store, ctx: Ctx, height: u16) -> App {

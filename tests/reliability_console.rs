@@ -10,9 +10,7 @@ mod common;
 
 use common::*;
 use leadrota::config::Config;
-use leadrota::core::assign::{self, Selection};
 use leadrota::core::groups::Method;
-use leadrota::core::model::Role;
 use leadrota::core::{Ctx, Store, leads};
 use leadrota::tui::app::App;
 use leadrota::tui::theme::Theme;
@@ -25,17 +23,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const NOW: &str = "2026-03-02T10:00:00Z";
-
 fn sample() -> (Store, Ctx) {
-    let mut s = store();
-    let ctx = ctx_at(NOW);
-    team(&mut s, &ctx, &["Tom", "Stephanie", "Lewis", "Denise"]);
-    add_user(&mut s, &ctx, "Maria", Role::Manager);
-    group(&mut s, &ctx, "Inbound", Method::Sequential, 5, 0, &["Tom", "Stephanie", "Lewis", "Denise"]);
+    let (mut s, ctx) = console_sample(5, 60, 10);
     group(&mut s, &ctx, "Partners", Method::Balanced, 0, 20, &["Lewis", "Denise"]);
-    let ids = leads(&mut s, &ctx, 60);
-    assign::assign(&mut s, &ctx, &Selection::Ids(ids[..10].to_vec()), "Lewis").unwrap();
     (s, ctx)
 }
 

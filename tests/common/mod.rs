@@ -130,3 +130,17 @@ impl Bin {
         serde_json::from_str(&self.ok(&all)).expect("JSON output")
     }
 }
+
+/// The console tests' office on 2026-03-02: agents Tom, Stephanie, Lewis and
+/// Denise in the sequential group "Inbound" (daily limit `daily`), manager
+/// Maria, and `n` leads of which the `lewis` oldest are Lewis's.
+pub fn console_sample(daily: i64, n: usize, lewis: usize) -> (Store, Ctx) {
+    let mut s = store();
+    let ctx = ctx_at("2026-03-02T10:00:00Z");
+    team(&mut s, &ctx, &["Tom", "Stephanie", "Lewis", "Denise"]);
+    add_user(&mut s, &ctx, "Maria", Role::Manager);
+    group(&mut s, &ctx, "Inbound", Method::Sequential, daily, 0, &["Tom", "Stephanie", "Lewis", "Denise"]);
+    let ids = leads(&mut s, &ctx, n);
+    leadrota::core::assign::assign(&mut s, &ctx, &Selection::Ids(ids[..lewis].to_vec()), "Lewis").expect("assign");
+    (s, ctx)
+}
