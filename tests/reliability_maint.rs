@@ -50,7 +50,7 @@ fn a_backup_taken_while_others_write_is_a_consistent_database() {
         // No partial file is ever left beside it.
         let leftovers = std::fs::read_dir(db.dir.path())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".partial-"))
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".leadrota-"))
             .count();
         assert_eq!(leftovers, 0);
     }

@@ -1,7 +1,7 @@
 //! import and export.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 
@@ -11,6 +11,7 @@ use super::output::print_json;
 use crate::core::error::{Error, Result};
 use crate::core::export;
 use crate::core::import::{self, Encoding, ImportOptions, ImportReport};
+use crate::core::safe_file::{self, IfExists};
 
 /// Rejected rows and unassigned leads shown in the human summary (`--json` lists all).
 const SHOWN: usize = 20;
@@ -116,29 +117,15 @@ pub fn export(s: &Session, filter: &FilterArgs, output: Option<&Path>) -> Result
         export::write_csv(s.store.conn(), &filter, std::io::BufWriter::new(stdout))?;
         return Ok(());
     };
-    // Write beside the target and rename, so a failed export never leaves half a file.
-    let partial = partial_path(path);
-    let io_error = |source| Error::Io { path: path.to_path_buf(), source };
-    let file = std::fs::File::create(&partial).map_err(io_error)?;
-    let written = export::write_csv(s.store.conn(), &filter, std::io::BufWriter::new(file))
-        .and_then(|n| std::fs::rename(&partial, path).map(|()| n).map_err(io_error));
-    let n = match written {
-        Ok(n) => n,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
+    // Through the safe writer: never the database, a link or a device, and
+    // never half a file.
+    let n = safe_file::write(s.store.path(), path, IfExists::Replace, |file, _| {
+        export::write_csv(s.store.conn(), &filter, std::io::BufWriter::new(file))
+    })?;
     if s.json {
         print_json(&json!({"exported": n, "file": path.display().to_string()}))
     } else {
         let _ = writeln!(std::io::stdout(), "exported {n} leads to {}", path.display());
         Ok(())
     }
-}
-
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
-    path.with_file_name(name)
 }
