@@ -77,6 +77,8 @@ impl Console {
         };
         assert!(status.success());
         assert!(!self.parser.lock().unwrap().screen().alternate_screen(), "left the alternate screen");
+        assert!(!self.parser.lock().unwrap().screen().hide_cursor(), "cursor shown");
+        assert!(!raw_mode(self._master.as_ref()), "raw mode off");
     }
 }
 
@@ -143,4 +145,47 @@ fn kanban_moves_a_card_and_bulk_assigns_a_column_in_a_real_terminal() {
     assert_eq!(query(&db, "SELECT count(*) FROM leads WHERE stage_id = 2 AND owner_id IS NULL"), 1);
     assert_eq!(query(&db, "SELECT count(*) FROM leads WHERE stage_id = 1 AND owner_id IS NOT NULL"), 11);
     assert_eq!(query(&db, "SELECT count(*) FROM activity WHERE kind = 'status'"), 1);
+}
+
+/// Whether the terminal is in the console's raw mode, read from the pty:
+/// no line editing, no echo, no signals from keys.
+fn raw_mode(master: &dyn MasterPty) -> bool {
+    let fd = master.as_raw_fd().expect("a unix pty");
+    // SAFETY: tcgetattr fills the zeroed struct for a valid descriptor.
+    let mut modes: libc::termios = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::tcgetattr(fd, &mut modes) }, 0, "tcgetattr");
+    modes.c_lflag & (libc::ICANON | libc::ECHO | libc::ISIG) == 0
+}
+
+#[test]
+fn sigterm_sighup_and_sigint_restore_the_terminal_as_q_does() {
+    let (_dir, db) = team_db(3);
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP"), (libc::SIGINT, "SIGINT")] {
+        let mut console = Console::start(&db, "Maria");
+        console.wait_for("row 1 of 3");
+        {
+            let screen = console.parser.lock().unwrap();
+            assert!(screen.screen().alternate_screen() && screen.screen().hide_cursor(), "{name}: console not up");
+        }
+        assert!(raw_mode(console._master.as_ref()), "{name}: the console runs in raw mode");
+        let pid = console.child.process_id().expect("child pid") as libc::pid_t;
+        // SAFETY: sends a signal to the console this test started.
+        unsafe { libc::kill(pid, signal) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = console.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the console did not end on {name}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The reader thread may still be taking in the last bytes.
+        std::thread::sleep(Duration::from_millis(200));
+        let screen = console.parser.lock().unwrap();
+        assert!(!screen.screen().alternate_screen(), "{name}: still on the alternate screen");
+        assert!(!screen.screen().hide_cursor(), "{name}: cursor still hidden");
+        drop(screen);
+        assert!(!raw_mode(console._master.as_ref()), "{name}: terminal left in raw mode");
+        assert!(!status.success(), "{name}: ends by the signal, not as a success: {status:?}");
+    }
 }

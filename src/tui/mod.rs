@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::core::Store;
 use crate::core::context::Ctx;
 use crate::core::error::Result;
+use crate::core::interrupt;
 use app::App;
 use theme::Theme;
 use worker::Worker;
@@ -29,19 +30,31 @@ use worker::Worker;
 const EXTERNAL_POLL: Duration = Duration::from_millis(400);
 
 /// Run the console until the user quits. The terminal is restored on every
-/// exit: normal, error, or panic (ratatui's hook).
+/// exit: normal, error, panic (ratatui's hook), and SIGTERM, SIGHUP or SIGINT
+/// (a lost SSH session sends SIGHUP), which end the loop as `q` does; the
+/// process then ends by that signal.
 pub fn run(store: Store, ctx: Ctx, config: Config) -> Result<()> {
     init_logging(&store);
     let theme = Theme::from_env();
     let worker = Worker::spawn(store.path().to_path_buf());
+    interrupt::hold(restore_terminal);
     let mut terminal = ratatui::init();
     let result = terminal
         .size()
         .map_err(crate::core::Error::from)
         .and_then(|size| App::new(store, ctx, config, worker, size.height))
         .and_then(|mut app| event_loop(&mut terminal, &mut app, &theme));
-    ratatui::restore();
+    drop(terminal);
+    restore_terminal();
+    interrupt::finish();
     result
+}
+
+/// Raw mode off, the alternate screen left, the cursor shown: the terminal
+/// as it was before the console, whichever way it ends.
+fn restore_terminal() {
+    ratatui::restore();
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> Result<()> {
@@ -52,7 +65,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
             terminal.draw(|frame| view::draw(frame, app, theme))?;
             dirty = false;
         }
-        if app.quit {
+        if app.quit || interrupt::received().is_some() {
             return Ok(());
         }
         if event::poll(Duration::from_millis(100))? {
