@@ -305,7 +305,8 @@ fn pickup_and_offboarding_from_the_cli() {
     db.ok(&["lead", "add", "--name", "B"]);
     let r = db.json(&["--as", "Tom", "pickup", "1", "2"]);
     assert_eq!(r["changed"], 2);
-    db.fails(&["--as", "Lewis", "pickup", "1"], "owned by Tom");
+    // V6: an agent learns nothing of a lead they cannot see, its owner included.
+    db.fails(&["--as", "Lewis", "pickup", "1"], "lead '#1' not found");
     let r = db.json(&["user", "deactivate", "Tom", "--redistribute", "Floor"]);
     assert_eq!(r["assigned"].as_array().unwrap().len(), 2);
     assert!(r["assigned"].as_array().unwrap().iter().all(|a| a["owner"] == "Lewis"));

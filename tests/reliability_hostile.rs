@@ -288,7 +288,7 @@ proptest! {
     ) {
         let (s, ctx) = sample();
         let before = fingerprint(&s);
-        let spec = FilterSpec { unassigned, owner, statuses, sources, tags, since, until, search, open_only };
+        let spec = FilterSpec { unassigned, owner, statuses, sources, tags, since, until, search, open_only, older_than_hours: None };
         match spec.resolve(s.conn(), &ctx) {
             Ok(filter) => {
                 let n = leads::count(s.conn(), &filter).expect("count of a resolved filter");

@@ -110,7 +110,7 @@ fn doctor_names_each_kind_of_damage_and_exits_1() {
             "limits",
             "INSERT INTO deliveries (group_id, user_id, lead_id, at, batch_id) \
              SELECT group_id, user_id, lead_id, at, batch_id FROM deliveries WHERE user_id = 1",
-            "over a limit",
+            "over the limit in force at the delivery",
         ),
         (
             "orphans",

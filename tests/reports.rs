@@ -59,7 +59,7 @@ fn scenario(store: &mut Store) {
     move_at(store, l5, "Qualified", "2026-03-10T12:00:00Z");
     move_at(store, l8, "Lost", "2026-03-02T12:00:00Z");
     move_at(store, l9, "Won", "2026-03-03T12:00:00Z");
-    distribute::deactivate(store, &ctx_at("2026-03-15T12:00:00Z"), "Denise", &Handover::LeaveUnassigned)
+    distribute::deactivate(store, &ctx_at("2026-03-15T12:00:00Z"), "Denise", &Handover::LeaveUnassigned, false)
         .expect("offboard");
     assert_eq!(l1, 1);
 }

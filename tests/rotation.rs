@@ -175,7 +175,7 @@ fn undo_of_a_rotation_gives_the_room_back() {
 fn members_on_leave_or_deactivated_are_skipped_and_the_order_of_the_rest_kept() {
     let (mut s, ctx) = setup(Method::Sequential, 0, 0, "2026-03-02T10:00:00Z");
     users::set_leave(&mut s, &ctx, "Stephanie", true).unwrap();
-    distribute::deactivate(&mut s, &ctx, "Lewis", &distribute::Handover::LeaveUnassigned).unwrap();
+    distribute::deactivate(&mut s, &ctx, "Lewis", &distribute::Handover::LeaveUnassigned, false).unwrap();
     let ids = leads(&mut s, &ctx, 4);
     rotate(&mut s, &ctx, "Inbound", &unassigned(), false).unwrap();
     assert_eq!(names(&owners(&s, &ids)), ["Tom", "Denise", "Tom", "Denise"]);
@@ -283,13 +283,16 @@ fn explain_of_each_lead_in_one_batch_names_who_was_at_a_limit_at_that_moment() {
 }
 
 #[test]
-fn a_lead_rotated_to_its_own_owner_does_not_use_up_their_limit() {
+fn an_owned_lead_in_a_rotation_is_skipped_and_uses_no_turn() {
     let (mut s, ctx) = setup(Method::Sequential, 1, 0, "2026-03-02T10:00:00Z");
     let ids = leads(&mut s, &ctx, 3);
     assign::assign(&mut s, &ctx, &Selection::Ids(vec![ids[0]]), "Tom").unwrap();
-    rotate(&mut s, &ctx, "Inbound", &Selection::Ids(ids.clone()), false).unwrap();
-    // Tom's turn gave him the lead he already had: no change, no delivery,
-    // so the next lead is still his to take.
+    let r = rotate(&mut s, &ctx, "Inbound", &Selection::Ids(ids.clone()), false).unwrap();
+    // R5: the owned lead is reported as skipped, not as one that stays
+    // unassigned, and Tom's turn goes to the next open unassigned lead.
+    assert_eq!(r.skipped.len(), 1);
+    assert_eq!((r.skipped[0].lead, r.skipped[0].reason.as_str()), (ids[0], "already owned by Tom"));
+    assert!(r.unassigned.is_empty());
     assert_eq!(names(&owners(&s, &ids)), ["Tom", "Tom", "Stephanie"]);
     assert_eq!(count(&s, "SELECT count(*) FROM deliveries"), 2);
 }

@@ -71,18 +71,22 @@ pub enum Command {
         /// Show who would get what; write nothing
         #[arg(long)]
         dry_run: bool,
-        /// Seed for the random method, to repeat a run
+        /// Seed for the random method, to repeat a preview or a run (printed when drawn)
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Route the unassigned backlog through the rules
+    /// Route the unassigned backlog (open, unassigned leads) through the rules
     Route {
         #[command(flatten)]
         filter: FilterArgs,
+        /// Show who would get what; write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Seed for random groups, to repeat a preview or a run (printed when drawn)
         #[arg(long)]
         seed: Option<u64>,
+        #[command(flatten)]
+        guard: GuardArgs,
     },
     /// The acting user picks up unassigned leads (A11)
     Pickup {
@@ -187,6 +191,16 @@ pub struct TargetArgs {
     /// Every lead (when no ids or filters are given)
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+/// The token of a preview (A14): apply exactly what was previewed, or nothing.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GuardArgs {
+    /// Write nothing unless the selection still holds exactly N leads (the count a preview showed)
+    #[arg(long, value_name = "N")]
+    pub expect: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,6 +361,14 @@ pub enum UserCommand {
         redistribute: Option<String>,
         #[arg(long, group = "handover")]
         leave_unassigned: bool,
+        /// Show who would get how many and what stays unassigned; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Seed for a random group, to repeat a preview (printed when drawn)
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        guard: GuardArgs,
     },
 }
 
@@ -439,6 +461,9 @@ pub struct FilterArgs {
     /// Only leads in an open (not closed) stage
     #[arg(long)]
     pub open_only: bool,
+    /// Only leads created more than HOURS ago (with --unassigned --open-only: the waiting queue)
+    #[arg(long, value_name = "HOURS")]
+    pub older_than: Option<u32>,
 }
 
 impl FilterArgs {
@@ -453,6 +478,7 @@ impl FilterArgs {
             until: self.until.clone(),
             search: self.search.clone(),
             open_only: self.open_only,
+            older_than_hours: self.older_than,
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::Session;
-use super::args::{FilterArgs, TargetArgs};
+use super::args::{FilterArgs, GuardArgs, TargetArgs};
 use super::output::print_json;
 use crate::core::assign::{self, BulkResult, Selection};
 use crate::core::distribute::{self, RouteResult};
@@ -27,7 +27,9 @@ pub fn selection(s: &Session, target: &TargetArgs) -> Result<Selection> {
 
 fn print_bulk(s: &Session, r: &BulkResult, verb: &str) -> Result<()> {
     if s.json {
-        return print_json(&json!({ "batch": r.batch, "changed": r.changed, "unchanged": r.unchanged }));
+        return print_json(
+            &json!({ "batch": r.batch, "selected": r.selected, "changed": r.changed, "unchanged": r.unchanged }),
+        );
     }
     match r.batch {
         Some(b) => println!("{} {verb}, {} unchanged (batch {b}; `leadrota undo` reverts it)", r.changed, r.unchanged),
@@ -36,46 +38,71 @@ fn print_bulk(s: &Session, r: &BulkResult, verb: &str) -> Result<()> {
     Ok(())
 }
 
+/// The acting context with the preview's token, when one was given (A14).
+pub(super) fn guarded(s: &mut Session, guard: &GuardArgs, seed: Option<u64>) {
+    s.ctx.expect = guard.expect;
+    s.ctx.seed = seed;
+}
+
 pub fn print_route(s: &Session, r: &RouteResult, dry_run: bool) -> Result<()> {
     if s.json {
         return print_json(&route_json(r));
     }
     let tag = if dry_run { " (dry run: nothing written)" } else { "" };
-    println!("{} assigned, {} left unassigned{tag}", r.assigned.len(), r.unassigned.len());
-    let mut per_owner: Vec<(String, usize)> = Vec::new();
-    for p in &r.assigned {
-        match per_owner.iter_mut().find(|(o, _)| *o == p.owner) {
-            Some((_, n)) => *n += 1,
-            None => per_owner.push((p.owner.clone(), 1)),
-        }
-    }
-    for (owner, n) in per_owner {
+    println!(
+        "{} selected: {} assigned, {} left unassigned, {} skipped{tag}",
+        r.selected,
+        r.assigned.len(),
+        r.unassigned.len(),
+        r.skipped.len()
+    );
+    for (owner, n) in tally(r.assigned.iter().map(|p| p.owner.as_str())) {
         println!("  {owner:<20} {n}");
     }
-    for u in r.unassigned.iter().take(20) {
-        println!("  #{:<8} unassigned: {}", u.lead, u.reason);
+    for (reason, n) in tally(r.unassigned.iter().map(|u| u.reason.as_str())) {
+        println!("  {n} stay unassigned: {reason}");
     }
-    if r.unassigned.len() > 20 {
-        println!("  … and {} more unassigned", r.unassigned.len() - 20);
+    for (reason, n) in tally(r.skipped.iter().map(|u| u.reason.as_str())) {
+        println!("  {n} skipped: {reason}");
+    }
+    if let Some(seed) = r.seed.filter(|_| dry_run) {
+        println!("to run exactly this: add --expect {} --seed {seed}", r.selected);
     }
     Ok(())
+}
+
+/// Each distinct value with how often it came, in order of first appearance.
+fn tally<'a>(values: impl Iterator<Item = &'a str>) -> Vec<(&'a str, usize)> {
+    let mut out: Vec<(&str, usize)> = Vec::new();
+    for v in values {
+        match out.iter_mut().find(|(seen, _)| *seen == v) {
+            Some((_, n)) => *n += 1,
+            None => out.push((v, 1)),
+        }
+    }
+    out
 }
 
 pub fn route_json(r: &RouteResult) -> Value {
     json!({
         "batch": r.batch,
+        "selected": r.selected,
+        "seed": r.seed,
         "assigned": r.assigned.iter().map(|p| json!({"lead": p.lead, "owner": p.owner, "rule": p.rule})).collect::<Vec<_>>(),
         "unassigned": r.unassigned.iter().map(|u| json!({"lead": u.lead, "reason": u.reason})).collect::<Vec<_>>(),
+        "skipped": r.skipped.iter().map(|u| json!({"lead": u.lead, "reason": u.reason})).collect::<Vec<_>>(),
     })
 }
 
 pub fn assign(s: &mut Session, to: &str, target: &TargetArgs) -> Result<()> {
+    guarded(s, &target.guard, None);
     let sel = selection(s, target)?;
     let r = assign::assign(&mut s.store, &s.ctx, &sel, to)?;
     print_bulk(s, &r, "assigned")
 }
 
 pub fn reassign(s: &mut Session, to: &str, from: Option<&str>, target: &TargetArgs) -> Result<()> {
+    guarded(s, &target.guard, None);
     let sel = match from {
         Some(from) => {
             if !target.ids.is_empty() {
@@ -95,20 +122,21 @@ pub fn reassign(s: &mut Session, to: &str, from: Option<&str>, target: &TargetAr
 }
 
 pub fn unassign(s: &mut Session, target: &TargetArgs) -> Result<()> {
+    guarded(s, &target.guard, None);
     let sel = selection(s, target)?;
     let r = assign::unassign(&mut s.store, &s.ctx, &sel)?;
     print_bulk(s, &r, "unassigned")
 }
 
 pub fn rotate(s: &mut Session, group: &str, target: &TargetArgs, dry_run: bool, seed: Option<u64>) -> Result<()> {
-    s.ctx.seed = seed;
+    guarded(s, &target.guard, seed);
     let sel = selection(s, target)?;
     let r = distribute::rotate(&mut s.store, &s.ctx, group, &sel, dry_run)?;
     print_route(s, &r, dry_run)
 }
 
-pub fn route(s: &mut Session, filter: &FilterArgs, dry_run: bool, seed: Option<u64>) -> Result<()> {
-    s.ctx.seed = seed;
+pub fn route(s: &mut Session, filter: &FilterArgs, dry_run: bool, seed: Option<u64>, guard: &GuardArgs) -> Result<()> {
+    guarded(s, guard, seed);
     let filter = filter.spec().resolve(s.store.conn(), &s.ctx)?;
     if !matches!(filter.owner, OwnerFilter::Any | OwnerFilter::Unassigned) {
         return Err(Error::invalid("route acts on unassigned leads only; drop --owner"));
@@ -123,6 +151,10 @@ pub fn pickup(s: &mut Session, ids: &[i64]) -> Result<()> {
 }
 
 pub fn undo(s: &mut Session) -> Result<()> {
-    let r = assign::undo(&mut s.store, &s.ctx)?;
-    print_bulk(s, &r, "reverted")
+    let undone = assign::undo(&mut s.store, &s.ctx)?;
+    if s.json {
+        return print_json(&serde_json::to_value(&undone).map_err(|e| Error::invalid(e.to_string()))?);
+    }
+    println!("undid {} — {} lead(s) restored", undone.undid.describe(s.ctx.now_ts()), undone.result.changed);
+    Ok(())
 }

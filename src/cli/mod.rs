@@ -86,8 +86,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rotate { group, target, dry_run, seed } => {
             assign::rotate(&mut open_session(&cli, None)?, group, target, *dry_run, *seed)
         }
-        Command::Route { filter, dry_run, seed } => {
-            assign::route(&mut open_session(&cli, None)?, filter, *dry_run, *seed)
+        Command::Route { filter, dry_run, seed, guard } => {
+            assign::route(&mut open_session(&cli, None)?, filter, *dry_run, *seed, guard)
         }
         Command::Pickup { ids } => assign::pickup(&mut open_session(&cli, None)?, ids),
         Command::Undo => assign::undo(&mut open_session(&cli, None)?),
@@ -130,6 +130,6 @@ pub fn open_session(cli: &Cli, db_default: Option<PathBuf>) -> Result<Session> {
             Actor::User(user)
         }
     };
-    let ctx = Ctx { actor, pinned_now, tz, notify_on_assign: config.notify_on_assign, seed: None };
+    let ctx = Ctx { actor, pinned_now, tz, notify_on_assign: config.notify_on_assign, seed: None, expect: None };
     Ok(Session { store, ctx, config, json: cli.json })
 }

@@ -23,18 +23,23 @@ pub fn run(s: &mut Session, command: &UserCommand) -> Result<()> {
             let state = if user.on_leave { "on leave" } else { "back from leave" };
             report(s, &user, &format!("{} is {state}", user.name))
         }
-        UserCommand::Deactivate { name, reassign_to, redistribute, .. } => {
+        UserCommand::Deactivate { name, reassign_to, redistribute, dry_run, seed, guard, .. } => {
+            super::assign::guarded(s, guard, *seed);
             let handover = match (reassign_to, redistribute) {
                 (Some(to), _) => Handover::ReassignTo(to.clone()),
                 (None, Some(group)) => Handover::Redistribute(group.clone()),
                 (None, None) => Handover::LeaveUnassigned,
             };
-            let result = distribute::deactivate(&mut s.store, &s.ctx, name, &handover)?;
+            let result = distribute::deactivate(&mut s.store, &s.ctx, name, &handover, *dry_run)?;
             if s.json {
                 return print_json(&route_json(&result));
             }
-            println!("{name} is deactivated and has left every group");
-            print_route(s, &result, false)
+            if *dry_run {
+                println!("{name} would be deactivated and leave every group; their open leads:");
+            } else {
+                println!("{name} is deactivated and has left every group");
+            }
+            print_route(s, &result, *dry_run)
         }
         UserCommand::Activate { name } => {
             let user = users::activate(&mut s.store, &s.ctx, name)?;

@@ -10,7 +10,7 @@ use super::context::Ctx;
 use super::error::{Error, Result};
 use super::filter::{Filter, OwnerFilter};
 use super::model::User;
-use super::store::{Change, Store, Writer};
+use super::store::{Store, Writer};
 use super::users;
 
 /// Which leads an operation acts on: explicit ids, or every lead matching a
@@ -24,13 +24,11 @@ pub enum Selection {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BulkResult {
     pub batch: Option<i64>,
+    /// The selection's size: the token a preview shows and `--expect` checks (A14).
+    pub selected: usize,
     pub changed: usize,
     pub unchanged: usize,
 }
-
-/// Commands whose batches `undo` may revert.
-pub const UNDOABLE: &[&str] =
-    &["assign", "reassign", "unassign", "rotate", "route", "pickup", "offboard", "lead move", "lead owner"];
 
 const ID_CHUNK: usize = 10_000;
 
@@ -43,6 +41,8 @@ pub(crate) fn selection_filters(w: &Writer<'_>, ctx: &Ctx, selection: &Selection
             if ids.is_empty() {
                 return Err(Error::invalid("no leads given"));
             }
+            // A14: an id given twice is one lead.
+            let ids = distinct(ids);
             let mut out = Vec::new();
             for chunk in ids.chunks(ID_CHUNK) {
                 let filter = Filter { ids: Some(chunk.to_vec()), ..Filter::for_actor(ctx) };
@@ -58,6 +58,14 @@ pub(crate) fn selection_filters(w: &Writer<'_>, ctx: &Ctx, selection: &Selection
             Ok(out)
         }
     }
+}
+
+/// The ids in ascending order, each once.
+pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn active_target(conn: &rusqlite::Connection, name: &str) -> Result<User> {
@@ -107,15 +115,16 @@ fn set_owner(
                 &params,
             )?;
         }
+        ctx.check_expected(selected)?;
         let unchanged = w.plan_drop_noops()?;
         if selected == 1 {
             w.conn().execute("UPDATE temp.owner_plan SET via = 'manual'", [])?;
         }
         let changed = w.plan_apply()?;
-        Ok((changed, unchanged))
+        Ok((selected, changed, unchanged))
     })?;
-    let (changed, unchanged) = written.value;
-    Ok(BulkResult { batch: written.batch, changed, unchanged })
+    let (selected, changed, unchanged) = written.value;
+    Ok(BulkResult { batch: written.batch, selected, changed, unchanged })
 }
 
 /// A1: give the selected leads to `to`; leads already theirs are untouched.
@@ -145,10 +154,11 @@ pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
     if ids.is_empty() {
         return Err(Error::invalid("no leads given"));
     }
+    let ids = distinct(ids);
     let written = store.write(ctx, "pickup", |w| {
         w.plan_reset()?;
         let mut unchanged = 0;
-        for &id in ids {
+        for &id in &ids {
             let row: Option<(Option<i64>, Option<String>, bool)> = w
                 .conn()
                 .query_row(
@@ -163,11 +173,18 @@ pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
             match row {
                 None => return Err(Error::not_found("lead", format!("#{id}"))),
                 Some((Some(owner), _, _)) if owner == me.id => unchanged += 1,
+                // V6: to an agent another's lead does not exist; its owner is not theirs to learn.
+                Some((Some(_), _, _)) if !ctx.actor.is_manager() => {
+                    return Err(Error::not_found("lead", format!("#{id}")));
+                }
                 Some((Some(_), name, _)) => {
                     return Err(Error::invalid(format!(
                         "lead #{id} is owned by {}; only unassigned leads can be picked up",
                         name.unwrap_or_default()
                     )));
+                }
+                Some((None, _, false)) if !ctx.actor.is_manager() => {
+                    return Err(Error::not_found("lead", format!("#{id}")));
                 }
                 Some((None, _, false)) => {
                     return Err(Error::invalid(format!("lead #{id} is not in a pick-up status of any of your groups")));
@@ -182,92 +199,12 @@ pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
                 })?,
             }
         }
+        ctx.check_expected(ids.len())?;
         let changed = w.plan_apply()?;
         Ok((changed, unchanged))
     })?;
     let (changed, unchanged) = written.value;
-    Ok(BulkResult { batch: written.batch, changed, unchanged })
+    Ok(BulkResult { batch: written.batch, selected: ids.len(), changed, unchanged })
 }
 
-/// A4: revert the acting user's latest undoable batch, refusing if any of
-/// its leads changed owner or stage since.
-pub fn undo(store: &mut Store, ctx: &Ctx) -> Result<BulkResult> {
-    let actor = ctx.actor.user_id();
-    let batch: Option<(i64, String)> = {
-        let placeholders = vec!["?"; UNDOABLE.len()].join(", ");
-        let mut params: Vec<Value> = vec![actor.map_or(Value::Null, Value::Integer)];
-        params.extend(UNDOABLE.iter().map(|c| Value::Text((*c).to_string())));
-        store
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT id, command FROM batches WHERE actor_id IS ? AND undone = 0 AND command IN ({placeholders}) \
-                     ORDER BY id DESC LIMIT 1"
-                ),
-                rusqlite::params_from_iter(params),
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-    };
-    let Some((batch_id, command)) = batch else {
-        return Err(Error::invalid(format!("{} has nothing to undo", ctx.actor.name())));
-    };
-    let written = store.write(ctx, "undo", |w| {
-        // Still undone = 0 inside the write lock? Another seat may have undone it.
-        let still_open: bool =
-            w.conn().query_row("SELECT undone = 0 FROM batches WHERE id = ?1", [batch_id], |r| r.get(0))?;
-        if !still_open {
-            return Err(Error::invalid(format!("batch {batch_id} was already undone")));
-        }
-        if let Some((lead, by)) = changed_since(w, batch_id)? {
-            return Err(Error::invalid(format!(
-                "cannot undo batch {batch_id} ({command}): lead #{lead} was changed since by {by}"
-            )));
-        }
-        w.plan_reset()?;
-        let owners = w.plan_fill(
-            "SELECT lead_id, to_owner_id, from_owner_id, 'undo', NULL, NULL FROM activity \
-             WHERE batch_id = ?1 AND kind IN ('assigned', 'reassigned', 'unassigned') ORDER BY lead_id",
-            &[Value::Integer(batch_id)],
-        )?;
-        let mut changed = if owners > 0 { w.plan_apply()? } else { 0 };
-        let status_rows: Vec<(i64, i64, i64)> = {
-            let mut stmt = w.conn().prepare(
-                "SELECT lead_id, from_stage_id, to_stage_id FROM activity WHERE batch_id = ?1 AND kind = 'status'",
-            )?;
-            stmt.query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?
-        };
-        for (lead, from, to) in status_rows {
-            w.conn().execute(
-                "UPDATE leads SET stage_id = ?1, status_changed_at = ?2, updated_at = ?2 WHERE id = ?3",
-                params![from, w.now(), lead],
-            )?;
-            w.record(Change::status(lead, to, from, "undo"))?;
-            changed += 1;
-        }
-        // Limits regain the room the batch used.
-        w.conn().execute("DELETE FROM deliveries WHERE batch_id = ?1", [batch_id])?;
-        w.conn().execute("UPDATE batches SET undone = 1 WHERE id = ?1", [batch_id])?;
-        Ok(changed)
-    })?;
-    Ok(BulkResult { batch: written.batch, changed: written.value, unchanged: 0 })
-}
-
-/// The first lead of `batch` whose owner or stage is no longer what the batch
-/// left it at, and who changed it last. Changes since that were themselves
-/// undone leave the lead as the batch left it and do not block.
-fn changed_since(w: &Writer<'_>, batch: i64) -> Result<Option<(i64, String)>> {
-    Ok(w.conn()
-        .query_row(
-            "SELECT a.lead_id, coalesce((SELECT u.name FROM activity last JOIN users u ON u.id = last.actor_id \
-                WHERE last.lead_id = a.lead_id ORDER BY last.id DESC LIMIT 1), 'system') \
-             FROM activity a JOIN leads l ON l.id = a.lead_id \
-             WHERE a.batch_id = ?1 AND ( \
-                (a.kind IN ('assigned', 'reassigned', 'unassigned') AND l.owner_id IS NOT a.to_owner_id) \
-                OR (a.kind = 'status' AND l.stage_id IS NOT a.to_stage_id)) \
-             ORDER BY a.lead_id LIMIT 1",
-            [batch],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
-}
+pub use super::undo::{UndoTarget, Undone, undo, undo_batch, undo_preview};

@@ -42,12 +42,17 @@ pub struct Ctx {
     pub pinned_now: Option<DateTime<Utc>>,
     pub tz: Tz,
     pub notify_on_assign: bool,
+    /// The seed of random distribution (A6); a preview prints the one it drew
+    /// and the run it promised passes it back (A14).
     pub seed: Option<u64>,
+    /// A14's guard: how many leads the confirmed preview selected. A bulk
+    /// change whose selection has another size now writes nothing.
+    pub expect: Option<usize>,
 }
 
 impl Ctx {
     pub fn new(tz: Tz) -> Self {
-        Ctx { actor: Actor::System, pinned_now: None, tz, notify_on_assign: true, seed: None }
+        Ctx { actor: Actor::System, pinned_now: None, tz, notify_on_assign: true, seed: None, expect: None }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -56,5 +61,21 @@ impl Ctx {
 
     pub fn now_ts(&self) -> i64 {
         self.now().timestamp()
+    }
+
+    /// This context for applying a confirmed preview: the plan's token (A14).
+    pub fn guarded(&self, expect: usize, seed: Option<u64>) -> Ctx {
+        Ctx { expect: Some(expect), seed: seed.or(self.seed), ..self.clone() }
+    }
+
+    /// A14: refuse, before anything is written, a selection that is not the
+    /// size the user confirmed.
+    pub fn check_expected(&self, selected: usize) -> super::error::Result<()> {
+        match self.expect {
+            Some(expected) if expected != selected => {
+                Err(super::error::Error::SelectionChanged { now: selected, expected })
+            }
+            _ => Ok(()),
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::json;
 
@@ -34,8 +35,15 @@ pub struct Unplaced {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RouteResult {
     pub batch: Option<i64>,
+    /// How many leads the selection held: the preview's token (A14).
+    pub selected: usize,
+    /// The seed of this run's random draws; passing it back repeats them (A6, A14).
+    pub seed: Option<u64>,
     pub assigned: Vec<Placement>,
     pub unassigned: Vec<Unplaced>,
+    /// Leads of the selection that automatic distribution does not deal (R5):
+    /// closed, or already owned.
+    pub skipped: Vec<Unplaced>,
 }
 
 impl RouteResult {
@@ -69,11 +77,6 @@ fn hand_out(
         Ok(i) => i,
         Err(reason) => return Ok(Err(reason)),
     };
-    if from == Some(dist.members[chosen].user_id) {
-        // Already theirs: nothing changes, so nothing counts toward a limit
-        // and the turn stays with them.
-        return Ok(Ok(dist.members[chosen].name.clone()));
-    }
     dist.deliver(chosen);
     let member = &dist.members[chosen];
     w.plan_push(&PlanRow {
@@ -87,45 +90,87 @@ fn hand_out(
     Ok(Ok(member.name.clone()))
 }
 
+/// One lead of a selection as distribution sees it.
+struct Selected {
+    id: i64,
+    owner: Option<i64>,
+    owner_name: Option<String>,
+    closed: bool,
+}
+
 /// Leads of a selection with their owners, oldest first (A5: batches go oldest first).
-fn oldest_first(w: &Writer<'_>, ctx: &Ctx, selection: &Selection) -> Result<Vec<(i64, Option<i64>)>> {
-    let mut rows: Vec<(i64, i64, Option<i64>)> = Vec::new();
+fn oldest_first(w: &Writer<'_>, ctx: &Ctx, selection: &Selection) -> Result<Vec<Selected>> {
+    let mut rows: Vec<(i64, Selected)> = Vec::new();
     for filter in selection_filters(w, ctx, selection)? {
         let (clause, params) = filter.to_sql();
-        let mut stmt =
-            w.conn().prepare(&format!("SELECT l.created_at, l.id, l.owner_id FROM leads l WHERE {clause}"))?;
-        let found = stmt.query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut stmt = w.conn().prepare(&format!(
+            "SELECT l.created_at, l.id, l.owner_id, u.name, s.closed FROM leads l \
+             JOIN stages s ON s.id = l.stage_id LEFT JOIN users u ON u.id = l.owner_id WHERE {clause}"
+        ))?;
+        let found = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok((r.get(0)?, Selected { id: r.get(1)?, owner: r.get(2)?, owner_name: r.get(3)?, closed: r.get(4)? }))
+        })?;
         for row in found {
             rows.push(row?);
         }
     }
-    rows.sort_unstable();
-    rows.dedup_by_key(|r| r.1);
-    Ok(rows.into_iter().map(|(_, id, owner)| (id, owner)).collect())
+    rows.sort_unstable_by_key(|(created, t)| (*created, t.id));
+    rows.dedup_by_key(|(_, t)| t.id);
+    Ok(rows.into_iter().map(|(_, t)| t).collect())
 }
 
-/// `rotate --group G`: distribute the selected leads through one group.
+/// The context of one distribution run: its seed drawn now when none was
+/// given, so the result can print it (A14).
+fn seeded(ctx: &Ctx) -> Ctx {
+    Ctx { seed: Some(ctx.seed.unwrap_or_else(super::rotation::fresh_seed)), ..ctx.clone() }
+}
+
+/// `rotate --group G`: distribute the selected leads through one group. Only
+/// open unassigned leads are dealt; closed and owned ones are reported as
+/// skipped with the reason (R5). With `dry_run` the same plan is made and
+/// rolled back; run again with its `selected` and `seed` (A14) it is the same.
 pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, dry_run: bool) -> Result<RouteResult> {
     users::require_manager(ctx, "rotate leads")?;
     let group = groups::find(store.conn(), group)?;
+    let ctx = &seeded(ctx);
     let written = store.write_or_preview(ctx, "rotate", dry_run, |w| {
         let targets = oldest_first(w, ctx, selection)?;
+        ctx.check_expected(targets.len())?;
         let mut dist = Distributor::load(w.conn(), &group, ctx)?;
         let via = format!("group:{}", group.id);
-        let mut result = RouteResult::default();
+        let mut result = RouteResult { selected: targets.len(), seed: ctx.seed, ..RouteResult::default() };
         w.plan_reset()?;
-        for (lead, from) in targets {
+        for target in targets {
+            if let Some(reason) = not_dealt(&target) {
+                result.skipped.push(Unplaced { lead: target.id, reason });
+                continue;
+            }
             let outcome =
-                hand_out(w, &mut dist, lead, from, &via, None)?.map(|owner| (owner, None)).map_err(String::from);
-            result.record(lead, outcome);
+                hand_out(w, &mut dist, target.id, None, &via, None)?.map(|owner| (owner, None)).map_err(String::from);
+            result.record(target.id, outcome);
         }
-        w.plan_drop_noops()?;
         w.plan_apply()?;
-        dist.save_cursor(w.conn())?;
+        dist.save_cursor(w)?;
         Ok(result)
     })?;
     Ok(RouteResult { batch: written.batch, ..written.value })
 }
+
+/// Why automatic distribution leaves a selected lead alone (R5), if it does.
+fn not_dealt(target: &Selected) -> Option<String> {
+    if target.closed {
+        Some("closed".into())
+    } else {
+        target.owner_name.as_ref().map(|name| format!("already owned by {name}"))
+    }
+}
+
+/// The oldest other lead with this email key and an active owner: its id and owner (R4).
+pub const DUPLICATE_BY_EMAIL: &str = "SELECT l.id, l.owner_id FROM leads l JOIN users u ON u.id = l.owner_id \
+     WHERE l.email_key = ?1 AND l.email_key <> '' AND l.id <> ?2 AND u.active = 1 ORDER BY l.id LIMIT 1";
+/// The same by phone key.
+pub const DUPLICATE_BY_PHONE: &str = "SELECT l.id, l.owner_id FROM leads l JOIN users u ON u.id = l.owner_id \
+     WHERE l.phone_key = ?1 AND l.phone_key <> '' AND l.id <> ?2 AND u.active = 1 ORDER BY l.id LIMIT 1";
 
 /// Rules, group states and duplicate keys for routing many leads in one transaction.
 pub struct Router {
@@ -156,16 +201,25 @@ impl Router {
                 return Ok(Some(owner));
             }
         }
-        let mut stmt = w.conn().prepare_cached(
-            "SELECT l.owner_id FROM leads l JOIN users u ON u.id = l.owner_id \
-             WHERE l.id <> ?3 AND u.active = 1 AND ((?1 <> '' AND l.email_key = ?1) OR (?2 <> '' AND l.phone_key = ?2)) \
-             ORDER BY l.id LIMIT 1",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![keys[0], keys[1], lead.id])?;
-        Ok(match rows.next()? {
-            Some(row) => row.get(0)?,
-            None => None,
-        })
+        // One look-up per key, each along its own partial index: an OR of
+        // the two keys would scan every lead while holding the write lock.
+        let mut first: Option<(i64, i64)> = None;
+        for (sql, key) in [(DUPLICATE_BY_EMAIL, &keys[0]), (DUPLICATE_BY_PHONE, &keys[1])] {
+            if key.is_empty() {
+                continue;
+            }
+            let found: Option<(i64, i64)> = w
+                .conn()
+                .prepare_cached(sql)?
+                .query_row(rusqlite::params![key, lead.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some(found) = found
+                && first.is_none_or(|f| found.0 < f.0)
+            {
+                first = Some(found);
+            }
+        }
+        Ok(first.map(|(_, owner)| owner))
     }
 
     fn remember(&mut self, lead: &Lead, owner: i64) {
@@ -253,7 +307,7 @@ impl Router {
     /// Save the groups' cursors; call once, after the last lead.
     pub fn finish(&self, w: &Writer<'_>) -> Result<()> {
         for dist in self.distributors.values() {
-            dist.save_cursor(w.conn())?;
+            dist.save_cursor(w)?;
         }
         Ok(())
     }
@@ -263,11 +317,14 @@ impl Router {
 /// or with `dry_run` show what would happen and write nothing.
 pub fn route(store: &mut Store, ctx: &Ctx, filter: &Filter, dry_run: bool) -> Result<RouteResult> {
     users::require_manager(ctx, "route leads")?;
-    let filter = Filter { owner: OwnerFilter::Unassigned, ..filter.clone() };
+    // R5: routing deals the backlog, the open unassigned leads; never a closed one.
+    let filter = Filter { owner: OwnerFilter::Unassigned, open_only: true, ..filter.clone() };
+    let ctx = &seeded(ctx);
     let written = store.write_or_preview(ctx, "route", dry_run, |w| {
         let backlog = page::all(w.conn(), &filter, Sort::default(), None)?;
+        ctx.check_expected(backlog.len())?;
         let mut router = Router::load(w.conn())?;
-        let mut result = RouteResult::default();
+        let mut result = RouteResult { selected: backlog.len(), seed: ctx.seed, ..RouteResult::default() };
         w.plan_reset()?;
         for lead in &backlog {
             let outcome = router.route(w, ctx, lead)?;
@@ -351,8 +408,11 @@ pub enum Handover {
 }
 
 /// Deactivate a user: they leave every group, keep their history, and their
-/// open leads are handed over as chosen, all in one transaction.
-pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover) -> Result<RouteResult> {
+/// open leads are handed over as chosen, all in one transaction. With
+/// `dry_run` the same plan is made and rolled back: who would get how many
+/// and what would stay unassigned and why (T8); its `selected` and `seed`
+/// make the confirmed run the same (A14).
+pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover, dry_run: bool) -> Result<RouteResult> {
     users::require_manager(ctx, "deactivate users")?;
     let user = users::find(store.conn(), name)?;
     if !user.active {
@@ -361,8 +421,19 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover)
     let heir = match handover {
         Handover::ReassignTo(to) => {
             let heir = users::find(store.conn(), to)?;
-            if heir.id == user.id || !heir.active {
-                return Err(Error::invalid(format!("cannot hand {}'s leads to {}", user.name, heir.name)));
+            if heir.id == user.id {
+                return Err(Error::invalid(format!(
+                    "cannot hand {}'s leads to {0}: they are the one leaving; choose another user, a group \
+                     (--redistribute) or --leave-unassigned",
+                    user.name
+                )));
+            }
+            if !heir.active {
+                return Err(Error::invalid(format!(
+                    "cannot hand {}'s leads to {}: {} is deactivated; `leadrota user activate {}` first, or \
+                     choose another user",
+                    user.name, heir.name, heir.name, heir.name
+                )));
             }
             Some(heir)
         }
@@ -372,16 +443,18 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover)
         Handover::Redistribute(g) => Some(groups::find(store.conn(), g)?),
         _ => None,
     };
-    let written = store.write(ctx, "offboard", |w| {
+    let ctx = &seeded(ctx);
+    let written = store.write_or_preview(ctx, "offboard", dry_run, |w| {
         w.conn().execute("UPDATE users SET active = 0 WHERE id = ?1", [user.id])?;
         w.conn().execute("DELETE FROM memberships WHERE user_id = ?1", [user.id])?;
         w.record(Change::event(None, "user_changed", "offboard", Some(format!("{} deactivated", user.name))))?;
         let open = Filter { owner: OwnerFilter::User(user.id), open_only: true, ..Filter::default() };
         let targets = oldest_first(w, ctx, &Selection::Filter(open))?;
+        ctx.check_expected(targets.len())?;
         let mut dist = group.as_ref().map(|g| Distributor::load(w.conn(), g, ctx)).transpose()?;
-        let mut result = RouteResult::default();
+        let mut result = RouteResult { selected: targets.len(), seed: ctx.seed, ..RouteResult::default() };
         w.plan_reset()?;
-        for (lead, from) in targets {
+        for Selected { id: lead, owner: from, .. } in targets {
             let outcome: Outcome = match (&heir, dist.as_mut()) {
                 (Some(heir), _) => {
                     w.plan_push(&PlanRow {
@@ -410,7 +483,7 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover)
         }
         w.plan_apply()?;
         if let Some(dist) = &dist {
-            dist.save_cursor(w.conn())?;
+            dist.save_cursor(w)?;
         }
         Ok(result)
     })?;

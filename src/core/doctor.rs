@@ -10,9 +10,9 @@
 //! - deliveries against the activity log: every delivery has the activity row
 //!   that made it, no undone batch keeps deliveries, and every live
 //!   `group:<id>` assignment kept its delivery;
-//! - limits: no member of a group got more deliveries in one office day or
-//!   month than the group's current limits allow (a limit edited since makes
-//!   an overrun a warning, not a problem);
+//! - limits: no delivery made a member's office day or month exceed the
+//!   limit in force when it was made (A8: limit changes are recorded); a
+//!   period over only a limit lowered later is a warning;
 //! - deactivated users still listed in a rotation (a warning: they are skipped).
 //!
 //! Nothing here writes.
@@ -81,6 +81,7 @@ const TABLES: &[&str] = &[
     "batches",
     "activity",
     "deliveries",
+    "limit_changes",
     "notifications",
     "settings",
 ];
@@ -263,7 +264,57 @@ fn deliveries(conn: &Connection, report: &mut DoctorReport) -> Result<()> {
     Ok(())
 }
 
-/// Effective limits of each (group, member): the member's override, else the group's.
+/// One recorded change of limits: a group's own, or a member's override
+/// (`None` limits: no override). Batch ids give commit order.
+#[derive(Clone, Copy)]
+struct LimitChange {
+    batch: i64,
+    daily: Option<i64>,
+    monthly: Option<i64>,
+    /// False for the values found when history started to be kept.
+    known: bool,
+}
+
+/// Every recorded limit change, by (group, member or `None` for the group), oldest first.
+type LimitHistory = HashMap<(i64, Option<i64>), Vec<LimitChange>>;
+
+fn limit_history(conn: &Connection) -> Result<LimitHistory> {
+    let mut history: LimitHistory = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT group_id, user_id, batch_id, daily_limit, monthly_limit, known FROM limit_changes \
+         ORDER BY group_id, user_id, batch_id, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            (r.get(0)?, r.get(1)?),
+            LimitChange { batch: r.get(2)?, daily: r.get(3)?, monthly: r.get(4)?, known: r.get(5)? },
+        ))
+    })?;
+    for row in rows {
+        let (key, change) = row?;
+        history.entry(key).or_default().push(change);
+    }
+    Ok(history)
+}
+
+/// The limit in force for a delivery of `batch`, and whether it is known
+/// (recorded) rather than inferred from today's settings.
+fn limit_at(history: &LimitHistory, current: &Limits, key: (i64, i64), batch: i64, daily: bool) -> (i64, bool) {
+    let before = |k: (i64, Option<i64>)| {
+        history.get(&k).and_then(|changes| changes.iter().rev().find(|c| c.batch < batch).copied())
+    };
+    let pick = |c: &LimitChange| if daily { c.daily } else { c.monthly };
+    let member = before((key.0, Some(key.1)));
+    let group = before((key.0, None));
+    match (member.as_ref().and_then(|m| pick(m).map(|v| (v, m.known))), group) {
+        (Some(found), _) => found,
+        (None, Some(g)) => (pick(&g).unwrap_or(0), g.known && member.is_none_or(|m| m.known)),
+        // No history at all (a file older than it): today's setting, not known for then.
+        (None, None) => (if daily { current.daily } else { current.monthly }, false),
+    }
+}
+
+/// Effective limits of each (group, member) today: the member's override, else the group's.
 struct Limits {
     daily: i64,
     monthly: i64,
@@ -271,8 +322,12 @@ struct Limits {
     user: String,
 }
 
+/// A8: judge each delivery by the limit in force when it was made, counting
+/// every delivery of its office day (or month) committed up to it, whatever
+/// its timestamp. Over that limit is a problem; a period over only today's
+/// lower limit, or over a limit whose history is not recorded, is a warning.
 fn limits(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()> {
-    let mut known: HashMap<(i64, i64), Limits> = HashMap::new();
+    let mut current: HashMap<(i64, i64), Limits> = HashMap::new();
     {
         let mut stmt = conn.prepare(
             "SELECT g.id, u.id, coalesce(m.daily_limit, g.daily_limit), coalesce(m.monthly_limit, g.monthly_limit), \
@@ -289,106 +344,135 @@ fn limits(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()> {
         })?;
         for row in rows {
             let (key, limits) = row?;
-            if limits.daily > 0 || limits.monthly > 0 {
-                known.insert(key, limits);
-            }
+            current.insert(key, limits);
         }
     }
-    if known.is_empty() {
-        return Ok(());
-    }
-    // The latest group edit, by batch (batches are numbered in commit order):
-    // limits compared are today's, so an overrun in a period whose first
-    // delivery came before an edit may be history, not a fault.
-    let last_edit: Option<i64> =
-        conn.query_row("SELECT max(batch_id) FROM activity WHERE kind = 'group_changed'", [], |r| r.get(0))?;
-    let mut overruns: Vec<(bool, String)> = Vec::new();
+    let history = limit_history(conn)?;
+    let mut findings = Overruns::default();
     // Walks deliveries in (group, user, at) order along the limits index,
-    // counting runs of one office day and one office month.
+    // gathering runs of one office day and one office month.
     let mut stmt =
-        conn.prepare("SELECT group_id, user_id, at, batch_id FROM deliveries ORDER BY group_id, user_id, at")?;
+        conn.prepare("SELECT group_id, user_id, at, batch_id, id FROM deliveries ORDER BY group_id, user_id, at")?;
     let mut rows = stmt.query([])?;
     let mut day = Run::default();
     let mut month = Run::default();
-    let flush = |run: &Run, limits: &Limits, daily: bool, out: &mut Vec<(bool, String)>| {
-        let limit = if daily { limits.daily } else { limits.monthly };
-        if limit > 0 && run.n > limit {
-            let edited_since = last_edit.is_some_and(|edit| edit > run.first_batch);
-            let period = if daily { run.date.to_string() } else { run.date.format("%Y-%m").to_string() };
-            out.push((
-                edited_since,
-                format!(
-                    "{} got {} deliveries from {} in {period} ({} limit {limit})",
-                    limits.user,
-                    run.n,
-                    limits.group,
-                    if daily { "daily" } else { "monthly" }
-                ),
-            ));
+    let mut judge = |run: &mut Run, daily: bool| {
+        if let Some(limits) = run.key.and_then(|k| current.get(&k)) {
+            findings.judge(run, limits, &history, daily);
         }
     };
     while let Some(row) = rows.next()? {
         let key: (i64, i64) = (row.get(0)?, row.get(1)?);
         let at: i64 = row.get(2)?;
-        let batch: i64 = row.get(3)?;
-        if !known.contains_key(&key) {
-            continue;
-        }
+        let delivery: (i64, i64) = (row.get(3)?, row.get(4)?);
         let local = DateTime::from_timestamp(at, 0).map(|t| t.with_timezone(&tz).date_naive()).unwrap_or_default();
         let first_of_month = local.with_day(1).unwrap_or(local);
         if day.key != Some(key) || day.date != local {
-            if let Some(k) = day.key.and_then(|k| known.get(&k)) {
-                flush(&day, k, true, &mut overruns);
-            }
-            day = Run { key: Some(key), date: local, n: 0, first_batch: batch };
+            judge(&mut day, true);
+            day = Run { key: Some(key), date: local, deliveries: Vec::new() };
         }
         if month.key != Some(key) || month.date != first_of_month {
-            if let Some(k) = month.key.and_then(|k| known.get(&k)) {
-                flush(&month, k, false, &mut overruns);
-            }
-            month = Run { key: Some(key), date: first_of_month, n: 0, first_batch: batch };
+            judge(&mut month, false);
+            month = Run { key: Some(key), date: first_of_month, deliveries: Vec::new() };
         }
-        day.n += 1;
-        month.n += 1;
-        day.first_batch = day.first_batch.min(batch);
-        month.first_batch = month.first_batch.min(batch);
+        day.deliveries.push(delivery);
+        month.deliveries.push(delivery);
     }
-    if let Some(k) = day.key.and_then(|k| known.get(&k)) {
-        flush(&day, k, true, &mut overruns);
-    }
-    if let Some(k) = month.key.and_then(|k| known.get(&k)) {
-        flush(&month, k, false, &mut overruns);
-    }
-    let (soft, hard): (Vec<_>, Vec<_>) = overruns.into_iter().partition(|(edited, _)| *edited);
-    if !hard.is_empty() {
-        let n = hard.len();
-        let examples: Vec<String> = hard.into_iter().take(EXAMPLES).map(|(_, s)| s).collect();
-        report
-            .problems
-            .push(Finding { check: "limits", detail: format!("{n} period(s) over a limit: {}", examples.join("; ")) });
-    }
-    if !soft.is_empty() {
-        let n = soft.len();
-        let examples: Vec<String> = soft.into_iter().take(EXAMPLES).map(|(_, s)| s).collect();
-        report.warnings.push(Finding {
-            check: "limits",
-            detail: format!(
-                "{n} period(s) over today's limits, but groups were edited since (a limit lowered later \
-                 explains it): {}",
-                examples.join("; ")
-            ),
-        });
-    }
+    judge(&mut day, true);
+    judge(&mut month, false);
+    findings.report(report);
     Ok(())
 }
 
-/// A run of deliveries to one member of one group in one office day or month.
+/// Deliveries to one member of one group in one office day or month, as
+/// (batch, delivery id).
 #[derive(Default)]
 struct Run {
     key: Option<(i64, i64)>,
     date: NaiveDate,
-    n: i64,
-    first_batch: i64,
+    deliveries: Vec<(i64, i64)>,
+}
+
+#[derive(Default)]
+struct Overruns {
+    /// Over the limit in force at the delivery.
+    problems: Vec<String>,
+    /// Over a limit lowered later, or one whose history was not recorded.
+    lowered_later: Vec<String>,
+    unrecorded: Vec<String>,
+}
+
+impl Overruns {
+    fn judge(&mut self, run: &mut Run, limits: &Limits, history: &LimitHistory, daily: bool) {
+        let Some(key) = run.key else { return };
+        // Commit order: the n-th delivery committed in the period saw n - 1 before it.
+        run.deliveries.sort_unstable();
+        let mut worst: Option<(i64, i64, bool)> = None;
+        for (i, &(batch, _)) in run.deliveries.iter().enumerate() {
+            let (limit, known) = limit_at(history, limits, key, batch, daily);
+            let n = i as i64 + 1;
+            if limit > 0 && n > limit && worst.is_none_or(|(_, _, k)| known && !k) {
+                worst = Some((n, limit, known));
+                if known {
+                    break;
+                }
+            }
+        }
+        let total = run.deliveries.len() as i64;
+        let period = if daily { run.date.to_string() } else { run.date.format("%Y-%m").to_string() };
+        let kind = if daily { "daily" } else { "monthly" };
+        let say = |limit: i64, when: &str| {
+            format!(
+                "{} got {total} deliveries from {} in {period} ({kind} limit {limit}{when})",
+                limits.user, limits.group
+            )
+        };
+        match worst {
+            Some((_, limit, true)) => self.problems.push(say(limit, " in force then")),
+            Some((_, limit, false)) => self.unrecorded.push(say(limit, "")),
+            None => {
+                let today = if daily { limits.daily } else { limits.monthly };
+                if today > 0 && total > today {
+                    self.lowered_later.push(say(today, " now"));
+                }
+            }
+        }
+    }
+
+    fn report(self, report: &mut DoctorReport) {
+        let examples = |list: &[String]| list.iter().take(EXAMPLES).cloned().collect::<Vec<_>>().join("; ");
+        if !self.problems.is_empty() {
+            report.problems.push(Finding {
+                check: "limits",
+                detail: format!(
+                    "{} period(s) over the limit in force at the delivery: {}",
+                    self.problems.len(),
+                    examples(&self.problems)
+                ),
+            });
+        }
+        if !self.lowered_later.is_empty() {
+            report.warnings.push(Finding {
+                check: "limits",
+                detail: format!(
+                    "{} period(s) over today's limit, which was lowered after those deliveries: {}",
+                    self.lowered_later.len(),
+                    examples(&self.lowered_later)
+                ),
+            });
+        }
+        if !self.unrecorded.is_empty() {
+            report.warnings.push(Finding {
+                check: "limits",
+                detail: format!(
+                    "{} period(s) over today's limit from before limit changes were recorded (no history to \
+                     judge them by): {}",
+                    self.unrecorded.len(),
+                    examples(&self.unrecorded)
+                ),
+            });
+        }
+    }
 }
 
 /// A deactivated user leaves every rotation (A12).

@@ -23,6 +23,12 @@ pub enum Error {
     Sql(#[from] rusqlite::Error),
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
+    #[error(
+        "the selection changed: {} leads match now, not {} — preview again",
+        thousands(*now),
+        thousands(*expected)
+    )]
+    SelectionChanged { now: usize, expected: usize },
     #[error("migration failed: {0}")]
     Migration(String),
 }
@@ -37,4 +43,17 @@ impl Error {
     pub fn not_found(kind: &'static str, name: impl Into<String>) -> Self {
         Error::NotFound { kind, name: name.into() }
     }
+}
+
+/// `8407` as "8,407": the figures a user compares with what they confirmed.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -50,6 +50,8 @@ pub struct FilterSpec {
     pub until: Option<String>,
     pub search: Option<String>,
     pub open_only: bool,
+    /// Created more than this many hours before the clock (V1: the waiting queue).
+    pub older_than_hours: Option<u32>,
 }
 
 impl FilterSpec {
@@ -63,6 +65,7 @@ impl FilterSpec {
             && self.until.is_none()
             && self.search.is_none()
             && !self.open_only
+            && self.older_than_hours.is_none()
     }
 
     /// Resolve names and dates against the database; unknown names are errors.
@@ -83,6 +86,10 @@ impl FilterSpec {
             self.since.as_deref().map(|d| time::parse_date(ctx.tz, d)).transpose()?.map(|t| t.timestamp());
         filter.created_before =
             self.until.as_deref().map(|d| time::parse_until(ctx.tz, d)).transpose()?.map(|t| t.timestamp());
+        if let Some(hours) = self.older_than_hours {
+            let bound = ctx.now_ts() - i64::from(hours) * 3600;
+            filter.created_before = Some(filter.created_before.map_or(bound, |until| until.min(bound)));
+        }
         if let (Some(from), Some(before)) = (filter.created_from, filter.created_before)
             && from >= before
         {

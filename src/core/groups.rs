@@ -140,6 +140,25 @@ fn check_limit(value: i64, what: &str) -> Result<i64> {
     Ok(value)
 }
 
+/// Keep the limits now in force for the group (`user` `None`) or for one
+/// member's override, so `doctor` judges each delivery by the limit of its
+/// moment (A8).
+fn record_limits(w: &Writer<'_>, group_id: i64, user: Option<i64>) -> Result<()> {
+    let sql = match user {
+        None => {
+            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, batch_id, at) \
+             SELECT id, NULL, daily_limit, monthly_limit, ?3, ?4 FROM user_groups WHERE id = ?1"
+        }
+        Some(_) => {
+            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, batch_id, at) \
+             SELECT group_id, user_id, daily_limit, monthly_limit, ?3, ?4 FROM memberships \
+             WHERE group_id = ?1 AND user_id = ?2"
+        }
+    };
+    w.conn().prepare_cached(sql)?.execute(params![group_id, user, w.batch(), w.now()])?;
+    Ok(())
+}
+
 fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
     w.record(Change::event(None, "group_changed", "manual", Some(text)))
 }
@@ -166,6 +185,7 @@ pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64,
             params![name, method.as_str(), daily, monthly, w.now()],
         )?;
         let id = w.conn().last_insert_rowid();
+        record_limits(w, id, None)?;
         note(w, format!("created group {name} ({method}, daily {daily}, monthly {monthly})"))?;
         Ok(id)
     })?;
@@ -225,6 +245,9 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
         if let Some(monthly) = monthly {
             w.conn().execute("UPDATE user_groups SET monthly_limit = ?1 WHERE id = ?2", params![monthly, group.id])?;
             note(w, format!("group {}: monthly limit {monthly}", group.name))?;
+        }
+        if daily.is_some() || monthly.is_some() {
+            record_limits(w, group.id, None)?;
         }
         if let Some(stage_ids) = &pickup {
             w.conn().execute("DELETE FROM group_pickup_stages WHERE group_id = ?1", [group.id])?;
@@ -319,7 +342,8 @@ fn add_member(w: &Writer<'_>, group_id: i64, user_id: i64) -> Result<()> {
          VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM memberships WHERE group_id = ?1))",
         params![group_id, user_id],
     )?;
-    Ok(())
+    // A member who comes back starts without the override they may have had.
+    record_limits(w, group_id, Some(user_id))
 }
 
 fn reorder(w: &Writer<'_>, group: &Group, order: &[User]) -> Result<()> {
@@ -372,6 +396,7 @@ pub fn set_member_limits(
         if changed == 0 {
             return Err(Error::invalid(format!("{} is not a member of {}", user.name, group.name)));
         }
+        record_limits(w, group.id, Some(user.id))?;
         note(w, format!("{} in {}: limits {daily:?}/{monthly:?}", user.name, group.name))
     })?;
     Ok(())

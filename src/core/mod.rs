@@ -27,6 +27,7 @@ pub mod settings;
 pub mod stages;
 pub mod store;
 pub mod time;
+pub mod undo;
 pub mod users;
 
 pub use context::{Actor, Ctx};

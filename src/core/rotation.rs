@@ -11,6 +11,7 @@ use serde_json::json;
 use super::context::Ctx;
 use super::error::Result;
 use super::groups::{self, Group, Method};
+use super::store::Writer;
 use super::time;
 
 /// A member as rotation sees them right now.
@@ -71,32 +72,40 @@ pub struct Distributor {
     pub group: Group,
     pub members: Vec<Candidate>,
     cursor: i64,
+    /// Where the cursor stood when this transaction read it (A4: undo puts it back).
+    cursor_before: i64,
     rng: ChaCha8Rng,
     /// [`Distributor::detail`] by rule id, valid until someone's eligibility changes.
     details: HashMap<Option<i64>, Option<String>>,
 }
 
-fn seed_from_clock() -> u64 {
+/// A fresh seed for a run given none: drawn, then printed with the result so
+/// the run can be repeated (A6, A14).
+pub fn fresh_seed() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
 impl Distributor {
     /// Read the group, its members and their counts. Call inside the write
-    /// transaction that will assign, so the counts cannot go stale (§7).
+    /// transaction that will assign: the group (method, limits, cursor) is read
+    /// again here, so a rotation or a limit change committed since the caller
+    /// looked the group up is never ignored (§7).
     pub fn load(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<Distributor> {
-        let now = ctx.now();
-        let day = time::day_start(ctx.tz, now).timestamp();
-        let month = time::month_start(ctx.tz, now).timestamp();
+        let group = groups::get(conn, group.id)?;
+        let (day_from, day_to) = time::day_bounds(ctx.tz, ctx.now());
+        let (month_from, month_to) = time::month_bounds(ctx.tz, ctx.now());
+        let (day, month) = ((day_from.timestamp(), day_to.timestamp()), (month_from.timestamp(), month_to.timestamp()));
         let needs_open = group.method == Method::Balanced;
+        // The whole office day and month count, deliveries stamped later than
+        // the clock included, so a backdated run cannot overrun a limit (A8).
         let mut count = conn.prepare_cached(
-            "SELECT count(*) FROM deliveries WHERE group_id = ?1 AND user_id = ?2 AND at >= ?3 AND at <= ?4",
+            "SELECT count(*) FROM deliveries WHERE group_id = ?1 AND user_id = ?2 AND at >= ?3 AND at < ?4",
         )?;
         let mut members = Vec::new();
         for m in groups::members(conn, group.id)? {
-            let today: i64 = count.query_row(params![group.id, m.user.id, day, now.timestamp()], |r| r.get(0))?;
-            let this_month: i64 =
-                count.query_row(params![group.id, m.user.id, month, now.timestamp()], |r| r.get(0))?;
+            let today: i64 = count.query_row(params![group.id, m.user.id, day.0, day.1], |r| r.get(0))?;
+            let this_month: i64 = count.query_row(params![group.id, m.user.id, month.0, month.1], |r| r.get(0))?;
             let open_leads = if needs_open { open_leads(conn, m.user.id)? } else { 0 };
             members.push(Candidate {
                 user_id: m.user.id,
@@ -111,11 +120,12 @@ impl Distributor {
                 open_leads,
             });
         }
-        let seed = ctx.seed.map_or_else(seed_from_clock, |s| s ^ group.id as u64);
+        let seed = ctx.seed.map_or_else(fresh_seed, |s| s ^ group.id as u64);
         Ok(Distributor {
-            group: group.clone(),
-            members,
             cursor: group.cursor_position,
+            cursor_before: group.cursor_position,
+            group,
+            members,
             rng: ChaCha8Rng::seed_from_u64(seed),
             details: HashMap::new(),
         })
@@ -225,9 +235,20 @@ impl Distributor {
         self.cursor
     }
 
-    /// Persist the cursor; part of the same transaction as the deliveries.
-    pub fn save_cursor(&self, conn: &Connection) -> Result<()> {
-        conn.execute("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2", params![self.cursor, self.group.id])?;
+    /// Persist the cursor in the transaction of the deliveries, and where it
+    /// stood before, so that undoing the batch can put it back (A4).
+    pub fn save_cursor(&self, w: &Writer<'_>) -> Result<()> {
+        if self.cursor == self.cursor_before {
+            return Ok(());
+        }
+        w.conn()
+            .prepare_cached("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2")?
+            .execute(params![self.cursor, self.group.id])?;
+        w.conn()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO batch_cursors (batch_id, group_id, cursor_before) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![w.batch(), self.group.id, self.cursor_before])?;
         Ok(())
     }
 }

@@ -51,6 +51,27 @@ pub fn month_start(tz: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
     local_midnight(tz, first)
 }
 
+/// The office day containing `now`, as `[start, end)` in UTC: limits count
+/// the whole day, deliveries stamped after the clock included (A8).
+pub fn day_bounds(tz: Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = now.with_timezone(&tz).date_naive();
+    let next = local.succ_opt().unwrap_or(local);
+    (local_midnight(tz, local), local_midnight(tz, next))
+}
+
+/// The office month containing `now`, as `[start, end)` in UTC.
+pub fn month_bounds(tz: Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = now.with_timezone(&tz).date_naive();
+    let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local);
+    let next = if local.month() == 12 {
+        NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(local.year(), local.month() + 1, 1)
+    }
+    .unwrap_or(first);
+    (local_midnight(tz, first), local_midnight(tz, next))
+}
+
 /// A date given on the command line: `YYYY-MM-DD` (office-local midnight) or RFC 3339.
 pub fn parse_date(tz: Tz, text: &str) -> Result<DateTime<Utc>> {
     let text = text.trim();
@@ -102,6 +123,18 @@ mod tests {
 
     fn utc(text: &str) -> DateTime<Utc> {
         parse_now(text).unwrap()
+    }
+
+    #[test]
+    fn day_and_month_bounds_cover_the_whole_office_period() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        // 2026-03-29 is 23 hours long in Berlin (spring forward).
+        let (start, end) = day_bounds(tz, utc("2026-03-29T12:00:00Z"));
+        assert_eq!((start, end), (utc("2026-03-28T23:00:00Z"), utc("2026-03-29T22:00:00Z")));
+        let (start, end) = month_bounds(tz, utc("2026-12-31T23:30:00Z"));
+        assert_eq!((start, end), (utc("2026-12-31T23:00:00Z"), utc("2027-01-31T23:00:00Z")));
+        let (start, end) = month_bounds(tz, utc("2026-03-10T11:00:00Z"));
+        assert_eq!((start, end), (utc("2026-02-28T23:00:00Z"), utc("2026-03-31T22:00:00Z")));
     }
 
     #[test]

@@ -142,7 +142,12 @@ impl Pending {
             }
             Pending::Undo => {
                 let r = assign::undo(store, ctx)?;
-                format!("undone: {} lead{} restored", r.changed, super::app::plural(r.changed as i64))
+                format!(
+                    "undid {} — {} lead{} restored",
+                    r.undid.describe(ctx.now_ts()),
+                    r.result.changed,
+                    super::app::plural(r.result.changed as i64)
+                )
             }
             Pending::Pickup { ids } => {
                 let r = assign::pickup(store, ctx, &ids)?;

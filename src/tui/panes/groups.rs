@@ -351,7 +351,7 @@ fn deactivate_picker(name: String, open: i64) -> Modal {
                 title,
                 vec!["They leave every group and keep their history.".into()],
                 Pending::Task(Box::new(move |store, ctx| {
-                    let r = distribute::deactivate(store, ctx, &who, &handover)?;
+                    let r = distribute::deactivate(store, ctx, &who, &handover, false)?;
                     Ok(format!(
                         "{who} deactivated: {} handed over, {} left unassigned",
                         r.assigned.len(),
