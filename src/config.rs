@@ -26,6 +26,21 @@ pub struct Config {
     /// Console key overrides: action name → key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// How `import` reads another CRM's names.
+    #[serde(default)]
+    pub import: ImportConfig,
+}
+
+/// `[import.status_map]` and `[import.owner_map]`: another CRM's status
+/// names onto our stages and owner cells onto users, applied by every import
+/// (the `--map-status` and `--map-owner` flags win over them).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportConfig {
+    #[serde(default)]
+    pub status_map: BTreeMap<String, String>,
+    #[serde(default)]
+    pub owner_map: BTreeMap<String, String>,
 }
 
 fn default_true() -> bool {
@@ -48,6 +63,7 @@ impl Default for Config {
             unassigned_alert_hours: default_alert_hours(),
             stale_days: default_stale_days(),
             keys: BTreeMap::new(),
+            import: ImportConfig::default(),
         }
     }
 }
@@ -121,6 +137,17 @@ mod tests {
         let err = Config::parse("stale_days = 'soon'\n", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
         assert!(Config::parse("timezone = 'Nowhere/Land'", Path::new("c.toml")).is_err());
+    }
+
+    #[test]
+    fn import_maps_read_from_their_tables() {
+        let text = "[import.status_map]\nOPEN_DEAL = \"Proposal\"\n\"In Progress\" = \"Contacted\"\n\n\
+                    [import.owner_map]\n\"florent@acme.test\" = \"Florent\"\n";
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(config.import.status_map.get("In Progress").map(String::as_str), Some("Contacted"));
+        assert_eq!(config.import.owner_map.get("florent@acme.test").map(String::as_str), Some("Florent"));
+        let err = Config::parse("[import]\nstatus_mapping = {}\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 2") && err.to_string().contains("status_mapping"), "{err}");
     }
 
     #[test]

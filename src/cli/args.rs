@@ -162,6 +162,24 @@ pub struct ImportArgs {
     /// Import nothing if any row is bad
     #[arg(long)]
     pub strict: bool,
+    /// Take another CRM's status onto one of our stages, e.g. 'OPEN_DEAL=Proposal' (repeatable; wins over
+    /// [import.status_map] in the config). `--dry-run` prints the flags a file needs
+    #[arg(long = "map-status", value_name = "FROM=TO", value_parser = parse_mapping)]
+    pub map_status: Vec<(String, String)>,
+    /// Take an owner cell that is no user's name or email onto a user, e.g. 'Florent Martin=Florent'
+    /// (repeatable; wins over [import.owner_map])
+    #[arg(long = "map-owner", value_name = "FROM=TO", value_parser = parse_mapping)]
+    pub map_owner: Vec<(String, String)>,
+}
+
+/// `FROM=TO`, split at the last `=` (our stage and user names have none).
+fn parse_mapping(text: &str) -> Result<(String, String), String> {
+    match text.rsplit_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err("expected FROM=TO, e.g. 'OPEN_DEAL=Proposal'".to_string()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

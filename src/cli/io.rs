@@ -1,5 +1,6 @@
 //! import and export.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -18,7 +19,14 @@ const SHOWN: usize = 20;
 
 pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
     let bytes = read_input(&a.file)?;
-    let opts = ImportOptions { assignee: a.assignee.clone(), route: a.route, dry_run: a.dry_run, strict: a.strict };
+    let opts = ImportOptions {
+        assignee: a.assignee.clone(),
+        route: a.route,
+        dry_run: a.dry_run,
+        strict: a.strict,
+        status_map: with_config(&s.config.import.status_map, &a.map_status),
+        owner_map: with_config(&s.config.import.owner_map, &a.map_owner),
+    };
     let r = import::import(&mut s.store, &s.ctx, &bytes, &opts)?;
     if s.json {
         print_json(&import_json(&r))?;
@@ -33,6 +41,11 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The config's map entries, then the flags' (the core lets later ones win).
+fn with_config(config: &BTreeMap<String, String>, flags: &[(String, String)]) -> Vec<(String, String)> {
+    config.iter().map(|(from, to)| (from.clone(), to.clone())).chain(flags.iter().cloned()).collect()
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -61,7 +74,18 @@ pub fn import_json(r: &ImportReport) -> serde_json::Value {
         "delimiter": r.delimiter.to_string(),
         "dry_run": r.dry_run,
         "aborted": r.aborted,
+        "owners": r.owners,
+        "mapped_statuses": r.mapped_statuses,
+        "unknown_statuses": r.unknown_statuses,
+        "unknown_owners": r.unknown_owners,
     })
+}
+
+/// Column names listed in the human summary.
+const COLUMNS_SHOWN: usize = 12;
+
+fn rows(n: usize) -> String {
+    if n == 1 { "1 row".to_string() } else { format!("{n} rows") }
 }
 
 fn print_import(r: &ImportReport) {
@@ -69,7 +93,12 @@ fn print_import(r: &ImportReport) {
         println!("note: the file is not UTF-8; it was read as Windows-1252 (Latin-1)");
     }
     if !r.ignored_columns.is_empty() {
-        println!("ignored columns: {}", r.ignored_columns.join(", "));
+        let mut names: Vec<String> =
+            r.ignored_columns.iter().take(COLUMNS_SHOWN).map(|c| import::shown(c).into_owned()).collect();
+        if r.ignored_columns.len() > COLUMNS_SHOWN {
+            names.push(format!("and {} more", r.ignored_columns.len() - COLUMNS_SHOWN));
+        }
+        println!("ignored columns: {}", names.join(", "));
     }
     let verb = if r.aborted {
         "would have been imported; nothing was written".to_string()
@@ -86,15 +115,8 @@ fn print_import(r: &ImportReport) {
     if !r.aborted && (r.created > 0) {
         println!("  {} assigned, {} left unassigned", r.assigned.len(), r.created - r.assigned.len());
     }
-    let mut per_owner: Vec<(&str, usize)> = Vec::new();
-    for p in &r.assigned {
-        match per_owner.iter_mut().find(|(o, _)| *o == p.owner) {
-            Some((_, n)) => *n += 1,
-            None => per_owner.push((&p.owner, 1)),
-        }
-    }
-    for (owner, n) in per_owner {
-        println!("    {owner:<20} {n}");
+    for o in &r.owners {
+        println!("    {:<20} {}", o.owner, o.leads);
     }
     for u in r.unassigned.iter().take(SHOWN) {
         println!("  #{:<8} unassigned: {}", u.lead, u.reason);
@@ -102,11 +124,43 @@ fn print_import(r: &ImportReport) {
     if r.unassigned.len() > SHOWN {
         println!("  … and {} more unassigned (--json lists all)", r.unassigned.len() - SHOWN);
     }
+    print_mapping_advice(r);
     for x in r.rejected.iter().take(SHOWN) {
         println!("  line {:<6} rejected: {}", x.line, x.error);
     }
     if r.rejected.len() > SHOWN {
         println!("  … and {} more rejected rows (--json lists all)", r.rejected.len() - SHOWN);
+    }
+}
+
+/// The migration assistant: what the status map did, and the flags that
+/// would take the statuses and owners nothing takes yet.
+fn print_mapping_advice(r: &ImportReport) {
+    if !r.mapped_statuses.is_empty() {
+        println!("statuses mapped:");
+        for m in &r.mapped_statuses {
+            println!("  {} → {} ({})", import::shown(&m.from), m.to, rows(m.rows));
+        }
+    }
+    if !r.unknown_statuses.is_empty() {
+        println!("unknown statuses: no stage has these names; check the suggested stage, add the flags, run again:");
+        for u in &r.unknown_statuses {
+            println!("  {:<32} {}", format!("{} ({})", import::shown(&u.status), rows(u.rows)), u.flag);
+        }
+        if r.unknown_statuses.len() > 1 {
+            let all: Vec<&str> = r.unknown_statuses.iter().map(|u| u.flag.as_str()).collect();
+            println!("  all of them: {}", all.join(" "));
+        }
+    }
+    if !r.unknown_owners.is_empty() {
+        println!("unknown owners: no user has these names or emails:");
+        for u in &r.unknown_owners {
+            let what = format!("{} ({})", import::shown(&u.owner), rows(u.rows));
+            match &u.flag {
+                Some(flag) => println!("  {what:<32} closest: {}; {flag}", u.closest.join(", ")),
+                None => println!("  {what:<32} no similar user; add one with `leadrota user add NAME --email EMAIL`"),
+            }
+        }
     }
 }
 
