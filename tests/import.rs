@@ -420,3 +420,27 @@ fn export_is_rfc_4180_and_imports_back_to_the_same_leads() {
     };
     assert_eq!(pick(&fresh), pick(&db));
 }
+
+#[test]
+fn a_huge_header_line_and_an_unclosed_quote_each_fail_in_one_short_line() {
+    let db = Db::new(NOW);
+    db.team();
+    let header = format!("{},Colour\r\nred,1\r\n", "Q".repeat(10 * 1024 * 1024));
+    let huge = db.csv("huge.csv", &header);
+    let out = db.cmd(&["import", &huge]).assert().code(1).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+    assert!(stderr.len() < 300, "a {} byte error line", stderr.len());
+    assert!(stderr.contains("no name or email column"), "{stderr}");
+
+    let unclosed = db.csv(
+        "unclosed.csv",
+        "Name,Company,Email\nAnn,Acme,ann@acme.test\nBob,\"Stone, Bauer,bob@stone.test\nCy,Ray,cy@ray.test\nDee,Ode,dee@ode.test\n",
+    );
+    let out = db.cmd(&["import", &unclosed]).assert().code(1).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("line 3: the quote (\") before 'Stone, Bauer,bob@stone.test' is never closed"), "{stderr}");
+    assert!(stderr.contains("lines 3–5"), "{stderr}");
+    assert_eq!(db.json(&["lead", "list"]), serde_json::json!([]), "nothing imported, not even Ann");
+}

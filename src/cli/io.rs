@@ -10,9 +10,9 @@ use super::Session;
 use super::args::{FilterArgs, ImportArgs};
 use super::output::print_json;
 use crate::core::error::{Error, Result};
-use crate::core::export;
 use crate::core::import::{self, Encoding, ImportOptions, ImportReport};
 use crate::core::safe_file::{self, IfExists};
+use crate::core::{export, stages};
 
 /// Rejected rows and unassigned leads shown in the human summary (`--json` lists all).
 const SHOWN: usize = 20;
@@ -31,7 +31,8 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
     if s.json {
         print_json(&import_json(&r))?;
     } else {
-        print_import(&r);
+        let stages: Vec<String> = stages::list(s.store.conn())?.into_iter().map(|st| st.name).collect();
+        print_import(&r, &stages);
     }
     if r.aborted {
         return Err(Error::invalid(format!(
@@ -88,7 +89,7 @@ fn rows(n: usize) -> String {
     if n == 1 { "1 row".to_string() } else { format!("{n} rows") }
 }
 
-fn print_import(r: &ImportReport) {
+fn print_import(r: &ImportReport, stages: &[String]) {
     if r.encoding == Encoding::Windows1252 {
         println!("note: the file is not UTF-8; it was read as Windows-1252 (Latin-1)");
     }
@@ -124,7 +125,7 @@ fn print_import(r: &ImportReport) {
     if r.unassigned.len() > SHOWN {
         println!("  … and {} more unassigned (--json lists all)", r.unassigned.len() - SHOWN);
     }
-    print_mapping_advice(r);
+    print_mapping_advice(r, stages);
     for x in r.rejected.iter().take(SHOWN) {
         println!("  line {:<6} rejected: {}", x.line, x.error);
     }
@@ -135,7 +136,7 @@ fn print_import(r: &ImportReport) {
 
 /// The migration assistant: what the status map did, and the flags that
 /// would take the statuses and owners nothing takes yet.
-fn print_mapping_advice(r: &ImportReport) {
+fn print_mapping_advice(r: &ImportReport, stages: &[String]) {
     if !r.mapped_statuses.is_empty() {
         println!("statuses mapped:");
         for m in &r.mapped_statuses {
@@ -143,7 +144,10 @@ fn print_mapping_advice(r: &ImportReport) {
         }
     }
     if !r.unknown_statuses.is_empty() {
-        println!("unknown statuses: no stage has these names; check the suggested stage, add the flags, run again:");
+        println!(
+            "unknown statuses (our stages: {}); check each suggested stage, add the flags, run again:",
+            stages.join(", ")
+        );
         for u in &r.unknown_statuses {
             println!("  {:<32} {}", format!("{} ({})", import::shown(&u.status), rows(u.rows)), u.flag);
         }
@@ -158,7 +162,14 @@ fn print_mapping_advice(r: &ImportReport) {
             let what = format!("{} ({})", import::shown(&u.owner), rows(u.rows));
             match &u.flag {
                 Some(flag) => println!("  {what:<32} closest: {}; {flag}", u.closest.join(", ")),
-                None => println!("  {what:<32} no similar user; add one with `leadrota user add NAME --email EMAIL`"),
+                None if u.owner.contains('@') => println!(
+                    "  {what:<32} no similar user; add one: leadrota user add NAME --email {}",
+                    import::shell_quote(&u.owner)
+                ),
+                None => println!(
+                    "  {what:<32} no similar user; add one: leadrota user add {}",
+                    import::shell_quote(&u.owner)
+                ),
             }
         }
     }

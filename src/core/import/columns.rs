@@ -73,13 +73,16 @@ fn field_for_normalised(name: &str) -> Option<Field> {
     Some(field)
 }
 
-/// The field each column feeds (first one wins), and the names of ignored columns.
+/// The field each column feeds, and the names of the columns that feed
+/// none. Several columns may feed one field (Zoho's `Phone` and `Mobile`,
+/// HubSpot's `Company Name` and `Associated Company`): the first that is not
+/// empty on a row wins.
 pub(super) fn map_columns(header: &csv::StringRecord) -> (Vec<Option<Field>>, Vec<String>) {
     let mut columns = Vec::with_capacity(header.len());
     let mut ignored = Vec::new();
     for name in header {
         let name = name.trim();
-        let field = field_for(name).filter(|f| !columns.contains(&Some(*f)));
+        let field = field_for(name);
         if field.is_none() && !name.is_empty() {
             ignored.push(name.to_string());
         }

@@ -132,10 +132,6 @@ impl Names {
     pub fn owner(&self, cell: &str) -> Option<&User> {
         self.owners.get(&key(cell)).and_then(|&i| self.users.get(i))
     }
-
-    pub fn stage_names(&self) -> Vec<&str> {
-        self.stages.iter().map(|s| s.name.as_str()).collect()
-    }
 }
 
 /// Row counts gathered during the one pass over the rows.
@@ -292,7 +288,7 @@ fn closest_users(cell: &str, users: &[User]) -> Vec<String> {
 
 /// `text` as one POSIX shell word: bare when it is plainly safe, else in
 /// single quotes (a `'` inside becomes `'\''`).
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_-=.,@/:+".contains(c);
     if !text.is_empty() && text.chars().all(safe) {
         text.to_string()

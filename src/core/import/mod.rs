@@ -30,6 +30,7 @@ use super::model::{Lead, NewLead, normalise_tags};
 use super::store::{Change, Store};
 use super::{leads, settings, stages, users};
 pub use decode::Encoding;
+pub(crate) use mapping::shell_quote;
 use mapping::{Advice, Names, Status};
 pub use mapping::{MappedStatus, UnknownOwner, UnknownStatus};
 use read::{Parsed, parse};
@@ -265,11 +266,7 @@ fn check_rows<'a>(
                 }
                 Status::Unknown => {
                     checked.advice.unknown_status(cell, row.line);
-                    problems.push(format!(
-                        "unknown status '{}' (stages here: {}; map it with --map-status)",
-                        shown(cell),
-                        names.stage_names().join(", ")
-                    ));
+                    problems.push(format!("unknown status '{}' (no such stage; map it onto one)", shown(cell)));
                 }
             }
         }

@@ -81,16 +81,16 @@ pub(super) fn parse(bytes: &[u8], tz: Tz, now: i64) -> Result<Parsed> {
     let mut raw: Vec<(u64, csv::StringRecord)> = Vec::new();
     let mut rejected = Vec::new();
     let mut data_rows = 0;
+    let mut lines = Lines { text: text.as_bytes(), at: 0, line: 1 };
     for record in records {
         match record {
             Ok(r) => {
-                let position = r.position();
-                last_start = position.map_or(last_start, csv::Position::byte);
+                last_start = r.position().map_or(last_start, csv::Position::byte);
                 if r.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
                 data_rows += 1;
-                let line = position.map_or(0, csv::Position::line);
+                let line = lines.of(r.position());
                 if r.len() != header.len() {
                     rejected.push(Rejected {
                         line,
@@ -106,7 +106,7 @@ pub(super) fn parse(bytes: &[u8], tz: Tz, now: i64) -> Result<Parsed> {
             }
             Err(e) => {
                 data_rows += 1;
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = lines.of(e.position());
                 rejected.push(Rejected { line, error: format!("unreadable row: {e}") });
             }
         }
@@ -123,6 +123,32 @@ pub(super) fn parse(bytes: &[u8], tz: Tz, now: i64) -> Result<Parsed> {
         }
     }
     Ok(Parsed { rows, rejected, ignored_columns, encoding, delimiter, data_rows })
+}
+
+/// Physical line numbers of records, counted forward through the text once.
+/// (The CSV reader's own count lags a line behind in CRLF files.)
+struct Lines<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The line a record starting at `position` begins on; positions only
+    /// move forward. The reader may place a record's start on the line break
+    /// that ends the one before, so line breaks there are stepped over.
+    fn of(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else { return 0 };
+        let mut start = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > self.at {
+            self.line += self.text[self.at..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.at = start;
+        }
+        self.line
+    }
 }
 
 fn no_name_or_email(header: &csv::StringRecord) -> Error {
@@ -233,41 +259,37 @@ fn to_row(
     dates: &Dates,
 ) -> std::result::Result<(NewLead, Option<String>), String> {
     let mut lead = NewLead::default();
-    let (mut first, mut last, mut note) = (String::new(), String::new(), None);
+    let (mut first, mut last, mut owner, mut status, mut tags, mut created, mut note) =
+        (String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new());
     for (field, value) in columns.iter().zip(record.iter()) {
         let Some(field) = field else { continue };
-        match field {
-            Field::Name => lead.name = clean(value),
-            Field::First => first = clean(value),
-            Field::Last => last = clean(value),
-            Field::Email => lead.email = clean(value),
-            Field::Phone => lead.phone = clean(value),
-            Field::Company => lead.company = clean(value),
-            Field::Source => lead.source = clean(value),
-            Field::Status => lead.status = Some(clean(value)).filter(|s| !s.is_empty()),
-            Field::Owner => {
-                let owner = clean(value);
-                let none = owner.is_empty() || ["unassigned", "none"].iter().any(|n| owner.eq_ignore_ascii_case(n));
-                lead.owner = if none { None } else { Some(owner) };
-            }
-            Field::Tags => {
-                lead.tags =
-                    unprotect(value.trim()).split([',', ';', '\n']).map(str::trim).map(str::to_string).collect();
-            }
-            Field::Created => {
-                let text = clean(value);
-                if !text.is_empty() {
-                    lead.created_at = Some(parse_created(dates.tz, &text, dates.order, dates.now)?.timestamp());
-                }
-            }
-            Field::Notes => {
-                let text = clean(value);
-                if !text.is_empty() {
-                    note = Some(text);
-                }
-            }
+        let slot = match field {
+            Field::Name => &mut lead.name,
+            Field::First => &mut first,
+            Field::Last => &mut last,
+            Field::Email => &mut lead.email,
+            Field::Phone => &mut lead.phone,
+            Field::Company => &mut lead.company,
+            Field::Source => &mut lead.source,
+            Field::Status => &mut status,
+            Field::Owner => &mut owner,
+            Field::Tags => &mut tags,
+            Field::Created => &mut created,
+            Field::Notes => &mut note,
+        };
+        // The first column of a field that is not empty on this row wins.
+        if slot.is_empty() {
+            *slot = clean(value);
         }
     }
+    lead.status = Some(status).filter(|s| !s.is_empty());
+    let no_owner = owner.is_empty() || ["unassigned", "none"].iter().any(|n| owner.eq_ignore_ascii_case(n));
+    lead.owner = if no_owner { None } else { Some(owner) };
+    lead.tags = tags.split([',', ';', '\n']).map(str::trim).map(str::to_string).collect();
+    if !created.is_empty() {
+        lead.created_at = Some(parse_created(dates.tz, &created, dates.order, dates.now)?.timestamp());
+    }
+    let note = Some(note).filter(|n| !n.is_empty());
     if lead.name.is_empty() {
         lead.name =
             [first.as_str(), last.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
@@ -302,6 +324,18 @@ mod tests {
         assert_eq!(p.delimiter, ';');
         assert_eq!(p.rows[0].line, 3);
         assert_eq!(p.rows[1].line, 4);
+    }
+
+    #[test]
+    fn rows_keep_their_physical_line_in_crlf_files_too() {
+        for text in [
+            "\"Name\",\"Note\"\r\n\"A\",\"x\"\r\n\"B\",\"two\r\nlines\"\r\n\r\nC,z\r\n",
+            "Name,Note\nA,x\nB,\"two\nlines\"\n\nC,z\n",
+        ] {
+            let p = parse_str(text);
+            let lines: Vec<u64> = p.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3, 6], "{text:?}");
+        }
     }
 
     #[test]
