@@ -151,6 +151,12 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_config_is_valid() {
+        let example = include_str!("../config.example.toml");
+        assert!(Config::parse(example, Path::new("config.example.toml")).is_ok());
+    }
+
+    #[test]
     fn empty_file_gives_defaults() {
         assert_eq!(Config::parse("", Path::new("c.toml")).unwrap(), Config::default());
     }
