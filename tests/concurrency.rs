@@ -101,3 +101,71 @@ fn a_command_folds_its_log_into_the_file_even_while_a_console_is_open() {
     let (log, folded) = wal_frames(console.conn());
     assert_eq!(folded, log);
 }
+
+#[test]
+fn a_limit_lowered_while_rotations_run_is_obeyed_from_its_commit_on() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("team.db");
+    for name in ["Tom", "Stephanie"] {
+        run_ok(&db, &["user", "add", name]);
+    }
+    run_ok(&db, &["routing", "off"]);
+    run_ok(&db, &["group", "add", "Inbound", "--daily", "40"]);
+    run_ok(&db, &["group", "members", "Inbound", "--add", "Tom,Stephanie"]);
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) \
+             INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
+             SELECT 'Lead ' || i, 1, 1772000000 + i, 1772000000, 1772000000 FROM n;",
+        )
+        .unwrap();
+    }
+    // Small rotations race with the limit going down to 3; whatever the
+    // order, no rotation committed after the change may use the old limit.
+    let rotations: Vec<_> = (0..6)
+        .map(|i| {
+            let ids: Vec<String> = (0..10).map(|k| (1 + i * 10 + k).to_string()).collect();
+            leadrota(&db)
+                .args(["rotate", "--group", "Inbound"])
+                .args(&ids)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    run_ok(&db, &["group", "set", "Inbound", "--daily", "3"]);
+    for child in rotations {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let lowered_in: i64 =
+        conn.query_row("SELECT max(batch_id) FROM limit_changes WHERE daily_limit = 3", [], |r| r.get(0)).unwrap();
+    // Each rotation committed after the change found the day at 3 or more
+    // per member already, or filled it to exactly 3, never beyond.
+    let after: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(n), 0) FROM (SELECT user_id, count(*) n FROM deliveries d \
+             WHERE EXISTS (SELECT 1 FROM deliveries late WHERE late.user_id = d.user_id AND late.batch_id > ?1) \
+               AND d.batch_id > ?1 GROUP BY user_id)",
+            [lowered_in],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let before_by_user: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(n), 0) FROM (SELECT user_id, count(*) n FROM deliveries WHERE batch_id < ?1 \
+             GROUP BY user_id)",
+            [lowered_in],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(before_by_user >= 3 || before_by_user + after <= 3, "before {before_by_user}, after {after}");
+    if before_by_user >= 3 {
+        assert_eq!(after, 0, "the old limit was used after it was lowered");
+    }
+    let doctor = leadrota(&db).args(["doctor"]).output().unwrap();
+    assert!(doctor.status.success(), "{}", String::from_utf8_lossy(&doctor.stdout));
+}

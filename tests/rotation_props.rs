@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use leadrota::core::distribute::rotate;
+use leadrota::core::doctor::{self, DoctorOptions};
 use leadrota::core::groups::{self, MemberChanges, Method};
 use leadrota::core::users;
 use proptest::prelude::*;
@@ -97,5 +98,32 @@ proptest! {
         }
         let spread = count(&s, "SELECT max(n) - min(n) FROM (SELECT (SELECT count(*) FROM leads l WHERE l.owner_id = u.id) n FROM users u)");
         prop_assert!(spread <= 1, "spread {spread}");
+    }
+
+    #[test]
+    fn backdated_and_forward_runs_never_overrun_a_limit_and_doctor_agrees(
+        method in method(),
+        daily in 1i64..4,
+        monthly in 0i64..12,
+        steps in prop::collection::vec((-72i64..72, 1usize..6, prop::option::of(0i64..4)), 1..14),
+    ) {
+        let mut s = store();
+        let middle = at("2026-03-15T12:00:00Z");
+        let mut ctx = ctx_in("Europe/Berlin", "2026-03-15T12:00:00Z");
+        ctx.seed = Some(11);
+        team(&mut s, &ctx, &TEAM);
+        group(&mut s, &ctx, "G", method, daily, monthly, &TEAM[..3]);
+        for (hours, n, new_daily) in steps {
+            // The clock jumps forward and back within the month.
+            ctx.pinned_now = Some(middle + chrono::Duration::hours(hours));
+            if let Some(d) = new_daily {
+                let set = groups::GroupChanges { daily_limit: Some(d), ..Default::default() };
+                groups::set(&mut s, &ctx, "G", &set).unwrap();
+            }
+            leads(&mut s, &ctx, n);
+            rotate(&mut s, &ctx, "G", &unassigned(), false).unwrap();
+            let report = doctor::check(&s, ctx.tz, DoctorOptions { quick: true }).unwrap();
+            prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+        }
     }
 }
