@@ -124,7 +124,7 @@ fn report_percentiles(path: &std::path::Path) {
                 if started.elapsed() > Duration::from_millis(16) {
                     println!(
                         "  over 16 ms: {name} with search {:?}: {:?}",
-                        app.window.filter.search,
+                        app.leads.window.filter.search,
                         started.elapsed()
                     );
                 }

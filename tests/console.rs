@@ -110,7 +110,11 @@ fn filter_unassigned_select_all_assign_to_tom_gives_tom_every_matching_lead_in_o
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
     keys(&mut a, "ua");
-    assert_eq!(a.window.picked.count(a.counts.matching.unwrap()), 34, "all pages, not only the visible rows");
+    assert_eq!(
+        a.leads.window.picked.count(a.counts.matching_at(a.shared.stamp()).unwrap()),
+        34,
+        "all pages, not only the visible rows"
+    );
     keys(&mut a, "Atom");
     press(&mut a, KeyCode::Enter);
     keys(&mut a, "y");
@@ -150,18 +154,18 @@ fn rotate_shows_the_preview_before_anything_is_written() {
 fn scrolling_past_the_window_loads_the_next_rows_and_keeps_the_position() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
-    let height = a.window.height;
+    let height = a.leads.window.height;
     for _ in 0..height + 3 {
         keys(&mut a, "j");
     }
-    assert_eq!(a.window.offset + a.window.cursor as i64, height as i64 + 3);
+    assert_eq!(a.leads.window.offset + a.leads.window.cursor as i64, height as i64 + 3);
     keys(&mut a, "G");
-    assert_eq!(a.window.current().map(|l| l.name.as_str()), Some("Lead 39"));
+    assert_eq!(a.leads.window.current().map(|l| l.name.as_str()), Some("Lead 39"));
     keys(&mut a, "g");
-    assert_eq!(a.window.current().map(|l| l.name.as_str()), Some("Lead 0"));
+    assert_eq!(a.leads.window.current().map(|l| l.name.as_str()), Some("Lead 0"));
     press(&mut a, KeyCode::PageDown);
     press(&mut a, KeyCode::PageUp);
-    assert_eq!(a.window.rows[0].name, "Lead 0");
+    assert_eq!(a.leads.window.rows[0].name, "Lead 0");
 }
 
 #[test]
@@ -169,7 +173,7 @@ fn search_narrows_live_and_the_drawer_changes_status_and_owner() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
     keys(&mut a, "/Lead 39");
-    assert_eq!(a.window.rows.len(), 1);
+    assert_eq!(a.leads.window.rows.len(), 1);
     press(&mut a, KeyCode::Enter);
     press(&mut a, KeyCode::Enter);
     keys(&mut a, "S");
@@ -182,7 +186,7 @@ fn search_narrows_live_and_the_drawer_changes_status_and_owner() {
     keys(&mut a, "denise");
     press(&mut a, KeyCode::Enter);
     keys(&mut a, "y");
-    let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, a.window.rows[0].id).unwrap();
+    let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, a.leads.window.rows[0].id).unwrap();
     assert_eq!((lead.status.as_str(), lead.owner.as_deref()), ("Qualified", Some("Denise")));
 }
 
@@ -205,7 +209,8 @@ fn kanban_moves_a_card_to_the_next_stage_keeping_its_owner() {
     keys(&mut a, "1>");
     let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, 1).unwrap();
     assert_eq!((lead.status.as_str(), lead.owner.as_deref()), ("Contacted", Some("Lewis")));
-    assert_eq!(a.counts.columns[..2], [39, 1]);
+    let stamp = a.shared.stamp();
+    assert_eq!([a.counts.column_at(0, stamp), a.counts.column_at(1, stamp)], [Some(39), Some(1)]);
     keys(&mut a, "l<");
     let lead = leadrota::core::leads::get(a.store.conn(), &a.ctx, 1).unwrap();
     assert_eq!(lead.status, "New");
@@ -216,7 +221,7 @@ fn kanban_select_all_in_a_column_then_assign_takes_every_matching_card() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
     keys(&mut a, "1ua");
-    assert_eq!(a.active().map(|w| w.picked.count(a.active_matching().unwrap())), Some(34));
+    assert_eq!(a.active().map(|(w, matching)| w.picked.count(matching.unwrap())), Some(34));
     keys(&mut a, "Adenise");
     press(&mut a, KeyCode::Enter);
     keys(&mut a, "y");
@@ -248,7 +253,10 @@ fn groups_pane_creates_a_group_adds_members_sets_limits_and_shows_who_is_next() 
     keys(&mut a, "-3");
     enter(&mut a);
     assert!(
-        matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt { error: Some(_), .. })),
+        matches!(
+            a.modals.last(),
+            Some(leadrota::tui::modal::Modal::Prompt(leadrota::tui::modal::Prompt { error: Some(_), .. }))
+        ),
         "bad limit stays in the prompt"
     );
     press(&mut a, KeyCode::Backspace);
@@ -272,7 +280,7 @@ fn users_section_puts_on_leave_and_deactivates_with_a_handover() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);
     keys(&mut a, "3t");
-    let lewis = a.groups.users.iter().position(|(u, _)| u.name == "Lewis").unwrap();
+    let lewis = a.users.users.iter().position(|(u, _)| u.name == "Lewis").unwrap();
     for _ in 0..lewis {
         keys(&mut a, "j");
     }
@@ -298,7 +306,10 @@ fn routing_pane_adds_a_rule_previews_the_backlog_and_runs_it() {
     enter(&mut a);
     keys(&mut a, "source=Nowhere; colour=red");
     enter(&mut a);
-    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt { error: Some(_), .. })));
+    assert!(matches!(
+        a.modals.last(),
+        Some(leadrota::tui::modal::Modal::Prompt(leadrota::tui::modal::Prompt { error: Some(_), .. }))
+    ));
     for _ in 0.."source=Nowhere; colour=red".len() {
         press(&mut a, KeyCode::Backspace);
     }
@@ -333,6 +344,6 @@ fn a_change_made_by_another_process_shows_up_without_a_key_press() {
     assign::assign(&mut other, &ctx, &unassigned(), "Tom").unwrap();
     assert!(a.poll_external().unwrap());
     a.poll_worker();
-    assert!(a.window.rows.iter().all(|l| l.owner.as_deref() == Some("Tom")));
+    assert!(a.leads.window.rows.iter().all(|l| l.owner.as_deref() == Some("Tom")));
     assert_eq!(a.counts.unassigned, Some(0));
 }

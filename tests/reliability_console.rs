@@ -85,7 +85,7 @@ fn window_ok(w: &Window, conn: &rusqlite::Connection, what: &str) {
 
 fn consistent(app: &App) {
     let conn = app.store.conn();
-    window_ok(&app.window, conn, "leads table");
+    window_ok(&app.leads.window, conn, "leads table");
     for (i, column) in app.board.columns.iter().enumerate() {
         window_ok(&column.window, conn, &format!("kanban column {i}"));
     }

@@ -316,8 +316,8 @@ proptest! {
         }
         app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         prop_assert!(!app.notice.text.contains("database error"), "{}", app.notice.text);
-        let matching = leads::count(app.store.conn(), &app.window.filter).unwrap();
-        prop_assert!(app.window.rows.len() as i64 <= matching);
+        let matching = leads::count(app.store.conn(), &app.leads.window.filter).unwrap();
+        prop_assert!(app.leads.window.rows.len() as i64 <= matching);
         prop_assert_eq!(fingerprint(&app.store), before);
     }
 }

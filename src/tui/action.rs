@@ -1,9 +1,23 @@
 //! Every user intent the console knows, named so keymaps are plain TOML.
 
 use serde::{Deserialize, Serialize};
+pub use strum::{EnumCount, IntoEnumIterator};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Deserialize,
+    Serialize,
+    strum::EnumIter,
+    strum::EnumCount,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Quit,
     Help,
@@ -62,71 +76,41 @@ pub enum Action {
     ToggleDuplicates,
     EditItem,
     Preview,
+    Confirm,
+    Cancel,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
-        Action::Quit,
-        Action::Help,
-        Action::ShowKanban,
-        Action::ShowLeads,
-        Action::ShowGroups,
-        Action::ShowRouting,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Down,
-        Action::Up,
-        Action::PageDown,
-        Action::PageUp,
-        Action::Top,
-        Action::Bottom,
-        Action::ToggleSelect,
-        Action::SelectAll,
-        Action::Back,
-        Action::Assign,
-        Action::Reassign,
-        Action::Unassign,
-        Action::Rotate,
-        Action::Undo,
-        Action::Pickup,
-        Action::Search,
-        Action::FilterPanel,
-        Action::ToggleUnassigned,
-        Action::CycleSort,
-        Action::Open,
-        Action::ChangeOwner,
-        Action::ChangeStatus,
-        Action::AddNote,
-        Action::Left,
-        Action::Right,
-        Action::MovePrev,
-        Action::MoveNext,
-        Action::SwitchSection,
-        Action::NewItem,
-        Action::Rename,
-        Action::Delete,
-        Action::CycleMethod,
-        Action::SetDaily,
-        Action::SetMonthly,
-        Action::SetPickupStatuses,
-        Action::AddMember,
-        Action::RemoveMember,
-        Action::MoveItemUp,
-        Action::MoveItemDown,
-        Action::MemberLimits,
-        Action::CycleRole,
-        Action::ToggleLeave,
-        Action::ToggleCanPickup,
-        Action::Deactivate,
-        Action::Activate,
-        Action::ToggleAutoAssign,
-        Action::ToggleDuplicates,
-        Action::EditItem,
-        Action::Preview,
-    ];
-
     /// The name used in keymap files and the config's `[keys]`.
-    pub fn name(self) -> String {
-        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The action a keymap name stands for.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::iter().find(|a| a.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Entry {
+        action: Action,
+    }
+
+    #[test]
+    fn every_action_has_a_distinct_name_that_a_keymap_file_reads_back() {
+        let mut names = std::collections::BTreeSet::new();
+        for action in Action::iter() {
+            let name = action.name();
+            assert!(names.insert(name), "two actions are named {name}");
+            let read: Entry = toml::from_str(&format!("action = \"{name}\"")).expect("the name parses");
+            assert_eq!(read.action, action, "{name} reads back as another action");
+            assert_eq!(Action::from_name(name), Some(action));
+        }
+        assert_eq!(names.len(), Action::COUNT);
     }
 }

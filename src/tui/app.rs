@@ -1,46 +1,31 @@
-//! Console state and `update`: a key becomes an Action, an Action changes
-//! state and may ask for an Effect; effects call the core. Drawing is in
-//! `view.rs` and only reads this state.
+//! The console's state and its routing: a key goes to the modal on top,
+//! else to the visible pane as an Action; what they ask for comes back as a
+//! [`Step`], which only this file applies. It holds the one shared filter
+//! (T8), the modal stack, and the worker's replies. Drawing is `view.rs`.
 
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use rusqlite::Connection;
 
 use super::action::Action;
+use super::flow::{Answer, Env, Look, Pane, Then};
 use super::keymap::{Context, Keymap};
-use super::modal::{Modal, Pending, PickFor};
+use super::modal::{self, Modal, Outcome, Step};
 use super::panes::groups::GroupsPane;
-use super::panes::kanban::{self, Board};
+use super::panes::kanban::Board;
+use super::panes::leads::LeadsPane;
+use super::panes::list;
 use super::panes::routing::RoutingPane;
-use super::view;
+use super::panes::users::UsersPane;
+use super::shared::Shared;
+use super::theme::Theme;
 use super::window::{Picked, Window};
-use super::worker::{Counts, Worker};
+use super::worker::{Counts, Job, PageSizes, Reply, Worker};
 use crate::config::Config;
 use crate::core::Store;
-use crate::core::assign::Selection;
 use crate::core::context::{Actor, Ctx};
 use crate::core::error::Result;
-use crate::core::filter::{Filter, OwnerFilter};
-use crate::core::page::SortKey;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Kanban,
-    Leads,
-    Groups,
-    Routing,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Kanban, Pane::Leads, Pane::Groups, Pane::Routing];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Kanban => "Kanban",
-            Pane::Leads => "Leads",
-            Pane::Groups => "Groups",
-            Pane::Routing => "Routing",
-        }
-    }
-}
+use crate::core::filter::Filter;
+use crate::core::page::{self, Direction};
 
 /// The last thing that happened, shown in the status bar.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,53 +40,72 @@ pub struct App {
     pub config: Config,
     pub keymap: Keymap,
     pub pane: Pane,
-    /// The Leads table; its filter is the one every pane shares.
-    pub window: Window,
+    pub shared: Shared,
+    pub counts: Counts,
+    pub leads: LeadsPane,
     pub board: Board,
     pub groups: GroupsPane,
+    pub users: UsersPane,
     pub routing: RoutingPane,
     pub modals: Vec<Modal>,
-    /// Only the visible pane is kept current; the others catch up when shown.
-    leads_filter_stale: bool,
-    board_filter_stale: bool,
     pub notice: Notice,
-    pub filter_label: String,
-    pub counts: Counts,
     pub quit: bool,
+    height: u16,
     worker: Worker,
     data_version: i64,
 }
 
+/// Borrow what a pane may use, leaving the panes themselves free.
+macro_rules! env {
+    ($app:expr) => {
+        Env { store: &mut $app.store, ctx: &$app.ctx, keymap: &$app.keymap, shared: &$app.shared, counts: &$app.counts }
+    };
+}
+
 impl App {
     /// `height` is the terminal's height in lines.
-    pub fn new(store: Store, ctx: Ctx, config: Config, worker: Worker, height: u16) -> Result<App> {
+    pub fn new(mut store: Store, ctx: Ctx, config: Config, worker: Worker, height: u16) -> Result<App> {
         let keymap = Keymap::load(&config.keys)?;
-        let filter = Filter::for_actor(&ctx);
-        let board = Board::load(store.conn(), &filter, kanban::cards_per_column(height))?;
+        let shared = Shared::new(store.conn(), Filter::for_actor(&ctx));
+        let counts = Counts::default();
+        let board = {
+            let env = Env { store: &mut store, ctx: &ctx, keymap: &keymap, shared: &shared, counts: &counts };
+            Board::new(&env, height)?
+        };
         let mut app = App {
-            window: Window::new(filter, view::table_height(height)),
+            leads: LeadsPane::new(height),
             board,
             groups: GroupsPane::default(),
+            users: UsersPane::default(),
             routing: RoutingPane::default(),
             store,
             ctx,
             config,
             keymap,
             pane: Pane::Leads,
+            shared,
+            counts,
             modals: Vec::new(),
-            leads_filter_stale: false,
-            board_filter_stale: true,
             notice: Notice::default(),
-            filter_label: String::new(),
-            counts: Counts::default(),
             quit: false,
+            height,
             worker,
             data_version: 0,
         };
-        app.window.load_top(app.store.conn())?;
-        app.filter_label = filter_label(&app.store, &app.window.filter);
+        // The first page of the default filter is quick: read it here so the
+        // first frame has rows; the rest comes from the worker.
+        let first = page::page(
+            app.store.conn(),
+            &app.shared.filter,
+            app.shared.sort,
+            None,
+            Direction::Forward,
+            app.leads.window.height,
+        )?
+        .0;
+        app.leads.window.install(app.shared.filter.clone(), app.shared.sort, first, 0);
         app.data_version = data_version(app.store.conn())?;
-        app.request_counts();
+        app.request(true);
         app.poll_worker();
         Ok(app)
     }
@@ -110,33 +114,66 @@ impl App {
         !self.ctx.actor.is_manager()
     }
 
+    /// The key context: the modal on top if it has one, else the pane.
     pub fn context(&self) -> Context {
-        match (self.modals.last(), self.pane) {
-            (Some(Modal::Detail(_)), _) => Context::Detail,
-            (_, Pane::Kanban) => Context::Kanban,
-            (_, Pane::Groups) => Context::Groups,
-            (_, Pane::Routing) => Context::Routing,
-            _ => Context::Leads,
+        self.modals.last().and_then(Modal::context).unwrap_or_else(|| self.pane_context())
+    }
+
+    /// The visible pane's key context.
+    pub fn pane_context(&self) -> Context {
+        match self.pane {
+            Pane::Kanban => Context::Kanban,
+            Pane::Leads => Context::Leads,
+            Pane::Groups => Context::Groups,
+            Pane::Users => Context::Users,
+            Pane::Routing => Context::Routing,
         }
     }
 
-    fn request_counts(&mut self) {
+    /// What drawing may read.
+    pub fn look<'a>(&'a self, theme: &'a Theme) -> Look<'a> {
+        Look { theme, keymap: &self.keymap, shared: &self.shared, counts: &self.counts, now: self.ctx.now_ts() }
+    }
+
+    /// Ask the worker for counts (and, after a new filter or sort, first pages).
+    fn request(&mut self, pages: bool) {
         let alert = i64::from(self.config.unassigned_alert_hours) * 3600;
-        let waiting_before = self.ctx.now_ts() - alert;
-        let columns = self.board.columns.iter().map(|c| c.window.filter.clone()).collect();
-        let filter = self.window.filter.clone();
-        self.worker.request(self.store.conn(), filter, columns, Filter::unassigned(&self.ctx), waiting_before);
+        let columns = { self.board.filters(&env!(self)) };
+        let job = Job {
+            stamp: self.shared.stamp(),
+            filter: self.shared.filter.clone(),
+            sort: self.shared.sort,
+            columns,
+            pages: pages.then_some(PageSizes {
+                leads: self.leads.window.height,
+                cards: super::panes::kanban::cards_per_column(self.height),
+            }),
+            unassigned: Filter::unassigned(&self.ctx),
+            waiting_before: self.ctx.now_ts() - alert,
+        };
+        self.worker.request(self.store.conn(), job);
     }
 
-    /// Take finished counts from the worker; true when something changed.
+    /// Take what the worker finished; true when the screen changed.
     pub fn poll_worker(&mut self) -> bool {
-        match self.worker.try_counts() {
-            Some(counts) => {
-                self.counts = counts;
-                true
+        let replies = self.worker.replies();
+        let changed = !replies.is_empty();
+        for reply in replies {
+            match reply {
+                Reply::Pages(mut pages) if pages.stamp.filter == self.shared.generation() => {
+                    let env = env!(self);
+                    self.leads.install(&mut pages, &env);
+                    self.board.install(&mut pages, &env);
+                }
+                Reply::Pages(_) => {}
+                Reply::Counts(counts) => {
+                    // The unassigned figures hold whatever the filter; the
+                    // filter's own only for its stamp (Counts::matching_at).
+                    self.counts = counts;
+                }
             }
-            None => false,
         }
+        changed
     }
 
     /// Another seat changed the database: redraw from it (T6). Cheap enough for every tick.
@@ -150,34 +187,29 @@ impl App {
         Ok(true)
     }
 
+    /// The database changed: counts are stale, the visible pane re-reads.
     fn after_write(&mut self) -> Result<()> {
+        self.shared.data_changed();
         self.reload_pane()?;
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;
             }
         }
-        self.request_counts();
+        self.request(false);
         Ok(())
     }
 
-    /// Bring the visible pane up to date with the database and the filter.
+    /// Bring the visible pane up to date with the database.
     fn reload_pane(&mut self) -> Result<()> {
-        let conn = self.store.conn();
+        let env = env!(self);
         match self.pane {
-            Pane::Leads if self.leads_filter_stale => self.window.load_top(conn)?,
-            Pane::Leads => self.window.refresh(conn)?,
-            Pane::Kanban if self.board_filter_stale => self.board.set_filter(conn, &self.window.filter)?,
-            Pane::Kanban => self.board.refresh(conn)?,
-            Pane::Groups => self.groups.load(&self.store, &self.ctx)?,
-            Pane::Routing => self.routing.load(&self.store)?,
+            Pane::Leads => self.leads.load(&env),
+            Pane::Kanban => self.board.load(&env),
+            Pane::Groups => self.groups.load(&env),
+            Pane::Users => self.users.load(&env),
+            Pane::Routing => self.routing.load(&env),
         }
-        match self.pane {
-            Pane::Leads => self.leads_filter_stale = false,
-            Pane::Kanban => self.board_filter_stale = false,
-            _ => {}
-        }
-        Ok(())
     }
 
     fn show(&mut self, pane: Pane) -> Result<()> {
@@ -187,239 +219,141 @@ impl App {
 
     /// The terminal is now `height` lines tall.
     pub fn resize(&mut self, height: u16) -> Result<()> {
-        self.window.resize(self.store.conn(), view::table_height(height))?;
-        self.board.resize(self.store.conn(), kanban::cards_per_column(height))
-    }
-
-    /// The list the cursor keys and bulk actions work on in this pane.
-    pub fn active(&self) -> Option<&Window> {
-        match self.pane {
-            Pane::Leads => Some(&self.window),
-            Pane::Kanban => self.board.focused().map(|c| &c.window),
-            _ => None,
-        }
-    }
-
-    fn active_mut(&mut self) -> Option<&mut Window> {
-        match self.pane {
-            Pane::Leads => Some(&mut self.window),
-            Pane::Kanban => self.board.focused_mut().map(|c| &mut c.window),
-            _ => None,
-        }
-    }
-
-    /// How many leads the active list's filter matches, if counted yet.
-    pub fn active_matching(&self) -> Option<i64> {
-        match self.pane {
-            Pane::Kanban => self.counts.columns.get(self.board.focus).copied(),
-            _ => self.counts.matching,
-        }
+        self.height = height;
+        let env = env!(self);
+        self.leads.resize(&env, height)?;
+        self.board.resize(&env, height)
     }
 
     pub fn set_notice(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Notice { text: text.into(), error };
     }
 
-    /// Handle one action. Errors from the core become a one-line notice.
-    pub fn update(&mut self, action: Action) {
-        if let Err(e) = self.try_update(action) {
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let result = if self.modals.is_empty() {
+            match self.keymap.lookup(self.context(), &key) {
+                Some(action) => self.on_action(action),
+                None => Ok(()),
+            }
+        } else {
+            self.modal_key(key)
+        };
+        if let Err(e) = result {
             self.set_notice(e.to_string(), true);
         }
     }
 
-    fn try_update(&mut self, action: Action) -> Result<()> {
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Help => self.modals.push(Modal::Help),
-            Action::ShowKanban => self.show(Pane::Kanban)?,
-            Action::ShowLeads => self.show(Pane::Leads)?,
-            Action::ShowGroups => self.show(Pane::Groups)?,
-            Action::ShowRouting => self.show(Pane::Routing)?,
+    /// The modal on top takes the key; it stays unless it says it is done.
+    fn modal_key(&mut self, key: KeyEvent) -> Result<()> {
+        let mut env = env!(self);
+        let Some(top) = self.modals.last_mut() else { return Ok(()) };
+        match top.handle(key, &mut env)? {
+            Outcome::Keep => Ok(()),
+            Outcome::Close => {
+                self.modals.pop();
+                Ok(())
+            }
+            Outcome::Step(step) => self.apply(step),
+            Outcome::CloseWith(step) => {
+                self.modals.pop();
+                self.apply(step)
+            }
+            Outcome::Answer(then, answer) => match self.resume(then, answer) {
+                Ok(step) => {
+                    self.modals.pop();
+                    step.map_or(Ok(()), |s| self.apply(s))
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    if self.modals.last_mut().is_some_and(|m| m.refuse(message.clone())) {
+                        return Ok(());
+                    }
+                    self.modals.pop();
+                    Err(e)
+                }
+            },
+        }
+    }
+
+    /// Hand an answer to the continuation of the pane that asked.
+    fn resume(&mut self, then: Then, answer: Answer) -> Result<Option<Step>> {
+        let mut env = env!(self);
+        match then {
+            Then::List(then) => list::resume(then, answer, &mut env),
+            Then::Detail(then) => modal::detail::resume(then, answer, &env),
+            Then::Filter(field) => modal::filter_panel::resume(field, answer, &env),
+            Then::Groups(then) => GroupsPane::resume(then, answer, &env),
+            Then::Users(then) => UsersPane::resume(then, answer, &mut env),
+            Then::Routing(then) => RoutingPane::resume(then, answer, &env),
+        }
+    }
+
+    /// Handle one action of the visible pane (or a global one).
+    pub fn on_action(&mut self, action: Action) -> Result<()> {
+        let step = match action {
+            Action::Quit => Some(Step::Quit),
+            Action::Help => Some(Step::Open(Modal::Help(self.context()))),
+            Action::ShowKanban => Some(Step::Show(Pane::Kanban)),
+            Action::ShowLeads => Some(Step::Show(Pane::Leads)),
+            Action::ShowGroups => Some(Step::Show(Pane::Groups)),
+            Action::ShowRouting => Some(Step::Show(Pane::Routing)),
             Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(1);
-                let step = if action == Action::NextPane { 1 } else { Pane::ALL.len() - 1 };
-                self.show(Pane::ALL[(i + step) % Pane::ALL.len()])?;
+                let tabs = Pane::TABS;
+                let i = tabs.iter().position(|p| *p == self.pane.tab()).unwrap_or(1);
+                let step = if action == Action::NextPane { 1 } else { tabs.len() - 1 };
+                Some(Step::Show(tabs[(i + step) % tabs.len()]))
             }
-            _ if self.pane == Pane::Groups => self.groups_action(action)?,
-            _ if self.pane == Pane::Routing => self.routing_action(action)?,
-            _ if self.active().is_none() => {}
-            Action::Left => self.board.left(),
-            Action::Right => self.board.right(),
-            Action::MovePrev | Action::MoveNext => self.move_card(if action == Action::MovePrev { -1 } else { 1 })?,
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom => {
-                let matching = self.active_matching();
-                let conn = self.store.conn();
-                let Some(w) = (match self.pane {
-                    Pane::Leads => Some(&mut self.window),
-                    _ => self.board.focused_mut().map(|c| &mut c.window),
-                }) else {
-                    return Ok(());
-                };
-                match action {
-                    Action::Down => w.down(conn)?,
-                    Action::Up => w.up(conn)?,
-                    Action::PageDown => w.page_down(conn)?,
-                    Action::PageUp => w.page_up(conn)?,
-                    Action::Top => w.load_top(conn)?,
-                    _ => w.bottom(conn, matching)?,
+            _ => {
+                if action == Action::Back {
+                    self.notice = Notice::default();
                 }
-            }
-            Action::ToggleSelect => {
-                let conn = self.store.conn();
-                let w = match self.pane {
-                    Pane::Leads => Some(&mut self.window),
-                    _ => self.board.focused_mut().map(|c| &mut c.window),
-                };
-                if let Some(w) = w
-                    && let Some(id) = w.current().map(|l| l.id)
-                {
-                    w.picked.toggle(id);
-                    w.down(conn)?;
+                let mut env = env!(self);
+                match self.pane {
+                    Pane::Leads => self.leads.on_action(action, &mut env)?,
+                    Pane::Kanban => self.board.on_action(action, &mut env)?,
+                    Pane::Groups => self.groups.on_action(action, &mut env)?,
+                    Pane::Users => self.users.on_action(action, &mut env)?,
+                    Pane::Routing => self.routing.on_action(action, &mut env)?,
                 }
-            }
-            Action::SelectAll => {
-                if let Some(w) = self.active_mut() {
-                    w.picked = Picked::AllMatching { except: Default::default() };
-                }
-            }
-            Action::Back => {
-                if let Some(w) = self.active_mut() {
-                    w.picked = Picked::default();
-                }
-                self.notice = Notice::default();
-            }
-            Action::ToggleUnassigned => {
-                self.window.filter.owner = match self.window.filter.owner {
-                    OwnerFilter::Unassigned => OwnerFilter::Any,
-                    _ => OwnerFilter::Unassigned,
-                };
-                self.filter_changed()?;
-            }
-            Action::CycleSort => {
-                let keys = SortKey::ALL;
-                let i = keys.iter().position(|k| *k == self.window.sort.key).unwrap_or(0);
-                self.window.sort.key = keys[(i + 1) % keys.len()];
-                self.window.load_top(self.store.conn())?;
-            }
-            Action::Search => self.modals.push(Modal::search(&self.window.filter.search)),
-            Action::FilterPanel => self.modals.push(Modal::FilterPanel(0)),
-            Action::Open => {
-                if let Some(lead) = self.active().and_then(Window::current) {
-                    self.modals.push(Modal::detail(&self.store, &self.ctx, lead.id)?);
-                }
-            }
-            Action::Assign | Action::Reassign => self.start_assign(action == Action::Reassign)?,
-            Action::Rotate => self.start_rotate()?,
-            Action::Unassign => {
-                if let Some((selection, n)) = self.bulk_target()? {
-                    let prompt = format!("Unassign {n} lead{}?", plural(n));
-                    self.modals.push(Modal::confirm(prompt, vec![], Pending::Unassign { selection, count: n }));
-                }
-            }
-            Action::Undo => {
-                let prompt = "Undo your last batch?".to_string();
-                self.modals.push(Modal::confirm(prompt, vec![], Pending::Undo));
-            }
-            Action::Pickup => self.start_pickup()?,
-            // Drawer keys and other panes' keys do nothing in the table.
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// The filter changed: back to the top and recount.
-    pub fn filter_changed(&mut self) -> Result<()> {
-        self.window.picked = Picked::default();
-        self.filter_label = filter_label(&self.store, &self.window.filter);
-        self.leads_filter_stale = true;
-        self.board_filter_stale = true;
-        self.reload_pane()?;
-        self.counts.matching = None;
-        self.counts.columns.clear();
-        self.request_counts();
-        Ok(())
-    }
-
-    /// The picked leads, else the highlighted one, with their count.
-    fn bulk_target(&mut self) -> Result<Option<(Selection, i64)>> {
-        let Some(w) = self.active() else { return Ok(None) };
-        if w.picked.is_empty() {
-            return Ok(w.current().map(|l| (Selection::Ids(vec![l.id]), 1)));
-        }
-        let matching = match self.active_matching() {
-            Some(m) => m,
-            // Never act on a count we have not shown: count now.
-            None => crate::core::leads::count(self.store.conn(), &w.filter)?,
-        };
-        let n = w.picked.count(matching);
-        let selection = w.picked.selection(&w.filter);
-        if n == 0 {
-            self.set_notice("nothing selected", true);
-            return Ok(None);
-        }
-        Ok(Some((selection, n)))
-    }
-
-    /// Move the highlighted card to the previous or next stage (A13: the owner stays).
-    fn move_card(&mut self, step: isize) -> Result<()> {
-        let (Some(lead), Some(stage)) =
-            (self.active().and_then(Window::current).map(|l| l.id), self.board.neighbour(step).map(|s| s.name.clone()))
-        else {
-            return Ok(());
-        };
-        self.run(Pending::LeadStatus { lead, status: stage });
-        Ok(())
-    }
-
-    fn start_assign(&mut self, reassign: bool) -> Result<()> {
-        if self.is_agent() {
-            self.set_notice("agents cannot assign leads; press p to pick up", true);
-            return Ok(());
-        }
-        if let Some((selection, count)) = self.bulk_target()? {
-            let for_ = PickFor::Owner { selection, count, reassign };
-            self.modals.push(Modal::user_picker(&self.store, for_, false)?);
-        }
-        Ok(())
-    }
-
-    fn start_rotate(&mut self) -> Result<()> {
-        if self.is_agent() {
-            self.set_notice("agents cannot rotate leads", true);
-            return Ok(());
-        }
-        if let Some((selection, count)) = self.bulk_target()? {
-            self.modals.push(Modal::group_picker(&self.store, PickFor::Group { selection, count })?);
-        }
-        Ok(())
-    }
-
-    fn start_pickup(&mut self) -> Result<()> {
-        let Some(w) = self.active() else { return Ok(()) };
-        let ids: Vec<i64> = match &w.picked {
-            Picked::Ids(ids) if !ids.is_empty() => ids.iter().copied().collect(),
-            Picked::Ids(_) => w.current().map(|l| vec![l.id]).unwrap_or_default(),
-            Picked::AllMatching { .. } => {
-                self.set_notice("pick-up takes leads one by one or ticked with Space", true);
-                return Ok(());
             }
         };
-        if ids.is_empty() {
-            return Ok(());
+        step.map_or(Ok(()), |s| self.apply(s))
+    }
+
+    /// Carry out what a pane or a modal asked for.
+    pub fn apply(&mut self, step: Step) -> Result<()> {
+        match step {
+            Step::Open(modal) => self.modals.push(modal),
+            Step::Run(pending) => self.run(pending),
+            Step::Filter(filter) => {
+                self.shared.set_filter(self.store.conn(), filter);
+                self.request(true);
+                self.poll_worker();
+            }
+            Step::Sort(sort) => {
+                self.shared.set_sort(sort);
+                self.request(true);
+                self.poll_worker();
+            }
+            Step::Show(pane) => self.show(pane)?,
+            Step::Say(text) => self.set_notice(text, false),
+            Step::Quit => self.quit = true,
         }
-        let n = ids.len() as i64;
-        let prompt = format!("Pick up {n} lead{}?", plural(n));
-        self.modals.push(Modal::confirm(prompt, vec![], Pending::Pickup { ids }));
         Ok(())
     }
 
-    /// Carry out a confirmed action through the core, then redraw from the database.
-    pub fn run(&mut self, pending: Pending) {
+    /// Carry out a confirmed write through the core, then redraw from the database.
+    fn run(&mut self, pending: super::flow::Pending) {
         let result = pending.execute(&mut self.store, &self.ctx);
+        // A bulk write or a preview leaves pages and statements behind (§8).
+        super::memory::release(self.store.conn());
         match result {
             Ok(message) => {
                 self.set_notice(message, false);
-                self.window.picked = Picked::default();
+                self.leads.window.picked = Picked::default();
                 for column in &mut self.board.columns {
                     column.window.picked = Picked::default();
                 }
@@ -438,52 +372,37 @@ impl App {
             Actor::User(u) => format!("{} ({})", u.name, u.role),
         }
     }
-}
 
-pub fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    /// The list the cursor keys work on in this pane, with its count for
+    /// the filter in force (`None` while it is being made).
+    pub fn active(&self) -> Option<(&Window, Option<i64>)> {
+        let stamp = self.shared.stamp();
+        match self.pane {
+            Pane::Leads => Some((&self.leads.window, self.leads.matching(&self.counts, stamp))),
+            Pane::Kanban => {
+                let column = self.board.focused()?;
+                Some((&column.window, self.board.matching(self.board.focus, &self.counts, stamp)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The hints of what is on top: the drawer's, or the visible pane's.
+    pub fn hints(&self) -> &'static [Action] {
+        if matches!(self.modals.last(), Some(Modal::Detail(_))) {
+            return &[Action::ChangeOwner, Action::ChangeStatus, Action::AddNote, Action::Back];
+        }
+        match self.pane {
+            Pane::Leads => LeadsPane::hints(self.is_agent()),
+            Pane::Kanban => Board::hints(self.is_agent()),
+            Pane::Groups => GroupsPane::hints(),
+            Pane::Users => super::panes::users::UsersPane::hints(),
+            Pane::Routing => RoutingPane::hints(),
+        }
+    }
 }
 
 /// Changes whenever another connection commits (SQLite's `data_version`).
 fn data_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
-}
-
-/// The active filter in words, for the filter bar; built when the filter
-/// changes so that drawing never reads the database.
-fn filter_label(store: &Store, f: &Filter) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    match f.owner {
-        OwnerFilter::Any => {}
-        OwnerFilter::Unassigned => parts.push("unassigned".into()),
-        OwnerFilter::User(id) => {
-            let name = crate::core::users::get(store.conn(), id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"));
-            parts.push(format!("owner {name}"));
-        }
-    }
-    if !f.stage_ids.is_empty() {
-        let names: Vec<String> = crate::core::stages::list(store.conn())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| f.stage_ids.contains(&s.id))
-            .map(|s| s.name)
-            .collect();
-        parts.push(format!("status {}", names.join("|")));
-    }
-    if !f.sources.is_empty() {
-        parts.push(format!("source {}", f.sources.join("|")));
-    }
-    if !f.tags.is_empty() {
-        parts.push(format!("tag {}", f.tags.join("|")));
-    }
-    if let Some(from) = f.created_from {
-        parts.push(format!("since {}", &crate::core::time::to_rfc3339(from)[..10]));
-    }
-    if let Some(before) = f.created_before {
-        parts.push(format!("before {}", &crate::core::time::to_rfc3339(before)[..10]));
-    }
-    if !f.search.is_empty() {
-        parts.push(format!("search \"{}\"", f.search));
-    }
-    if parts.is_empty() { "all leads".into() } else { parts.join(" · ") }
 }

@@ -6,30 +6,37 @@ use std::collections::BTreeMap;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-use super::action::Action;
+use super::action::{Action, IntoEnumIterator};
 use crate::core::error::{Error, Result};
 
 const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a key is pressed; each is a `[section]` of the keymap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Context {
     Global,
     Leads,
     Kanban,
     Groups,
+    Users,
     Routing,
     Detail,
+    Confirm,
 }
 
 impl Context {
     fn section(self) -> &'static str {
+        self.into()
+    }
+
+    /// Contexts whose keys this one also takes when it has none of its own
+    /// for a key (the board takes the table's keys; the global keys apply last).
+    fn inherits(self) -> &'static [Context] {
         match self {
-            Context::Global => "global",
-            Context::Leads => "leads",
-            Context::Kanban => "kanban",
-            Context::Groups => "groups",
-            Context::Routing => "routing",
-            Context::Detail => "detail",
+            Context::Kanban => &[Context::Leads, Context::Global],
+            Context::Confirm => &[],
+            _ => &[Context::Global],
         }
     }
 }
@@ -38,17 +45,38 @@ impl Context {
 pub struct Key {
     pub code: KeyCode,
     pub ctrl: bool,
+    pub alt: bool,
+    /// Only for keys without a character of their own (shift-up); a
+    /// character's shift is in the character itself (`A`).
+    pub shift: bool,
 }
 
 impl Key {
+    /// `x`, `X`, `enter`, `ctrl-x`, `alt-x`, `shift-up`, `ctrl-alt-x`…
     pub fn parse(text: &str) -> Result<Key> {
-        let (ctrl, rest) = match text.strip_prefix("ctrl-") {
-            Some(rest) if !rest.is_empty() => (true, rest),
-            _ => (false, text),
-        };
+        let mut rest = text;
+        let (mut ctrl, mut alt, mut shift) = (false, false, false);
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (flag, len) = if lower.starts_with("ctrl-") {
+                (&mut ctrl, 5)
+            } else if lower.starts_with("alt-") {
+                (&mut alt, 4)
+            } else if lower.starts_with("shift-") {
+                (&mut shift, 6)
+            } else {
+                break;
+            };
+            if rest.len() == len {
+                break;
+            }
+            *flag = true;
+            rest = &rest[len..];
+        }
         let code = match rest.to_ascii_lowercase().as_str() {
             "enter" => KeyCode::Enter,
             "esc" => KeyCode::Esc,
+            "tab" if shift => KeyCode::BackTab,
             "tab" => KeyCode::Tab,
             "backtab" => KeyCode::BackTab,
             "up" => KeyCode::Up,
@@ -68,22 +96,28 @@ impl Key {
             _ => {
                 let mut chars = rest.chars();
                 match (chars.next(), chars.next()) {
+                    (Some(c), None) if shift => KeyCode::Char(c.to_uppercase().next().unwrap_or(c)),
                     (Some(c), None) => KeyCode::Char(c),
                     _ => return Err(Error::invalid(format!("unknown key '{text}'"))),
                 }
             }
         };
-        Ok(Key { code, ctrl })
+        let shift = shift && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab);
+        Ok(Key { code, ctrl, alt, shift })
     }
 
     pub fn matches(&self, event: &KeyEvent) -> bool {
-        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let m = event.modifiers;
         let code = match event.code {
             // Terminals differ on whether Shift-Tab arrives as BackTab or Tab+Shift.
-            KeyCode::Tab if event.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            KeyCode::Tab if m.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
             other => other,
         };
-        self.code == code && self.ctrl == ctrl
+        let shift = m.contains(KeyModifiers::SHIFT) && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab);
+        self.code == code
+            && self.ctrl == m.contains(KeyModifiers::CONTROL)
+            && self.alt == m.contains(KeyModifiers::ALT)
+            && self.shift == shift
     }
 
     pub fn label(&self) -> String {
@@ -102,10 +136,18 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
             KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
-        if self.ctrl { format!("C-{base}") } else { base }
+        let mut label = String::new();
+        for (on, prefix) in [(self.ctrl, "C-"), (self.alt, "M-"), (self.shift, "S-")] {
+            if on {
+                label.push_str(prefix);
+            }
+        }
+        label + &base
     }
 }
 
@@ -134,9 +176,7 @@ impl Keymap {
         let table: BTreeMap<String, BTreeMap<String, Entry>> =
             toml::from_str(DEFAULTS).map_err(|e| Error::invalid(format!("built-in keymap: {}", e.message())))?;
         let mut bindings = Vec::new();
-        for context in
-            [Context::Global, Context::Leads, Context::Kanban, Context::Groups, Context::Routing, Context::Detail]
-        {
+        for context in Context::iter() {
             for (key, entry) in table.get(context.section()).into_iter().flatten() {
                 bindings.push(Binding {
                     context,
@@ -148,9 +188,7 @@ impl Keymap {
         }
         let mut keymap = Keymap { bindings };
         for (action_name, key) in overrides {
-            let action = Action::ALL
-                .into_iter()
-                .find(|a| a.name() == *action_name)
+            let action = Action::from_name(action_name)
                 .ok_or_else(|| Error::invalid(format!("config [keys]: unknown action '{action_name}'")))?;
             let key = Key::parse(key).map_err(|e| Error::invalid(format!("config [keys] {action_name}: {e}")))?;
             keymap.rebind(action, key);
@@ -174,13 +212,11 @@ impl Keymap {
         }
     }
 
-    /// The action for a key press in `context`; the board also takes the
-    /// table's keys, and every context falls back to the global keys.
+    /// The action for a key press in `context`, else in the contexts it inherits.
     pub fn lookup(&self, context: Context, event: &KeyEvent) -> Option<Action> {
-        let find =
-            |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.key.matches(event)).map(|b| b.action);
-        let inherited = if context == Context::Kanban { find(Context::Leads) } else { None };
-        find(context).or(inherited).or_else(|| find(Context::Global))
+        std::iter::once(context)
+            .chain(context.inherits().iter().copied())
+            .find_map(|ctx| self.bindings.iter().find(|b| b.context == ctx && b.key.matches(event)).map(|b| b.action))
     }
 
     /// Keys of a context, one line per action: ("j/↓", "Next lead").
@@ -195,12 +231,28 @@ impl Keymap {
         out.into_iter().map(|(_, desc, keys)| (keys.join("/"), desc)).collect()
     }
 
-    /// The first key that does `action` in `context`, inherited keys included (for hints).
+    /// The first key that does `action` in `context`, inherited keys included:
+    /// every hint and message names keys through this, never a typed letter.
     pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
-        let find =
-            |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.action == action).map(|b| b.key.label());
-        let inherited = if context == Context::Kanban { find(Context::Leads) } else { None };
-        find(context).or(inherited).or_else(|| find(Context::Global))
+        std::iter::once(context).chain(context.inherits().iter().copied()).find_map(|ctx| {
+            self.bindings.iter().find(|b| b.context == ctx && b.action == action).map(|b| b.key.label())
+        })
+    }
+
+    /// Every key of `action` in `context` alone, as help shows them ("y / Enter").
+    pub fn help_keys(&self, context: Context, action: Action) -> String {
+        let keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| b.context == context && b.action == action)
+            .map(|b| b.key.label())
+            .collect();
+        keys.join(" / ")
+    }
+
+    /// [`Keymap::key_for`] for a message: the key, or the action's name when unbound.
+    pub fn label(&self, context: Context, action: Action) -> String {
+        self.key_for(context, action).unwrap_or_else(|| action.name().replace('_', " "))
     }
 }
 
@@ -237,7 +289,31 @@ mod tests {
     }
 
     #[test]
-    fn every_action_has_a_name() {
-        assert!(Action::ALL.iter().all(|a| !a.name().is_empty()));
+    fn every_action_has_a_default_key_so_help_lists_it() {
+        let km = Keymap::load(&BTreeMap::new()).unwrap();
+        for action in Action::iter() {
+            assert!(
+                km.bindings.iter().any(|b| b.action == action),
+                "{} has no key in assets/keymap.toml",
+                action.name()
+            );
+        }
+    }
+
+    #[test]
+    fn alt_and_shift_are_part_of_a_key() {
+        let alt_x = Key::parse("alt-x").unwrap();
+        assert!(alt_x.matches(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT)));
+        assert!(!alt_x.matches(&press(KeyCode::Char('x'))));
+        assert!(!Key::parse("x").unwrap().matches(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT)));
+        let shift_up = Key::parse("shift-up").unwrap();
+        assert!(shift_up.matches(&KeyEvent::new(KeyCode::Up, KeyModifiers::SHIFT)));
+        assert!(!shift_up.matches(&press(KeyCode::Up)));
+        assert_eq!(shift_up.label(), "S-↑");
+        assert_eq!(Key::parse("shift-a").unwrap(), Key::parse("A").unwrap());
+        let upper_a = KeyEvent::new(KeyCode::Char('A'), KeyModifiers::SHIFT);
+        assert!(Key::parse("A").unwrap().matches(&upper_a), "a capital letter arrives with Shift");
+        assert_eq!(Key::parse("ctrl-alt-d").unwrap().label(), "C-M-d");
+        assert!(Key::parse("shift-tab").unwrap().matches(&KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
     }
 }

@@ -1,11 +1,18 @@
-//! The terminal console (SPEC §5): four panes over the same core the CLI uses.
+//! The terminal console (SPEC §5): panes over the same core the CLI uses.
+//!
+//! Modules depend one way: `action`, `keymap`, `theme`, `shared`, `window`,
+//! `worker` → `flow` (data passed around) → `modal` → `panes` → `app` →
+//! `view`; `run` carries out writes for `app`.
 
 pub mod action;
 pub mod app;
-mod input;
+pub mod flow;
 pub mod keymap;
+mod memory;
 pub mod modal;
 pub mod panes;
+pub mod run;
+pub mod shared;
 pub mod theme;
 pub mod view;
 pub mod widgets;

@@ -81,11 +81,26 @@ pub struct Window {
     /// Rows that fit on screen.
     pub height: usize,
     pub picked: Picked,
+    /// The filter generation (T8) these rows and this selection belong to.
+    pub generation: u64,
 }
 
 impl Window {
     pub fn new(filter: Filter, height: usize) -> Window {
         Window { filter, height: height.max(1), ..Window::default() }
+    }
+
+    /// The first page of a new filter or sort, read by the worker: the
+    /// selection of the old one goes with it.
+    pub fn install(&mut self, filter: Filter, sort: Sort, rows: Vec<Lead>, generation: u64) {
+        self.filter = filter;
+        self.sort = sort;
+        self.rows = rows;
+        self.rows.truncate(self.height);
+        self.cursor = 0;
+        self.offset = 0;
+        self.picked = Picked::default();
+        self.generation = generation;
     }
 
     pub fn current(&self) -> Option<&Lead> {

@@ -1,124 +1,206 @@
-//! Counts off the keystroke path: a thread with its own connection counts
-//! the filter's matches and the unassigned queue; the screen shows the last
-//! figures until new ones arrive.
+//! Queries off the keystroke path (T7): a thread with its own connection
+//! reads the first pages of a new filter (the screen says "searching…" and
+//! typing goes on) and counts its matches and the unassigned queue. Every
+//! reply carries the [`Stamp`] it was made for; only the newest job is
+//! worked on, and a newer filter interrupts a query still running for an
+//! older one.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, InterruptHandle};
 
+use super::shared::Stamp;
 use crate::core::Store;
 use crate::core::error::Result;
 use crate::core::filter::Filter;
 use crate::core::leads;
+use crate::core::model::Lead;
+use crate::core::page::{self, Direction, Sort};
 
+/// Counts for one stamp; read them through [`Counts::matching_at`] and
+/// [`Counts::column_at`], which refuse a stale figure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Leads matching the current filter.
-    pub matching: Option<i64>,
+    pub stamp: Stamp,
+    /// Leads matching the shared filter.
+    matching: Option<i64>,
+    /// Leads in each Kanban column under the shared filter.
+    columns: Vec<i64>,
+    /// Unassigned leads, and those older than the alert threshold: they do
+    /// not depend on the filter, so the last figures stay up.
     pub unassigned: Option<i64>,
-    /// Unassigned leads older than the alert threshold.
     pub waiting: Option<i64>,
-    /// Leads in each Kanban column.
-    pub columns: Vec<i64>,
 }
 
-pub struct Request {
-    filter: Filter,
-    columns: Vec<Filter>,
-    unassigned: Filter,
-    waiting_before: i64,
+impl Counts {
+    pub fn matching_at(&self, stamp: Stamp) -> Option<i64> {
+        self.matching.filter(|_| self.stamp == stamp)
+    }
+
+    pub fn column_at(&self, column: usize, stamp: Stamp) -> Option<i64> {
+        self.columns.get(column).copied().filter(|_| self.stamp == stamp)
+    }
 }
 
-fn count_all(conn: &Connection, req: &Request) -> Result<Counts> {
-    let waiting = Filter { created_before: Some(req.waiting_before), ..req.unassigned.clone() };
-    Ok(Counts {
-        matching: Some(leads::count(conn, &req.filter)?),
-        unassigned: Some(leads::count(conn, &req.unassigned)?),
+/// How many rows each first page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSizes {
+    pub leads: usize,
+    pub cards: usize,
+}
+
+/// First pages of the table and of each column for a filter generation.
+#[derive(Debug, Clone, Default)]
+pub struct Pages {
+    pub stamp: Stamp,
+    pub leads: Vec<Lead>,
+    pub columns: Vec<Vec<Lead>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub stamp: Stamp,
+    pub filter: Filter,
+    pub sort: Sort,
+    /// One filter per Kanban column.
+    pub columns: Vec<Filter>,
+    /// Read first pages too (a new filter or sort); counts only when `None`.
+    pub pages: Option<PageSizes>,
+    pub unassigned: Filter,
+    pub waiting_before: i64,
+}
+
+pub enum Reply {
+    Pages(Pages),
+    Counts(Counts),
+}
+
+fn first_page(conn: &Connection, filter: &Filter, sort: Sort, n: usize) -> Result<Vec<Lead>> {
+    Ok(page::page(conn, filter, sort, None, Direction::Forward, n)?.0)
+}
+
+/// Work one job, sending pages as soon as they are read, then counts.
+fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Result<()> {
+    if let Some(sizes) = job.pages {
+        let leads = first_page(conn, &job.filter, job.sort, sizes.leads)?;
+        let columns = job.columns.iter().map(|f| first_page(conn, f, job.sort, sizes.cards)).collect::<Result<_>>()?;
+        if !send(Reply::Pages(Pages { stamp: job.stamp, leads, columns })) {
+            return Ok(());
+        }
+    }
+    let waiting = Filter { created_before: Some(job.waiting_before), ..job.unassigned.clone() };
+    let counts = Counts {
+        stamp: job.stamp,
+        matching: Some(leads::count(conn, &job.filter)?),
+        columns: job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?,
+        unassigned: Some(leads::count(conn, &job.unassigned)?),
         waiting: Some(leads::count(conn, &waiting)?),
-        columns: req.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?,
-    })
+    };
+    send(Reply::Counts(counts));
+    Ok(())
+}
+
+/// The filter generation being worked on, and how to stop it.
+#[derive(Default)]
+pub struct Running {
+    generation: AtomicU64,
+    interrupt: Mutex<Option<InterruptHandle>>,
 }
 
 pub enum Worker {
     Thread {
-        requests: Sender<Request>,
-        results: Receiver<Counts>,
+        jobs: Sender<Job>,
+        replies: Receiver<Reply>,
+        running: Arc<Running>,
     },
-    /// Counts on the caller's connection at once (tests, in-memory stores).
+    /// Works each job at once on the caller's connection (tests, in-memory stores).
     Inline {
-        ready: Option<Counts>,
+        ready: Vec<Reply>,
     },
 }
 
 impl Worker {
-    /// A counting thread on its own connection to `path`.
+    /// A thread on its own connection to `path`.
     pub fn spawn(path: PathBuf) -> Worker {
-        let (requests, inbox) = channel::<Request>();
-        let (outbox, results) = channel::<Counts>();
+        let (jobs, inbox) = channel::<Job>();
+        let (outbox, replies) = channel::<Reply>();
+        let running = Arc::new(Running::default());
+        let shared = Arc::clone(&running);
         std::thread::spawn(move || {
             let mut opened: Option<Store> = None;
-            while let Ok(mut req) = inbox.recv() {
-                // Only the newest request matters.
-                while let Ok(newer) = inbox.try_recv() {
-                    req = newer;
+            while let Ok(mut job) = inbox.recv() {
+                // Only the newest job matters, but a page read asked for by
+                // an older job of the same filter is still owed.
+                while let Ok(mut newer) = inbox.try_recv() {
+                    if newer.pages.is_none() && newer.stamp.filter == job.stamp.filter {
+                        newer.pages = job.pages;
+                    }
+                    job = newer;
                 }
                 // Opened on first use and again after a failure (a file busy
                 // at start-up), so counts and checkpoints are never lost for
                 // the whole session.
                 if opened.is_none() {
-                    opened = Store::open(&path).map_err(|e| tracing::warn!("counting thread cannot open: {e}")).ok();
+                    opened = Store::open(&path).map_err(|e| tracing::warn!("worker cannot open: {e}")).ok();
+                    if let (Some(store), Ok(mut slot)) = (&opened, shared.interrupt.lock()) {
+                        *slot = Some(store.conn().get_interrupt_handle());
+                    }
                 }
                 let Some(store) = &opened else { continue };
-                match count_all(store.conn(), &req) {
-                    Ok(counts) => {
-                        if outbox.send(counts).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => tracing::warn!("counting failed: {e}"),
+                shared.generation.store(job.stamp.filter, Ordering::SeqCst);
+                let mut send = |reply| outbox.send(reply).is_ok();
+                if let Err(e) = work(store.conn(), &job, &mut send) {
+                    tracing::info!("worker job for generation {} ended: {e}", job.stamp.filter);
                 }
                 // Counts follow every change, this seat's or another's: fold
-                // the log into the file here, off the keystroke path.
+                // the log into the file here, off the keystroke path, and
+                // give back the memory the reads used.
                 if let Err(e) = store.checkpoint() {
                     tracing::warn!("checkpoint failed: {e}");
                 }
+                super::memory::release(store.conn());
             }
         });
-        Worker::Thread { requests, results }
+        Worker::Thread { jobs, replies, running }
     }
 
     pub fn inline() -> Worker {
-        Worker::Inline { ready: None }
+        Worker::Inline { ready: Vec::new() }
     }
 
-    pub fn request(
-        &mut self,
-        conn: &Connection,
-        filter: Filter,
-        columns: Vec<Filter>,
-        unassigned: Filter,
-        waiting_before: i64,
-    ) {
-        let req = Request { filter, columns, unassigned, waiting_before };
+    pub fn request(&mut self, conn: &Connection, job: Job) {
         match self {
-            Worker::Thread { requests, .. } => {
-                let _ = requests.send(req);
+            Worker::Thread { jobs, running, .. } => {
+                // A query still running for an older filter is of no use now.
+                if job.pages.is_some()
+                    && running.generation.load(Ordering::SeqCst) < job.stamp.filter
+                    && let Ok(slot) = running.interrupt.lock()
+                    && let Some(handle) = slot.as_ref()
+                {
+                    handle.interrupt();
+                }
+                let _ = jobs.send(job);
             }
-            Worker::Inline { ready } => *ready = count_all(conn, &req).ok(),
+            Worker::Inline { ready } => {
+                let mut send = |reply| {
+                    ready.push(reply);
+                    true
+                };
+                if let Err(e) = work(conn, &job, &mut send) {
+                    tracing::warn!("inline job failed: {e}");
+                }
+            }
         }
     }
 
-    pub fn try_counts(&mut self) -> Option<Counts> {
+    /// Replies that arrived since the last call, oldest first.
+    pub fn replies(&mut self) -> Vec<Reply> {
         match self {
-            Worker::Thread { results, .. } => {
-                let mut latest = None;
-                while let Ok(c) = results.try_recv() {
-                    latest = Some(c);
-                }
-                latest
-            }
-            Worker::Inline { ready, .. } => ready.take(),
+            Worker::Thread { replies, .. } => replies.try_iter().collect(),
+            Worker::Inline { ready } => std::mem::take(ready),
         }
     }
 }

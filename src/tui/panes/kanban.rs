@@ -5,35 +5,31 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use rusqlite::Connection;
 
 use crate::core::error::Result;
-use crate::core::filter::Filter;
 use crate::core::model::Stage;
 use crate::core::stages;
-use crate::tui::theme::Theme;
+use crate::tui::action::Action;
+use crate::tui::flow::{Env, Look, Pending};
+use crate::tui::keymap::Context;
+use crate::tui::modal::Step;
+use crate::tui::panes::list;
 use crate::tui::window::Window;
+use crate::tui::worker::Pages;
 
 /// Lines per card: name, then company and owner.
 const CARD_LINES: u16 = 2;
 
+#[derive(Debug)]
 pub struct Column {
     pub stage: Stage,
     pub window: Window,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Board {
     pub columns: Vec<Column>,
     pub focus: usize,
-}
-
-/// The column's filter: the shared one narrowed to its stage. A status filter
-/// that leaves the stage out makes the column empty rather than hiding it.
-pub fn column_filter(base: &Filter, stage: &Stage) -> Filter {
-    let stage_ids =
-        if base.stage_ids.is_empty() || base.stage_ids.contains(&stage.id) { vec![stage.id] } else { vec![-1] };
-    Filter { stage_ids, ..base.clone() }
 }
 
 /// Cards that fit in a column of a pane `height` lines tall.
@@ -42,36 +38,41 @@ pub fn cards_per_column(height: u16) -> usize {
 }
 
 impl Board {
-    pub fn load(conn: &Connection, base: &Filter, cards: usize) -> Result<Board> {
-        let mut board = Board::default();
-        for stage in stages::list(conn)? {
-            let mut window = Window::new(column_filter(base, &stage), cards);
-            window.load_top(conn)?;
-            board.columns.push(Column { stage, window });
-        }
-        Ok(board)
+    /// One empty column per stage; their cards come with the first pages.
+    pub fn new(env: &Env<'_>, height: u16) -> Result<Board> {
+        let cards = cards_per_column(height);
+        let columns = stages::list(env.store.conn())?
+            .into_iter()
+            .map(|stage| Column { stage, window: Window { height: cards, ..Window::default() } })
+            .collect();
+        Ok(Board { columns, focus: 0 })
     }
 
-    /// New filter: every column back to its top.
-    pub fn set_filter(&mut self, conn: &Connection, base: &Filter) -> Result<()> {
+    /// Each column's filter: the shared one narrowed to its stage.
+    pub fn filters(&self, env: &Env<'_>) -> Vec<crate::core::filter::Filter> {
+        self.columns.iter().map(|c| list::column_filter(&env.shared.filter, c.stage.id)).collect()
+    }
+
+    pub fn install(&mut self, pages: &mut Pages, env: &Env<'_>) {
+        let filters = self.filters(env);
+        for ((column, rows), filter) in self.columns.iter_mut().zip(pages.columns.drain(..)).zip(filters) {
+            column.window.install(filter, env.shared.sort, rows, pages.stamp.filter);
+        }
+    }
+
+    /// After a write: every column re-read where it stands.
+    pub fn load(&mut self, env: &Env<'_>) -> Result<()> {
         for column in &mut self.columns {
-            column.window.filter = column_filter(base, &column.stage);
-            column.window.picked = Default::default();
-            column.window.load_top(conn)?;
+            if column.window.generation == env.shared.generation() {
+                column.window.refresh(env.store.conn())?;
+            }
         }
         Ok(())
     }
 
-    pub fn refresh(&mut self, conn: &Connection) -> Result<()> {
+    pub fn resize(&mut self, env: &Env<'_>, height: u16) -> Result<()> {
         for column in &mut self.columns {
-            column.window.refresh(conn)?;
-        }
-        Ok(())
-    }
-
-    pub fn resize(&mut self, conn: &Connection, cards: usize) -> Result<()> {
-        for column in &mut self.columns {
-            column.window.resize(conn, cards)?;
+            column.window.resize(env.store.conn(), cards_per_column(height))?;
         }
         Ok(())
     }
@@ -80,22 +81,56 @@ impl Board {
         self.columns.get(self.focus)
     }
 
-    pub fn focused_mut(&mut self) -> Option<&mut Column> {
-        self.columns.get_mut(self.focus)
+    /// How many cards of column `i` match, once counted for the filter in force.
+    pub fn matching(
+        &self,
+        i: usize,
+        counts: &crate::tui::worker::Counts,
+        stamp: crate::tui::shared::Stamp,
+    ) -> Option<i64> {
+        let column = self.columns.get(i)?;
+        counts.column_at(i, stamp).filter(|_| column.window.generation == stamp.filter)
     }
 
-    pub fn left(&mut self) {
-        self.focus = self.focus.saturating_sub(1);
+    pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
+        match action {
+            Action::Left => self.focus = self.focus.saturating_sub(1),
+            Action::Right => self.focus = (self.focus + 1).min(self.columns.len().saturating_sub(1)),
+            Action::MovePrev | Action::MoveNext => {
+                let step = if action == Action::MovePrev { -1 } else { 1 };
+                return Ok(self.move_card(step));
+            }
+            _ => {
+                let matching = self.matching(self.focus, env.counts, env.shared.stamp());
+                let Some(column) = self.columns.get_mut(self.focus) else { return Ok(None) };
+                return list::on_action(&mut column.window, matching, Context::Kanban, action, env);
+            }
+        }
+        Ok(None)
     }
 
-    pub fn right(&mut self) {
-        self.focus = (self.focus + 1).min(self.columns.len().saturating_sub(1));
+    /// Move the highlighted card to the previous or next stage (A13: the owner stays).
+    fn move_card(&self, step: isize) -> Option<Step> {
+        let lead = self.focused()?.window.current()?.id;
+        let stage = self.focus.checked_add_signed(step).and_then(|i| self.columns.get(i))?;
+        Some(Step::Run(Pending::LeadStatus { lead, status: stage.stage.name.clone() }))
     }
 
-    /// The stage before or after the focused one, for moving a card.
-    pub fn neighbour(&self, step: isize) -> Option<&Stage> {
-        let i = self.focus.checked_add_signed(step)?;
-        self.columns.get(i).map(|c| &c.stage)
+    pub fn hints(agent: bool) -> &'static [Action] {
+        if agent {
+            return &[Action::Left, Action::Right, Action::Pickup, Action::Search, Action::ToggleUnassigned];
+        }
+        &[
+            Action::Left,
+            Action::Right,
+            Action::MovePrev,
+            Action::MoveNext,
+            Action::Assign,
+            Action::Rotate,
+            Action::SelectAll,
+            Action::ToggleUnassigned,
+            Action::Help,
+        ]
     }
 }
 
@@ -119,56 +154,69 @@ fn clip(text: &str, width: usize) -> String {
     out
 }
 
-pub fn draw(frame: &mut Frame<'_>, board: &Board, counts: &[i64], theme: &Theme, area: Rect) {
-    if board.columns.is_empty() {
-        return;
-    }
-    let constraints = vec![Constraint::Ratio(1, board.columns.len() as u32); board.columns.len()];
-    let areas = Layout::horizontal(constraints).split(area);
-    for (i, (column, col_area)) in board.columns.iter().zip(areas.iter()).enumerate() {
-        let focused = i == board.focus;
-        let count = counts.get(i).map_or_else(|| "…".to_string(), ToString::to_string);
-        let title = format!(" {} ({count}) ", column.stage.name);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(title, if focused { theme.focus_tab() } else { theme.header() }))
-            .border_style(if focused { theme.accent() } else { theme.dim() });
-        let inner = block.inner(*col_area);
-        frame.render_widget(block, *col_area);
-        let width = usize::from(inner.width);
-        let mut lines: Vec<Line<'_>> = Vec::new();
-        for (row, lead) in column.window.rows.iter().enumerate() {
-            let picked = column.window.picked.contains(lead.id);
-            let here = focused && row == column.window.cursor;
-            let mark = match (here, picked) {
-                (true, true) => "▶✓",
-                (true, false) => "▶ ",
-                (false, true) => " ✓",
-                (false, false) => "  ",
-            };
-            let owner = match &lead.owner {
-                Some(o) => Span::styled(initials(o), theme.accent()),
-                None => Span::styled("—", theme.warn()),
-            };
-            let name_style = if here {
-                theme.selected()
-            } else if picked {
-                theme.picked()
+impl Board {
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
+        if self.columns.is_empty() {
+            return;
+        }
+        let theme = look.theme;
+        let stamp = look.shared.stamp();
+        let constraints = vec![Constraint::Ratio(1, self.columns.len() as u32); self.columns.len()];
+        let areas = Layout::horizontal(constraints).split(area);
+        for (i, (column, col_area)) in self.columns.iter().zip(areas.iter()).enumerate() {
+            let focused = i == self.focus;
+            let count = self.matching(i, look.counts, stamp).map_or_else(|| "…".to_string(), |n| n.to_string());
+            let title = format!(" {} ({count}) ", column.stage.name);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(title, if focused { theme.focus_tab() } else { theme.header() }))
+                .border_style(if focused { theme.accent() } else { theme.dim() });
+            let inner = block.inner(*col_area);
+            frame.render_widget(block, *col_area);
+            let lines = if column.window.generation == stamp.filter {
+                cards(column, focused, usize::from(inner.width), look)
             } else {
-                Default::default()
+                vec![Line::from(Span::styled(" searching…", theme.dim()))]
             };
-            lines.push(Line::from(vec![
-                Span::raw(mark),
-                Span::styled(clip(&lead.name, width.saturating_sub(2)), name_style),
-            ]));
-            let company = clip(&lead.company, width.saturating_sub(6));
-            lines.push(Line::from(vec![Span::styled(format!("  {company} "), theme.dim()), owner]));
+            frame.render_widget(Paragraph::new(lines), inner);
         }
-        if column.window.rows.is_empty() {
-            lines.push(Line::from(Span::styled(" empty", theme.dim())));
-        }
-        frame.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+fn cards<'a>(column: &'a Column, focused: bool, width: usize, look: &Look<'_>) -> Vec<Line<'a>> {
+    let theme = look.theme;
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for (row, lead) in column.window.rows.iter().enumerate() {
+        let picked = column.window.picked.contains(lead.id);
+        let here = focused && row == column.window.cursor;
+        let mark = match (here, picked) {
+            (true, true) => "▶✓",
+            (true, false) => "▶ ",
+            (false, true) => " ✓",
+            (false, false) => "  ",
+        };
+        let owner = match &lead.owner {
+            Some(o) => Span::styled(initials(o), theme.accent()),
+            None => Span::styled("—", theme.warn()),
+        };
+        let name_style = if here {
+            theme.selected()
+        } else if picked {
+            theme.picked()
+        } else {
+            Default::default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(mark),
+            Span::styled(clip(&lead.name, width.saturating_sub(2)), name_style),
+        ]));
+        let company = clip(&lead.company, width.saturating_sub(6));
+        lines.push(Line::from(vec![Span::styled(format!("  {company} "), theme.dim()), owner]));
+    }
+    if column.window.rows.is_empty() {
+        lines.push(Line::from(Span::styled(" empty", theme.dim())));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -184,9 +232,9 @@ mod tests {
 
     #[test]
     fn a_status_filter_empties_other_columns() {
-        let stage = Stage { id: 2, name: "Contacted".into(), position: 2, closed: false };
+        use crate::core::filter::Filter;
         let base = Filter { stage_ids: vec![1], ..Filter::default() };
-        assert_eq!(column_filter(&base, &stage).stage_ids, vec![-1]);
-        assert_eq!(column_filter(&Filter::default(), &stage).stage_ids, vec![2]);
+        assert_eq!(list::column_filter(&base, 2).stage_ids, vec![-1]);
+        assert_eq!(list::column_filter(&Filter::default(), 2).stage_ids, vec![2]);
     }
 }

@@ -1,25 +1,24 @@
 //! Routing (T5): the auto-assign and duplicate switches, rules in order, and
 //! a preview of routing the unassigned backlog before running it (R3, R5).
 
-use std::collections::BTreeMap;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use crate::core::distribute::{self, RouteResult};
+use crate::core::distribute;
 use crate::core::error::{Error, Result};
 use crate::core::filter::Filter;
 use crate::core::rules::{self, Rule, TargetName};
-use crate::core::{Ctx, Store, groups, settings, users};
+use crate::core::{groups, settings, users};
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::modal::{Modal, Pending, Pick, Step};
-use crate::tui::theme::Theme;
+use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, Then};
+use crate::tui::keymap::Context;
+use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::panes::preview;
 use crate::tui::widgets::picker::Choice;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct RoutingPane {
     pub auto_assign: bool,
     pub duplicates: bool,
@@ -29,9 +28,16 @@ pub struct RoutingPane {
     pub cursor: usize,
 }
 
+const CONDITIONS_HELP: &str =
+    "Conditions, ; between them (source=Facebook; tag~vip; domain!=gmail.com); empty = every lead";
+
+fn run(pending: Pending) -> Result<Option<Step>> {
+    Ok(Some(Step::Run(pending)))
+}
+
 impl RoutingPane {
-    pub fn load(&mut self, store: &Store) -> Result<()> {
-        let conn = store.conn();
+    pub fn load(&mut self, env: &Env<'_>) -> Result<()> {
+        let conn = env.store.conn();
         self.auto_assign = settings::is_on(conn, settings::AUTO_ASSIGN)?;
         self.duplicates = settings::is_on(conn, settings::DUPLICATE_ROUTING)?;
         self.paused_backlog = distribute::paused_backlog(conn)?;
@@ -39,248 +45,198 @@ impl RoutingPane {
         self.cursor = self.cursor.min(self.rules.len().saturating_sub(1));
         Ok(())
     }
-}
 
-fn task(f: impl FnOnce(&mut Store, &Ctx) -> Result<String> + 'static) -> Pending {
-    Pending::Task(Box::new(f))
+    pub fn hints() -> &'static [Action] {
+        &[
+            Action::ToggleAutoAssign,
+            Action::ToggleDuplicates,
+            Action::NewItem,
+            Action::EditItem,
+            Action::Delete,
+            Action::MoveItemUp,
+            Action::Preview,
+            Action::Help,
+        ]
+    }
+
+    pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
+        let rule = self.rules.get(self.cursor).cloned();
+        match action {
+            Action::Down => self.cursor = (self.cursor + 1).min(self.rules.len().saturating_sub(1)),
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            _ if env.is_agent() && (Self::hints().contains(&action) || action == Action::ToggleSelect) => {
+                return Err(Error::invalid("only admins and managers change routing"));
+            }
+            Action::ToggleAutoAssign => return run(Pending::AutoAssign { on: !self.auto_assign }),
+            Action::ToggleDuplicates => return run(Pending::Duplicates { on: !self.duplicates }),
+            Action::NewItem => {
+                return Ok(Some(Step::Open(prompt::ask("Rule name", "", Then::Routing(RoutingThen::Name)))));
+            }
+            Action::EditItem => {
+                let Some(rule) = rule else { return Ok(None) };
+                let current: Vec<String> = rule.conditions.iter().map(ToString::to_string).collect();
+                let title = format!("Conditions of #{} {} (; between them)", rule.id, rule.name);
+                let then = Then::Routing(RoutingThen::Conditions { rule: RuleRef::Existing(rule.id) });
+                return Ok(Some(Step::Open(prompt::ask(title, &current.join("; "), then))));
+            }
+            Action::Delete => {
+                let Some(rule) = rule else { return Ok(None) };
+                let title = format!("Delete rule #{} {}?", rule.id, rule.name);
+                return Ok(Some(Step::Open(Modal::Confirm(Confirm::new(
+                    title,
+                    vec![],
+                    Pending::DeleteRule { id: rule.id },
+                )))));
+            }
+            Action::ToggleSelect => {
+                let Some(rule) = rule else { return Ok(None) };
+                return run(Pending::EnableRule { id: rule.id, on: !rule.enabled });
+            }
+            Action::MoveItemUp | Action::MoveItemDown => {
+                let Some(rule) = rule else { return Ok(None) };
+                let up = action == Action::MoveItemUp;
+                if (up && self.cursor == 0) || (!up && self.cursor + 1 >= self.rules.len()) {
+                    return Ok(None);
+                }
+                let to = if up { self.cursor as i64 } else { self.cursor as i64 + 2 };
+                self.cursor = (to - 1) as usize;
+                return run(Pending::MoveRule { id: rule.id, to });
+            }
+            Action::Preview => return self.preview(env).map(Some),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// R5: route the unassigned backlog as a preview — per member, per
+    /// rule, what stays unassigned and why — then confirm with its token.
+    fn preview(&self, env: &mut Env<'_>) -> Result<Step> {
+        let backlog = Filter::unassigned(env.ctx);
+        let seed = env.ctx.seed.unwrap_or_else(super::fresh_seed);
+        let ctx = crate::core::Ctx { seed: Some(seed), ..env.ctx.clone() };
+        let plan = distribute::route(env.store, &ctx, &backlog, true)?;
+        let expect = plan.selected;
+        let seed = plan.seed.unwrap_or(seed);
+        let mut lines = preview::per_member(&plan);
+        lines.extend(preview::per_rule(&plan, &self.rules));
+        lines.extend(preview::staying(&plan));
+        lines.extend(preview::skipped(&plan));
+        let title = format!("Route {expect} unassigned leads now? {} would be assigned.", plan.assigned.len());
+        Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, Pending::Route { backlog, expect, seed }))))
+    }
+
+    /// What a prompt or picker of this pane answered.
+    pub fn resume(then: RoutingThen, answer: Answer, env: &Env<'_>) -> Result<Option<Step>> {
+        match (then, answer) {
+            (RoutingThen::Name, Answer::Text(name)) => {
+                let then = Then::Routing(RoutingThen::Conditions { rule: RuleRef::New(name) });
+                Ok(Some(Step::Open(prompt::ask(CONDITIONS_HELP, "", then))))
+            }
+            (RoutingThen::Conditions { rule }, Answer::Text(text)) => {
+                let conditions = rules::parse_conditions(&text)?;
+                let then = Then::Routing(RoutingThen::Target { rule, conditions });
+                Ok(Some(Step::Open(choose::choose("Send matching leads to", target_choices(env)?, then))))
+            }
+            (RoutingThen::Target { rule, conditions }, Answer::Pick(pick)) => {
+                let target = match pick {
+                    Pick::Group(g) => TargetName::Group(g),
+                    Pick::User(u) => TargetName::User(u),
+                    _ => return Err(Error::invalid("pick a group or a user")),
+                };
+                match rule {
+                    RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
+                    RuleRef::Existing(id) => run(Pending::UpdateRule { id, target, conditions }),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Groups and users a rule can send leads to.
-fn target_choices(store: &Store) -> Result<Vec<Choice<Pick>>> {
-    let mut choices: Vec<Choice<Pick>> = groups::list(store.conn())?
+fn target_choices(env: &Env<'_>) -> Result<Vec<Choice<Pick>>> {
+    let conn = env.store.conn();
+    let mut choices: Vec<Choice<Pick>> = groups::list(conn)?
         .into_iter()
-        .map(|g| Choice {
-            label: g.name.clone(),
-            detail: format!("group, {}", g.method),
-            value: Pick::Name(format!("g:{}", g.name)),
-        })
+        .map(|g| Choice { label: g.name.clone(), detail: format!("group, {}", g.method), value: Pick::Group(g.name) })
         .collect();
-    choices.extend(users::list(store.conn())?.into_iter().filter(|u| u.active).map(|u| Choice {
+    choices.extend(users::list(conn)?.into_iter().filter(|u| u.active).map(|u| Choice {
         label: u.name.clone(),
         detail: "user".into(),
-        value: Pick::Name(format!("u:{}", u.name)),
+        value: Pick::User(u.name),
     }));
     Ok(choices)
 }
 
-fn target_of(pick: Pick) -> Result<TargetName> {
-    match pick {
-        Pick::Name(v) => match v.split_once(':') {
-            Some(("g", g)) => Ok(TargetName::Group(g.to_string())),
-            Some(("u", u)) => Ok(TargetName::User(u.to_string())),
-            _ => Err(Error::invalid("pick a group or a user")),
-        },
-        _ => Err(Error::invalid("pick a group or a user")),
-    }
-}
-
-/// Conditions, then target: shared by creating and editing a rule.
-fn rule_form(
-    title: String,
-    initial: String,
-    save: impl Fn(Vec<rules::Condition>, TargetName) -> Pending + 'static,
-) -> Modal {
-    let save = std::rc::Rc::new(save);
-    Modal::ask(title, &initial, move |store, _, text| {
-        let conditions = rules::parse_conditions(text)?;
-        let save = save.clone();
-        Ok(Step::Open(Modal::choose("Send matching leads to", target_choices(store)?, move |_, _, pick| {
-            Ok(Step::Run(save(conditions.clone(), target_of(pick)?)))
-        })))
-    })
-}
-
-/// What routing the backlog would do, as lines for the confirmation (R5).
-pub fn preview_lines(r: &RouteResult, rules: &[Rule]) -> Vec<String> {
-    let mut per_owner: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
-    for p in &r.assigned {
-        *per_owner.entry(p.owner.as_str()).or_default() += 1;
-        let rule = match p.rule {
-            Some(id) => {
-                rules.iter().find(|r| r.id == id).map_or(format!("rule #{id}"), |r| format!("#{id} {}", r.name))
-            }
-            None => "duplicate of an owned lead".into(),
-        };
-        *per_rule.entry(rule).or_default() += 1;
-    }
-    let mut why: BTreeMap<&str, usize> = BTreeMap::new();
-    for u in &r.unassigned {
-        *why.entry(u.reason.as_str()).or_default() += 1;
-    }
-    let mut lines = vec!["per member:".to_string()];
-    lines.extend(per_owner.iter().map(|(o, n)| format!("  {o:<18} {n}")));
-    lines.push("per rule:".into());
-    lines.extend(per_rule.iter().map(|(rule, n)| format!("  {rule:<28} {n}")));
-    if !why.is_empty() {
-        lines.push(format!("stay unassigned: {}", r.unassigned.len()));
-        lines.extend(why.iter().take(6).map(|(reason, n)| format!("  {n} × {reason}")));
-    }
-    lines
-}
-
-impl App {
-    pub(crate) fn routing_action(&mut self, action: Action) -> Result<()> {
-        let agent = self.is_agent();
-        let pane = &mut self.routing;
-        match action {
-            Action::Down => pane.cursor = (pane.cursor + 1).min(pane.rules.len().saturating_sub(1)),
-            Action::Up => pane.cursor = pane.cursor.saturating_sub(1),
-            _ if agent => self.set_notice("only admins and managers change routing", true),
-            Action::ToggleAutoAssign => {
-                let on = !pane.auto_assign;
-                self.step(Step::Run(task(move |store, ctx| {
-                    let backlog = distribute::set_auto_assign(store, ctx, on)?;
-                    Ok(match (on, backlog) {
-                        (false, _) => "auto-assign paused: new leads stay unassigned".to_string(),
-                        (true, 0) => "auto-assign on".to_string(),
-                        (true, n) => {
-                            format!("auto-assign on; {n} leads arrived while paused: press p to preview routing them")
-                        }
-                    })
-                })));
-            }
-            Action::ToggleDuplicates => {
-                let on = !pane.duplicates;
-                self.step(Step::Run(task(move |store, ctx| {
-                    distribute::set_duplicate_routing(store, ctx, on)?;
-                    Ok(format!("duplicate routing {}", if on { "on" } else { "off" }))
-                })));
-            }
-            Action::NewItem => {
-                let modal = Modal::ask("Rule name", "", |_, _, name| {
-                    let name = name.to_string();
-                    let title =
-                        "Conditions, ; between them (source=Facebook; tag~vip; domain!=gmail.com); empty = every lead";
-                    Ok(Step::Open(rule_form(title.into(), String::new(), move |conditions, target| {
-                        let name = name.clone();
-                        task(move |store, ctx| {
-                            let r = rules::add(store, ctx, &name, &target, &conditions, None)?;
-                            Ok(format!("added rule #{} {}", r.id, r.name))
-                        })
-                    })))
-                });
-                self.modals.push(modal);
-            }
-            Action::EditItem => {
-                let Some(rule) = pane.rules.get(pane.cursor).cloned() else { return Ok(()) };
-                let current: Vec<String> = rule.conditions.iter().map(ToString::to_string).collect();
-                let title = format!("Conditions of #{} {} (; between them)", rule.id, rule.name);
-                let modal = rule_form(title, current.join("; "), move |conditions, target| {
-                    let id = rule.id;
-                    task(move |store, ctx| {
-                        rules::update(store, ctx, id, &target, &conditions)?;
-                        Ok(format!("rule #{id} changed; leads already assigned keep their owners"))
-                    })
-                });
-                self.modals.push(modal);
-            }
-            Action::Delete => {
-                let Some(rule) = pane.rules.get(pane.cursor).cloned() else { return Ok(()) };
-                let pending = task(move |store, ctx| {
-                    rules::delete(store, ctx, rule.id)?;
-                    Ok(format!("deleted rule #{}", rule.id))
-                });
-                self.modals.push(Modal::confirm(format!("Delete rule #{} {}?", rule.id, rule.name), vec![], pending));
-            }
-            Action::ToggleSelect => {
-                let Some(rule) = pane.rules.get(pane.cursor).cloned() else { return Ok(()) };
-                self.step(Step::Run(task(move |store, ctx| {
-                    let r = rules::set_enabled(store, ctx, rule.id, !rule.enabled)?;
-                    Ok(format!("rule #{} {}", r.id, if r.enabled { "enabled" } else { "disabled" }))
-                })));
-            }
-            Action::MoveItemUp | Action::MoveItemDown => {
-                let Some(rule) = pane.rules.get(pane.cursor) else { return Ok(()) };
-                let up = action == Action::MoveItemUp;
-                let to = if up { (pane.cursor as i64).max(1) } else { pane.cursor as i64 + 2 };
-                if (up && pane.cursor == 0) || (!up && pane.cursor + 1 >= pane.rules.len()) {
-                    return Ok(());
-                }
-                pane.cursor = (to - 1) as usize;
-                let id = rule.id;
-                self.step(Step::Run(task(move |store, ctx| {
-                    rules::move_to(store, ctx, id, to)?;
-                    Ok(format!("rule #{id} is now tried {to}"))
-                })));
-            }
-            Action::Preview => {
-                let backlog = Filter::unassigned(&self.ctx);
-                let preview = distribute::route(&mut self.store, &self.ctx, &backlog, true)?;
-                let lines = preview_lines(&preview, &self.routing.rules);
-                let title = format!(
-                    "Route {} unassigned leads now? {} would be assigned.",
-                    preview.assigned.len() + preview.unassigned.len(),
-                    preview.assigned.len()
-                );
-                let pending = task(move |store, ctx| {
-                    let r = distribute::route(store, ctx, &backlog, false)?;
-                    Ok(format!("routed: {} assigned, {} left unassigned", r.assigned.len(), r.unassigned.len()))
-                });
-                self.modals.push(Modal::confirm(title, lines, pending));
-            }
-            _ => {}
+impl RoutingPane {
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
+        let pane = self;
+        let theme = look.theme;
+        let key = |action| look.keymap.label(Context::Routing, action);
+        let [switches, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+        let switch =
+            |on: bool| if on { Span::styled(" ON ", theme.focus_tab()) } else { Span::styled(" OFF ", theme.warn()) };
+        let mut first = vec![
+            Span::raw("Auto-assign new leads "),
+            switch(pane.auto_assign),
+            Span::styled(format!("  ({})", key(Action::ToggleAutoAssign)), theme.dim()),
+        ];
+        if pane.paused_backlog > 0 {
+            first.push(Span::styled(
+                format!(
+                    "   {} arrived while paused — {} previews routing them",
+                    pane.paused_backlog,
+                    key(Action::Preview)
+                ),
+                theme.warn(),
+            ));
         }
-        Ok(())
-    }
-}
-
-pub fn draw(frame: &mut Frame<'_>, pane: &RoutingPane, theme: &Theme, area: Rect) {
-    let [switches, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let switch =
-        |on: bool| if on { Span::styled(" ON ", theme.focus_tab()) } else { Span::styled(" OFF ", theme.warn()) };
-    let mut first =
-        vec![Span::raw("Auto-assign new leads "), switch(pane.auto_assign), Span::styled("  (o)", theme.dim())];
-    if pane.paused_backlog > 0 {
-        first.push(Span::styled(
-            format!("   {} arrived while paused — p previews routing them", pane.paused_backlog),
-            theme.warn(),
-        ));
-    }
-    let lines = vec![
-        Line::from(first),
-        Line::from(vec![
-            Span::raw("Duplicates to the existing owner "),
-            switch(pane.duplicates),
-            Span::styled("  (d)", theme.dim()),
-        ]),
-    ];
-    frame.render_widget(Paragraph::new(lines), switches);
-    let rows: Vec<Row<'_>> = pane
-        .rules
-        .iter()
-        .map(|r| {
-            let conditions: Vec<String> = r.conditions.iter().map(ToString::to_string).collect();
-            let when = if conditions.is_empty() { "every lead".to_string() } else { conditions.join(" and ") };
-            let row = Row::new(vec![
-                r.priority.to_string(),
-                format!("#{}", r.id),
-                r.name.clone(),
-                when,
-                r.target_label(),
-                if r.enabled { "on".into() } else { "off".into() },
-            ]);
-            if r.enabled { row } else { row.style(theme.dim()) }
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(4),
-        Constraint::Min(12),
-        Constraint::Min(20),
-        Constraint::Min(12),
-        Constraint::Length(4),
-    ];
-    let header = Row::new(["", "Id", "Rule", "If", "Then", ""]).style(theme.header());
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(Block::default().borders(Borders::ALL).title(" Rules, tried in order ").border_style(theme.accent()))
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("▶");
-    let mut state = TableState::default().with_selected((!pane.rules.is_empty()).then_some(pane.cursor));
-    frame.render_stateful_widget(table, list, &mut state);
-    if pane.rules.is_empty() {
-        let y = Rect { y: list.y + 2, height: 1, x: list.x + 2, width: list.width.saturating_sub(4) };
-        frame.render_widget(Paragraph::new(Span::styled("no rules yet: press n to add one", theme.dim())), y);
+        let lines = vec![
+            Line::from(first),
+            Line::from(vec![
+                Span::raw("Duplicates to the existing owner "),
+                switch(pane.duplicates),
+                Span::styled(format!("  ({})", key(Action::ToggleDuplicates)), theme.dim()),
+            ]),
+        ];
+        frame.render_widget(Paragraph::new(lines), switches);
+        let rows: Vec<Row<'_>> = pane
+            .rules
+            .iter()
+            .map(|r| {
+                let conditions: Vec<String> = r.conditions.iter().map(ToString::to_string).collect();
+                let when = if conditions.is_empty() { "every lead".to_string() } else { conditions.join(" and ") };
+                let row = Row::new(vec![
+                    r.priority.to_string(),
+                    format!("#{}", r.id),
+                    r.name.clone(),
+                    when,
+                    r.target_label(),
+                    if r.enabled { "on".into() } else { "off".into() },
+                ]);
+                if r.enabled { row } else { row.style(theme.dim()) }
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(3),
+            Constraint::Length(4),
+            Constraint::Min(12),
+            Constraint::Min(20),
+            Constraint::Min(12),
+            Constraint::Length(4),
+        ];
+        let header = Row::new(["", "Id", "Rule", "If", "Then", ""]).style(theme.header());
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(Block::default().borders(Borders::ALL).title(" Rules, tried in order ").border_style(theme.accent()))
+            .row_highlight_style(theme.selected())
+            .highlight_symbol("▶");
+        let mut state = TableState::default().with_selected((!pane.rules.is_empty()).then_some(pane.cursor));
+        frame.render_stateful_widget(table, list, &mut state);
+        if pane.rules.is_empty() {
+            let y = Rect { y: list.y + 2, height: 1, x: list.x + 2, width: list.width.saturating_sub(4) };
+            let text = format!("no rules yet: {} adds one", key(Action::NewItem));
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), y);
+        }
     }
 }

@@ -1,0 +1,103 @@
+//! A fuzzy picker whose choice goes to a continuation, and the pickers the
+//! panes use (owners, groups, statuses, filter values).
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::{Modal, Outcome};
+use crate::core::error::Result;
+use crate::core::{Store, groups, stages, users};
+use crate::tui::flow::{Answer, FilterField, Pick, Then};
+use crate::tui::widgets::picker::{Choice, Picked, Picker};
+
+#[derive(Debug)]
+pub struct Choose {
+    pub picker: Picker<Pick>,
+    pub then: Then,
+}
+
+impl Choose {
+    pub fn handle(&mut self, key: KeyEvent) -> Outcome {
+        match self.picker.handle(key) {
+            Picked::Open => Outcome::Keep,
+            Picked::Cancelled => Outcome::Close,
+            Picked::Chosen(pick) => Outcome::Answer(self.then.clone(), Answer::Pick(pick)),
+        }
+    }
+}
+
+fn choice(label: impl Into<String>, detail: impl Into<String>, value: Pick) -> Choice<Pick> {
+    Choice { label: label.into(), detail: detail.into(), value }
+}
+
+/// A picker of `choices` whose answer goes to `then`.
+pub fn choose(title: impl Into<String>, choices: Vec<Choice<Pick>>, then: Then) -> Modal {
+    Modal::Choose(Choose { picker: Picker::new(title, choices), then })
+}
+
+/// Active users who may own leads; `with_unassigned` puts "Unassigned" on top (T3).
+pub fn users(store: &Store, title: impl Into<String>, with_unassigned: bool, then: Then) -> Result<Modal> {
+    users_except(store, title, with_unassigned, &[], then)
+}
+
+/// [`users`] without those named in `except`.
+pub fn users_except(
+    store: &Store,
+    title: impl Into<String>,
+    with_unassigned: bool,
+    except: &[String],
+    then: Then,
+) -> Result<Modal> {
+    let mut choices = Vec::new();
+    if with_unassigned {
+        choices.push(choice("Unassigned", "no owner", Pick::Unassigned));
+    }
+    for u in users::list(store.conn())?.into_iter().filter(|u| u.active && !except.contains(&u.name)) {
+        let detail = if u.on_leave { format!("{}, on leave", u.role) } else { u.role.to_string() };
+        choices.push(choice(u.name.clone(), detail, Pick::Name(u.name)));
+    }
+    Ok(choose(title, choices, then))
+}
+
+pub fn groups(store: &Store, title: impl Into<String>, then: Then) -> Result<Modal> {
+    let choices = groups::list(store.conn())?
+        .into_iter()
+        .map(|g| choice(g.name.clone(), g.method.to_string(), Pick::Name(g.name)))
+        .collect();
+    Ok(choose(title, choices, then))
+}
+
+pub fn statuses(store: &Store, with_any: bool, then: Then) -> Result<Modal> {
+    let mut choices = Vec::new();
+    if with_any {
+        choices.push(choice("Any status", "", Pick::Any));
+    }
+    for s in stages::list(store.conn())? {
+        choices.push(choice(s.name.clone(), if s.closed { "closed" } else { "" }, Pick::Id(s.id)));
+    }
+    Ok(choose("Status", choices, then))
+}
+
+/// The filter's owner choices: any, unassigned, me, each user.
+pub fn owner_filter(store: &Store, has_me: bool) -> Result<Modal> {
+    let mut choices = vec![choice("Any owner", "", Pick::Any), choice("Unassigned", "", Pick::Unassigned)];
+    if has_me {
+        choices.push(choice("Me", "", Pick::Me));
+    }
+    for u in users::list(store.conn())? {
+        choices.push(choice(u.name.clone(), u.role.to_string(), Pick::Id(u.id)));
+    }
+    Ok(choose("Owner", choices, Then::Filter(FilterField::Owner)))
+}
+
+/// Distinct sources or tags present in the data, for the filter panel.
+pub fn filter_values(store: &Store, field: FilterField) -> Result<Modal> {
+    let sql = match field {
+        FilterField::Tag => "SELECT DISTINCT tag FROM lead_tags ORDER BY tag COLLATE NOCASE LIMIT 500",
+        _ => "SELECT DISTINCT source COLLATE NOCASE FROM leads WHERE source <> '' ORDER BY 1 LIMIT 500",
+    };
+    let mut stmt = store.conn().prepare(sql)?;
+    let values: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut choices = vec![choice(format!("Any {}", field.label().to_lowercase()), "", Pick::Any)];
+    choices.extend(values.into_iter().map(|v| choice(v.clone(), "", Pick::Name(v))));
+    Ok(choose(field.label(), choices, Then::Filter(field)))
+}

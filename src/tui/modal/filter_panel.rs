@@ -1,0 +1,94 @@
+//! The filter panel: owner, status, source, tag, created since/until, or
+//! clear. Each answer becomes a new shared filter (T8).
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use strum::IntoEnumIterator;
+
+use super::{Outcome, Step, centred, choose, popup, prompt};
+use crate::core::error::Result;
+use crate::core::filter::{Filter, OwnerFilter};
+use crate::core::time;
+use crate::tui::flow::{Answer, Env, FilterField, Look, Pick, Then};
+
+#[derive(Debug, Default)]
+pub struct FilterPanel {
+    pub row: usize,
+}
+
+impl FilterPanel {
+    pub fn handle(&mut self, key: KeyEvent, env: &mut Env<'_>) -> Result<Outcome> {
+        let last = FilterField::iter().count() - 1;
+        Ok(match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => Outcome::Close,
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.row = (self.row + 1).min(last);
+                Outcome::Keep
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.row = self.row.saturating_sub(1);
+                Outcome::Keep
+            }
+            KeyCode::Enter => {
+                let field = FilterField::iter().nth(self.row).unwrap_or(FilterField::Clear);
+                let store = &*env.store;
+                let modal = match field {
+                    FilterField::Owner => choose::owner_filter(store, env.ctx.actor.user_id().is_some())?,
+                    FilterField::Status => choose::statuses(store, true, Then::Filter(field))?,
+                    FilterField::Source | FilterField::Tag => choose::filter_values(store, field)?,
+                    FilterField::Since => {
+                        prompt::ask("Created since (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
+                    }
+                    FilterField::Until => {
+                        prompt::ask("Created until (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
+                    }
+                    FilterField::Clear => return Ok(Outcome::CloseWith(Step::Filter(Filter::for_actor(env.ctx)))),
+                };
+                Outcome::Step(Step::Open(modal))
+            }
+            _ => Outcome::Keep,
+        })
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
+        let lines: Vec<Line<'_>> = FilterField::iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let label = format!(" {} ", f.label());
+                if i == self.row { Line::from(Span::styled(label, look.theme.selected())) } else { Line::raw(label) }
+            })
+            .collect();
+        popup(frame, look.theme, centred(main, 40, 11), "Filter — Enter edits, Esc closes", lines);
+    }
+}
+
+/// The shared filter with `field` set to the answer.
+pub fn resume(field: FilterField, answer: Answer, env: &Env<'_>) -> Result<Option<Step>> {
+    let mut f = env.shared.filter.clone();
+    match (field, answer) {
+        (FilterField::Owner, Answer::Pick(Pick::Unassigned)) => f.owner = OwnerFilter::Unassigned,
+        (FilterField::Owner, Answer::Pick(Pick::Me)) => {
+            f.owner = env.ctx.actor.user_id().map_or(OwnerFilter::Any, OwnerFilter::User);
+        }
+        (FilterField::Owner, Answer::Pick(Pick::Id(id))) => f.owner = OwnerFilter::User(id),
+        (FilterField::Owner, _) => f.owner = OwnerFilter::Any,
+        (FilterField::Status, Answer::Pick(Pick::Id(id))) => f.stage_ids = vec![id],
+        (FilterField::Status, _) => f.stage_ids.clear(),
+        (FilterField::Source, Answer::Pick(Pick::Name(s))) => f.sources = vec![s],
+        (FilterField::Source, _) => f.sources.clear(),
+        (FilterField::Tag, Answer::Pick(Pick::Name(t))) => f.tags = vec![t],
+        (FilterField::Tag, _) => f.tags.clear(),
+        (FilterField::Since, Answer::Text(text)) => {
+            f.created_from =
+                if text.is_empty() { None } else { Some(time::parse_date(env.ctx.tz, &text)?.timestamp()) };
+        }
+        (FilterField::Until, Answer::Text(text)) => {
+            f.created_before =
+                if text.is_empty() { None } else { Some(time::parse_until(env.ctx.tz, &text)?.timestamp()) };
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(Step::Filter(f)))
+}

@@ -1,0 +1,177 @@
+//! Everything that sits over a pane: confirmations, pickers, prompts, the
+//! search line, the filter panel, the lead drawer, help. Each is a
+//! component like the picker (state, `handle(key) -> Outcome`, `draw`), and
+//! what happens with an answer is data ([`Then`]), so a modal is plain data.
+
+pub mod choose;
+pub mod confirm;
+pub mod detail;
+pub mod filter_panel;
+pub mod prompt;
+pub mod search;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::core::error::Result;
+use crate::core::filter::Filter;
+use crate::core::page::Sort;
+use crate::tui::action::Action;
+use crate::tui::flow::{Answer, Env, Look, Pane, Pending, Then};
+use crate::tui::keymap::Context;
+use crate::tui::theme::Theme;
+
+pub use choose::Choose;
+pub use confirm::Confirm;
+pub use detail::Detail;
+pub use filter_panel::FilterPanel;
+pub use prompt::Prompt;
+pub use search::Search;
+
+#[derive(Debug)]
+pub enum Modal {
+    /// Every key of the context it was opened in.
+    Help(Context),
+    Confirm(Confirm),
+    Choose(Choose),
+    Prompt(Prompt),
+    Search(Search),
+    FilterPanel(FilterPanel),
+    Detail(Box<Detail>),
+}
+
+/// What a pane or a modal asks the app to do next.
+#[derive(Debug)]
+pub enum Step {
+    Open(Modal),
+    Run(Pending),
+    /// A new shared filter (T8: every pane follows it).
+    Filter(Filter),
+    Sort(Sort),
+    Show(Pane),
+    /// Tell the user something that is not an error.
+    Say(String),
+    Quit,
+}
+
+/// What a key did to the modal on top.
+#[derive(Debug)]
+pub enum Outcome {
+    Keep,
+    Close,
+    /// Stay open and do this.
+    Step(Step),
+    /// Close, then do this.
+    CloseWith(Step),
+    /// An answer for a continuation; the modal stays open until it is
+    /// taken (a prompt shows the error of a refused answer).
+    Answer(Then, Answer),
+}
+
+impl Modal {
+    pub fn handle(&mut self, key: KeyEvent, env: &mut Env<'_>) -> Result<Outcome> {
+        match self {
+            Modal::Help(_) => Ok(help_key(key, env)),
+            Modal::Confirm(c) => Ok(c.handle(key, env.keymap)),
+            Modal::Choose(c) => Ok(c.handle(key)),
+            Modal::Prompt(p) => Ok(p.handle(key)),
+            Modal::Search(s) => Ok(s.handle(key, env)),
+            Modal::FilterPanel(f) => f.handle(key, env),
+            Modal::Detail(d) => d.handle(key, env),
+        }
+    }
+
+    /// A refused answer: a prompt shows why and stays; others close with the error.
+    pub fn refuse(&mut self, error: String) -> bool {
+        match self {
+            Modal::Prompt(p) => {
+                p.error = Some(error);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The key context while this modal is on top, if it has one.
+    pub fn context(&self) -> Option<Context> {
+        match self {
+            Modal::Detail(_) => Some(Context::Detail),
+            Modal::Confirm(_) => Some(Context::Confirm),
+            _ => None,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
+        match self {
+            Modal::Help(context) => draw_help(frame, *context, main, look),
+            Modal::Confirm(c) => c.draw(frame, main, look),
+            Modal::Choose(c) => c.picker.render(frame, centred(main, 50, 16), look.theme),
+            Modal::Prompt(p) => p.draw(frame, main, look),
+            Modal::Search(s) => s.draw(frame, main, look),
+            Modal::FilterPanel(f) => f.draw(frame, main, look),
+            Modal::Detail(d) => d.draw(frame, main, look),
+        }
+    }
+}
+
+fn help_key(key: KeyEvent, env: &Env<'_>) -> Outcome {
+    let action = env.keymap.lookup(Context::Global, &key);
+    if matches!(key.code, KeyCode::Esc | KeyCode::Enter) || matches!(action, Some(Action::Help | Action::Quit)) {
+        Outcome::Close
+    } else {
+        Outcome::Keep
+    }
+}
+
+/// A centred box of at most `w`×`h` inside `area`.
+pub fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+pub fn popup(frame: &mut Frame<'_>, theme: &Theme, area: Rect, title: &str, lines: Vec<Line<'_>>) {
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(format!(" {title} ")).border_style(theme.accent());
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}
+
+fn draw_help(frame: &mut Frame<'_>, context: Context, main: Rect, look: &Look<'_>) {
+    let theme = look.theme;
+    let mut lines = Vec::new();
+    let mut section = |title: &str, rows: Vec<(String, String)>| {
+        lines.push(Line::from(Span::styled(title.to_string(), theme.accent())));
+        for (keys, desc) in rows {
+            lines.push(Line::from(vec![Span::styled(format!("  {keys:<16}"), theme.header()), Span::raw(desc)]));
+        }
+    };
+    let km = look.keymap;
+    section("Everywhere", km.help(Context::Global));
+    match context {
+        Context::Detail => section("Lead details", km.help(Context::Detail)),
+        Context::Kanban => {
+            section("Board", km.help(Context::Kanban));
+            section("Also on the board, as in Leads", km.help(Context::Leads));
+        }
+        Context::Groups => section("Groups", km.help(Context::Groups)),
+        Context::Users => section("Users", km.help(Context::Users)),
+        Context::Routing => section("Routing", km.help(Context::Routing)),
+        _ => section("Leads", km.help(Context::Leads)),
+    }
+    section("Confirmations", km.help(Context::Confirm));
+    section(
+        "Pickers and prompts",
+        vec![
+            ("type".into(), "Narrow the list (fuzzy)".into()),
+            ("↑/↓".into(), "Move".into()),
+            ("Enter".into(), "Choose".into()),
+            ("Esc".into(), "Cancel".into()),
+        ],
+    );
+    let h = (lines.len() as u16 + 2).min(main.height);
+    let close = km.label(Context::Global, Action::Help);
+    popup(frame, theme, centred(main, 70, h), &format!("Keys — Esc or {close} closes"), lines);
+}

@@ -1,0 +1,175 @@
+//! What the Leads table and a Kanban column share: moving over a window of
+//! leads, selecting (V3), and starting a bulk change. The number a confirm
+//! shows is the count made for the filter in force (T8) and goes to the
+//! core as the write's `expect` (A14).
+
+use crate::core::assign::Selection;
+use crate::core::distribute;
+use crate::core::error::{Error, Result};
+use crate::core::filter::{Filter, OwnerFilter};
+use crate::core::page::{Sort, SortKey};
+use crate::tui::action::Action;
+use crate::tui::flow::{Answer, Env, ListThen, Pending, Pick, Then, plural};
+use crate::tui::keymap::Context;
+use crate::tui::modal::{Confirm, Detail, FilterPanel, Modal, Search, Step, choose};
+use crate::tui::panes::preview;
+use crate::tui::run::{changed_since, thousands};
+use crate::tui::window::{Picked, Window};
+
+/// Handle `action` on `window`; `matching` is its count for the filter in
+/// force, `None` while it is being made.
+pub fn on_action(
+    window: &mut Window,
+    matching: Option<i64>,
+    context: Context,
+    action: Action,
+    env: &mut Env<'_>,
+) -> Result<Option<Step>> {
+    let current = window.generation == env.shared.generation();
+    let conn = env.store.conn();
+    match action {
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom if current => {
+            match action {
+                Action::Down => window.down(conn)?,
+                Action::Up => window.up(conn)?,
+                Action::PageDown => window.page_down(conn)?,
+                Action::PageUp => window.page_up(conn)?,
+                Action::Top => window.load_top(conn)?,
+                _ => window.bottom(conn, matching)?,
+            }
+        }
+        Action::ToggleSelect if current => {
+            if let Some(id) = window.current().map(|l| l.id) {
+                window.picked.toggle(id);
+                window.down(conn)?;
+            }
+        }
+        Action::SelectAll if current => window.picked = Picked::AllMatching { except: Default::default() },
+        Action::Back => window.picked = Picked::default(),
+        Action::ToggleUnassigned => {
+            let mut f = env.shared.filter.clone();
+            f.owner = if f.owner == OwnerFilter::Unassigned { OwnerFilter::Any } else { OwnerFilter::Unassigned };
+            return Ok(Some(Step::Filter(f)));
+        }
+        Action::CycleSort => {
+            let keys = SortKey::ALL;
+            let i = keys.iter().position(|k| *k == env.shared.sort.key).unwrap_or(0);
+            return Ok(Some(Step::Sort(Sort { key: keys[(i + 1) % keys.len()], ..env.shared.sort })));
+        }
+        Action::Search => return Ok(Some(Step::Open(Modal::Search(Search::new(&env.shared.filter.search))))),
+        Action::FilterPanel => return Ok(Some(Step::Open(Modal::FilterPanel(FilterPanel::default())))),
+        Action::Open if current => {
+            if let Some(lead) = window.current() {
+                return Ok(Some(Step::Open(Detail::open(env.store, env.ctx, lead.id)?)));
+            }
+        }
+        Action::Assign | Action::Reassign | Action::Rotate if env.is_agent() => {
+            let pickup = env.keymap.label(context, Action::Pickup);
+            return Err(Error::invalid(format!("agents cannot assign leads; {pickup} picks up")));
+        }
+        Action::Assign | Action::Reassign => {
+            let Some((selection, count)) = bulk_target(window, matching, env)? else { return Ok(None) };
+            let reassign = action == Action::Reassign;
+            let verb = if reassign { "Reassign" } else { "Assign" };
+            let title = format!("{verb} {} lead{} to", thousands(count), plural(count));
+            let then = Then::List(ListThen::Owner { selection, count, reassign });
+            return Ok(Some(Step::Open(choose::users(env.store, title, false, then)?)));
+        }
+        Action::Rotate => {
+            let Some((selection, count)) = bulk_target(window, matching, env)? else { return Ok(None) };
+            let title = format!("Rotate {} lead{} through", thousands(count), plural(count));
+            let then = Then::List(ListThen::Rotate { selection, count });
+            return Ok(Some(Step::Open(choose::groups(env.store, title, then)?)));
+        }
+        Action::Unassign => {
+            let Some((selection, expect)) = bulk_target(window, matching, env)? else { return Ok(None) };
+            let title = format!("Unassign {} lead{}?", thousands(expect), plural(expect));
+            return Ok(Some(confirm(title, vec![], Pending::Unassign { selection, expect })));
+        }
+        Action::Undo => {
+            // A4: the confirm names the batch it will undo, and only that one is undone.
+            let target = crate::core::assign::undo_preview(env.store.conn(), env.ctx)?;
+            let title = format!("Undo {}?", target.describe(env.ctx.now_ts()));
+            return Ok(Some(confirm(title, vec![], Pending::Undo { batch: target.batch })));
+        }
+        Action::Pickup if current => return pickup(window, context, env),
+        _ => {}
+    }
+    Ok(None)
+}
+
+fn confirm(title: impl Into<String>, lines: Vec<String>, pending: Pending) -> Step {
+    Step::Open(Modal::Confirm(Confirm::new(title, lines, pending)))
+}
+
+/// The ticked leads (or all that match, but those unticked), else the
+/// highlighted one, with how many they are for the filter in force.
+fn bulk_target(window: &Window, matching: Option<i64>, env: &Env<'_>) -> Result<Option<(Selection, usize)>> {
+    if window.generation != env.shared.generation() {
+        return Err(Error::invalid("still searching: act on these leads once they are shown"));
+    }
+    if window.picked.is_empty() {
+        return Ok(window.current().map(|l| (Selection::Ids(vec![l.id]), 1)));
+    }
+    let count = match (&window.picked, matching) {
+        (Picked::Ids(ids), _) => ids.len(),
+        (Picked::AllMatching { .. }, Some(m)) => usize::try_from(window.picked.count(m)).unwrap_or(0),
+        // T8: never act on a count that has not been shown.
+        (Picked::AllMatching { .. }, None) => {
+            return Err(Error::invalid("still counting the selection: act once its number is shown"));
+        }
+    };
+    if count == 0 {
+        return Err(Error::invalid("nothing selected"));
+    }
+    Ok(Some((window.picked.selection(&window.filter), count)))
+}
+
+fn pickup(window: &Window, context: Context, env: &Env<'_>) -> Result<Option<Step>> {
+    let ids: Vec<i64> = match &window.picked {
+        Picked::Ids(ids) if !ids.is_empty() => ids.iter().copied().collect(),
+        Picked::Ids(_) => window.current().map(|l| vec![l.id]).unwrap_or_default(),
+        Picked::AllMatching { .. } => {
+            let tick = env.keymap.label(context, Action::ToggleSelect);
+            return Err(Error::invalid(format!("pick-up takes leads one by one or ticked with {tick}")));
+        }
+    };
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let n = ids.len();
+    Ok(Some(confirm(format!("Pick up {n} lead{}?", plural(n)), vec![], Pending::Pickup { ids })))
+}
+
+/// The owner or group picked for a bulk change: its confirm, with the plan's token.
+pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Option<Step>> {
+    Ok(match (then, answer) {
+        (ListThen::Owner { selection, count, reassign }, Answer::Pick(Pick::Name(to))) => {
+            let verb = if reassign { "Reassign" } else { "Assign" };
+            let title = format!("{verb} {} lead{} to {to}?", thousands(count), plural(count));
+            Some(confirm(title, vec![], Pending::Assign { selection, to, reassign, expect: count }))
+        }
+        (ListThen::Rotate { selection, count }, Answer::Pick(Pick::Name(group))) => {
+            // Preview first: the same rotation with the same seed, rolled back (R5, A14).
+            let seed = env.ctx.seed.unwrap_or_else(super::fresh_seed);
+            let ctx = crate::core::Ctx { seed: Some(seed), ..env.ctx.clone() };
+            let plan = distribute::rotate(env.store, &ctx, &group, &selection, true)?;
+            changed_since(count, plan.selected)?;
+            let seed = plan.seed.unwrap_or(seed);
+            let mut lines = preview::per_member(&plan);
+            lines.extend(preview::staying(&plan));
+            lines.extend(preview::skipped(&plan));
+            let title = format!("Rotate {} lead{} through {group}?", thousands(count), plural(count));
+            Some(confirm(title, lines, Pending::Rotate { selection, group, expect: count, seed }))
+        }
+        _ => None,
+    })
+}
+
+/// The shared filter narrowed to one stage: a Kanban column. A status
+/// filter that leaves the stage out makes the column empty rather than hiding it.
+pub fn column_filter(base: &Filter, stage_id: i64) -> Filter {
+    let stage_ids =
+        if base.stage_ids.is_empty() || base.stage_ids.contains(&stage_id) { vec![stage_id] } else { vec![-1] };
+    Filter { stage_ids, ..base.clone() }
+}

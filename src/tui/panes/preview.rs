@@ -1,0 +1,61 @@
+//! A plan in lines for its confirm dialog (SPEC T8, R5): per member who
+//! would get how many, and what stays unassigned and why.
+
+use std::collections::BTreeMap;
+
+use crate::core::distribute::RouteResult;
+use crate::core::rules::Rule;
+
+pub fn per_member(r: &RouteResult) -> Vec<String> {
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &r.assigned {
+        *per.entry(p.owner.as_str()).or_default() += 1;
+    }
+    let mut lines = vec!["per member:".to_string()];
+    lines.extend(per.iter().map(|(owner, n)| format!("  {owner:<20} {n}")));
+    if per.is_empty() {
+        lines.push("  nobody".into());
+    }
+    lines
+}
+
+/// The leads nobody takes, grouped by reason.
+pub fn staying(r: &RouteResult) -> Vec<String> {
+    grouped(&format!("stay unassigned: {}", r.unassigned.len()), r.unassigned.iter().map(|u| u.reason.as_str()))
+}
+
+/// Leads of the selection that distribution does not deal (R5: closed, or
+/// already owned), grouped by reason.
+pub fn skipped(r: &RouteResult) -> Vec<String> {
+    grouped(&format!("skipped: {}", r.skipped.len()), r.skipped.iter().map(|u| u.reason.as_str()))
+}
+
+fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut why: BTreeMap<&str, usize> = BTreeMap::new();
+    for reason in reasons {
+        *why.entry(reason).or_default() += 1;
+    }
+    if why.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![head.to_string()];
+    lines.extend(why.iter().take(6).map(|(reason, n)| format!("  {n} × {reason}")));
+    lines
+}
+
+/// Routing adds the rules that would place them.
+pub fn per_rule(r: &RouteResult, rules: &[Rule]) -> Vec<String> {
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &r.assigned {
+        let rule = match p.rule {
+            Some(id) => {
+                rules.iter().find(|r| r.id == id).map_or(format!("rule #{id}"), |r| format!("#{id} {}", r.name))
+            }
+            None => "duplicate of an owned lead".into(),
+        };
+        *per.entry(rule).or_default() += 1;
+    }
+    let mut lines = vec!["per rule:".to_string()];
+    lines.extend(per.iter().map(|(rule, n)| format!("  {rule:<28} {n}")));
+    lines
+}

@@ -1,0 +1,202 @@
+//! Users (T4): add, change the role, put on leave, allow pick-up,
+//! deactivate with the A12 choice (offboarding: reassign every open lead
+//! to one user, redistribute them through a group, or leave them
+//! unassigned), previewed before it is confirmed, and reactivate.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+use crate::core::distribute::Handover;
+use crate::core::error::{Error, Result};
+use crate::core::model::{Role, User};
+use crate::core::rotation::open_leads;
+use crate::core::users;
+use crate::tui::action::Action;
+use crate::tui::flow::{Answer, Env, HandoverWay, Look, Pane, Pending, Pick, Then, UsersThen};
+use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::panes::groups::section_tabs;
+use crate::tui::panes::preview;
+use crate::tui::widgets::picker::Choice;
+
+#[derive(Debug, Default)]
+pub struct UsersPane {
+    /// Each user with the groups they belong to.
+    pub users: Vec<(User, Vec<String>)>,
+    pub cursor: usize,
+}
+
+fn run(pending: Pending) -> Result<Option<Step>> {
+    Ok(Some(Step::Run(pending)))
+}
+
+impl UsersPane {
+    pub fn load(&mut self, env: &Env<'_>) -> Result<()> {
+        let conn = env.store.conn();
+        self.users = users::list(conn)?
+            .into_iter()
+            .map(|u| {
+                let groups = users::group_names(conn, u.id)?;
+                Ok((u, groups))
+            })
+            .collect::<Result<_>>()?;
+        self.cursor = self.cursor.min(self.users.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn user(&self) -> Option<&User> {
+        self.users.get(self.cursor).map(|(u, _)| u)
+    }
+
+    pub fn hints() -> &'static [Action] {
+        &[
+            Action::NewItem,
+            Action::CycleRole,
+            Action::ToggleLeave,
+            Action::ToggleCanPickup,
+            Action::Deactivate,
+            Action::Activate,
+            Action::SwitchSection,
+            Action::Help,
+        ]
+    }
+
+    pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
+        match action {
+            Action::SwitchSection => return Ok(Some(Step::Show(Pane::Groups))),
+            Action::Down => self.cursor = (self.cursor + 1).min(self.users.len().saturating_sub(1)),
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            _ if env.is_agent() && Self::hints().contains(&action) => {
+                return Err(Error::invalid("only admins and managers change users"));
+            }
+            Action::NewItem => {
+                let key = env.keymap.label(crate::tui::keymap::Context::Users, Action::CycleRole);
+                let title = format!("New user name (an agent; {key} changes the role)");
+                return Ok(Some(Step::Open(prompt::ask(title, "", Then::Users(UsersThen::New)))));
+            }
+            _ => return self.edit(action, env),
+        }
+        Ok(None)
+    }
+
+    fn edit(&self, action: Action, env: &Env<'_>) -> Result<Option<Step>> {
+        let Some(user) = self.user().cloned() else { return Ok(None) };
+        let name = user.name.clone();
+        match action {
+            Action::CycleRole => {
+                let role = match user.role {
+                    Role::Agent => Role::Manager,
+                    Role::Manager => Role::Admin,
+                    Role::Admin => Role::Agent,
+                };
+                run(Pending::SetRole { user: name, role })
+            }
+            Action::ToggleLeave => run(Pending::SetLeave { user: name, on: !user.on_leave }),
+            Action::ToggleCanPickup => run(Pending::SetCanPickup { user: name, on: !user.can_pickup }),
+            Action::Activate => run(Pending::Activate { user: name }),
+            Action::Deactivate => {
+                let open = open_leads(env.store.conn(), user.id)?;
+                let way = |label: &str, detail: &str, way| Choice {
+                    label: label.into(),
+                    detail: detail.into(),
+                    value: Pick::Handover(way),
+                };
+                let choices = vec![
+                    way("Reassign all to one user", "", HandoverWay::ReassignTo),
+                    way("Redistribute through a group", "deliveries count", HandoverWay::Redistribute),
+                    way("Leave them unassigned", "", HandoverWay::LeaveUnassigned),
+                ];
+                let title = format!("Deactivate {name}: {open} open leads");
+                Ok(Some(Step::Open(choose::choose(title, choices, Then::Users(UsersThen::Handover { user: name })))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// What a prompt or picker of this pane answered.
+    pub fn resume(then: UsersThen, answer: Answer, env: &mut Env<'_>) -> Result<Option<Step>> {
+        let handover = match (then, answer) {
+            (UsersThen::New, Answer::Text(name)) => return run(Pending::AddUser { name }),
+            (UsersThen::Handover { user }, Answer::Pick(Pick::Handover(way))) => match way {
+                HandoverWay::ReassignTo => {
+                    let then = Then::Users(UsersThen::ReassignTo { user: user.clone() });
+                    let modal = choose::users_except(env.store, "Reassign their open leads to", false, &[user], then)?;
+                    return Ok(Some(Step::Open(modal)));
+                }
+                HandoverWay::Redistribute => {
+                    let then = Then::Users(UsersThen::RedistributeThrough { user });
+                    return Ok(Some(Step::Open(choose::groups(env.store, "Redistribute through", then)?)));
+                }
+                HandoverWay::LeaveUnassigned => (user, Handover::LeaveUnassigned),
+            },
+            (UsersThen::ReassignTo { user }, Answer::Pick(Pick::Name(to))) => (user, Handover::ReassignTo(to)),
+            (UsersThen::RedistributeThrough { user }, Answer::Pick(Pick::Name(g))) => (user, Handover::Redistribute(g)),
+            _ => return Ok(None),
+        };
+        let (user, handover) = handover;
+        offboarding_confirm(env, user, handover).map(Some)
+    }
+}
+
+/// A12 previewed: who gets how many of the departing user's open leads,
+/// and what stays unassigned and why; the confirm carries the plan's token.
+fn offboarding_confirm(env: &mut Env<'_>, user: String, handover: Handover) -> Result<Step> {
+    let seed = env.ctx.seed.unwrap_or_else(super::fresh_seed);
+    let how = match &handover {
+        Handover::ReassignTo(to) => format!("reassign their open leads to {to}"),
+        Handover::Redistribute(g) => format!("redistribute their open leads through {g}"),
+        Handover::LeaveUnassigned => "leave their open leads unassigned".to_string(),
+    };
+    let ctx = crate::core::Ctx { seed: Some(seed), ..env.ctx.clone() };
+    let plan = crate::core::distribute::deactivate(env.store, &ctx, &user, &handover, true)?;
+    let expect = plan.selected;
+    let seed = plan.seed.unwrap_or(seed);
+    let mut lines = preview::per_member(&plan);
+    lines.extend(preview::staying(&plan));
+    lines.push("They leave every group and keep their history.".into());
+    let title = format!("Deactivate {user} and {how} ({expect} open lead{})?", crate::tui::flow::plural(expect));
+    let pending = Pending::Deactivate { user, handover, expect, seed };
+    Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, pending))))
+}
+
+impl UsersPane {
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
+        let theme = look.theme;
+        let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        section_tabs(frame, tabs, true, look);
+        let rows: Vec<Row<'_>> = self
+            .users
+            .iter()
+            .map(|(u, groups)| {
+                let state = match (u.active, u.on_leave) {
+                    (false, _) => Span::styled("deactivated", theme.dim()),
+                    (true, true) => Span::styled("on leave", theme.warn()),
+                    (true, false) => Span::styled("active", theme.ok()),
+                };
+                Row::new(vec![
+                    Cell::from(u.name.as_str()),
+                    Cell::from(u.role.to_string()),
+                    Cell::from(state),
+                    Cell::from(if u.can_pickup { "yes" } else { "no" }),
+                    Cell::from(groups.join(", ")),
+                ])
+            })
+            .collect();
+        let widths = [
+            Constraint::Min(12),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Min(16),
+        ];
+        let header = Row::new(["Name", "Role", "State", "Pick-up", "Groups"]).style(theme.header());
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))
+            .row_highlight_style(theme.selected())
+            .highlight_symbol("▶");
+        let mut state = TableState::default().with_selected((!self.users.is_empty()).then_some(self.cursor));
+        frame.render_stateful_widget(table, body, &mut state);
+    }
+}

@@ -1,0 +1,152 @@
+//! Carrying out a confirmed [`Pending`] through the core; the message says
+//! what happened ("312 assigned to Tom, 0 unchanged").
+
+use crate::core::assign::{self, Selection};
+pub use crate::core::error::thousands;
+use crate::core::error::{Error, Result};
+use crate::core::{Ctx, Store, distribute, groups, leads, rules, users};
+use crate::tui::flow::{Pending, plural};
+
+/// The selection no longer has the leads the confirm showed (A14).
+pub fn changed_since(shown: usize, now: usize) -> Result<()> {
+    if shown == now { Ok(()) } else { Err(Error::SelectionChanged { now, expected: shown }) }
+}
+
+impl Pending {
+    pub fn execute(self, store: &mut Store, ctx: &Ctx) -> Result<String> {
+        Ok(match self {
+            Pending::Assign { selection, to, reassign, expect } => {
+                let ctx = ctx.guarded(expect, None);
+                if reassign {
+                    let r = assign::reassign(store, &ctx, &selection, &to)?;
+                    format!("{} reassigned to {to}, {} unchanged", r.changed, r.unchanged)
+                } else {
+                    let r = assign::assign(store, &ctx, &selection, &to)?;
+                    format!("{} assigned to {to}, {} unchanged", r.changed, r.unchanged)
+                }
+            }
+            Pending::Unassign { selection, expect } => {
+                let ctx = ctx.guarded(expect, None);
+                let r = assign::unassign(store, &ctx, &selection)?;
+                format!("{} unassigned, {} unchanged", r.changed, r.unchanged)
+            }
+            Pending::Rotate { selection, group, expect, seed } => {
+                let ctx = ctx.guarded(expect, Some(seed));
+                let r = distribute::rotate(store, &ctx, &group, &selection, false)?;
+                format!("{} assigned through {group}, {} left unassigned", r.assigned.len(), r.unassigned.len())
+            }
+            Pending::Route { backlog, expect, seed } => {
+                let ctx = ctx.guarded(expect, Some(seed));
+                let r = distribute::route(store, &ctx, &backlog, false)?;
+                format!("routed: {} assigned, {} left unassigned", r.assigned.len(), r.unassigned.len())
+            }
+            Pending::Deactivate { user, handover, expect, seed } => {
+                let ctx = ctx.guarded(expect, Some(seed));
+                let r = distribute::deactivate(store, &ctx, &user, &handover, false)?;
+                format!("{user} deactivated: {} handed over, {} left unassigned", r.assigned.len(), r.unassigned.len())
+            }
+            Pending::Undo { batch } => {
+                let r = assign::undo_batch(store, ctx, batch)?;
+                let n = r.result.changed;
+                format!("undid {} — {n} lead{} restored", r.undid.describe(ctx.now_ts()), plural(n))
+            }
+            Pending::Pickup { ids } => {
+                let r = assign::pickup(store, ctx, &ids)?;
+                format!("{} picked up, {} already yours", r.changed, r.unchanged)
+            }
+            Pending::LeadOwner { lead, to: Some(to) } => {
+                assign::assign(store, ctx, &Selection::Ids(vec![lead]), &to)?;
+                format!("lead #{lead} assigned to {to}")
+            }
+            Pending::LeadOwner { lead, to: None } => {
+                assign::unassign(store, ctx, &Selection::Ids(vec![lead]))?;
+                format!("lead #{lead} unassigned")
+            }
+            Pending::LeadStatus { lead, status } => {
+                leads::move_status(store, ctx, lead, &status)?;
+                format!("lead #{lead} moved to {status}")
+            }
+            Pending::Note { lead, text } => {
+                leads::add_note(store, ctx, lead, &text)?;
+                format!("note added to lead #{lead}")
+            }
+            Pending::AddGroup { name, message } => {
+                groups::add(store, ctx, &name, groups::Method::Sequential, 0, 0)?;
+                message
+            }
+            Pending::SetGroup { name, changes, message } => {
+                groups::set(store, ctx, &name, &changes)?;
+                message
+            }
+            Pending::DeleteGroup { name } => {
+                groups::delete(store, ctx, &name)?;
+                format!("deleted group {name}")
+            }
+            Pending::Members { group, changes, message } => {
+                groups::change_members(store, ctx, &group, &changes)?;
+                message
+            }
+            Pending::MemberLimits { group, member, daily, monthly } => {
+                groups::set_member_limits(store, ctx, &group, &member, daily, monthly)?;
+                format!("{member}'s limits in {group} changed")
+            }
+            Pending::AddUser { name } => {
+                let new = users::NewUser {
+                    name,
+                    email: String::new(),
+                    role: crate::core::model::Role::Agent,
+                    can_pickup: false,
+                };
+                format!("added {}", users::add(store, ctx, &new)?.name)
+            }
+            Pending::SetRole { user, role } => {
+                users::set_role(store, ctx, &user, role)?;
+                format!("{user} is now {role}")
+            }
+            Pending::SetLeave { user, on } => {
+                users::set_leave(store, ctx, &user, on)?;
+                format!("{user} {}", if on { "is on leave" } else { "is back" })
+            }
+            Pending::SetCanPickup { user, on } => {
+                users::set_can_pickup(store, ctx, &user, on)?;
+                format!("{user} {} pick up leads", if on { "may" } else { "may no longer" })
+            }
+            Pending::Activate { user } => {
+                users::activate(store, ctx, &user)?;
+                format!("{user} is active again; add them back to groups")
+            }
+            Pending::AddRule { name, target, conditions } => {
+                let r = rules::add(store, ctx, &name, &target, &conditions, None)?;
+                format!("added rule #{} {}", r.id, r.name)
+            }
+            Pending::UpdateRule { id, target, conditions } => {
+                rules::update(store, ctx, id, &target, &conditions)?;
+                format!("rule #{id} changed; leads already assigned keep their owners")
+            }
+            Pending::DeleteRule { id } => {
+                rules::delete(store, ctx, id)?;
+                format!("deleted rule #{id}")
+            }
+            Pending::EnableRule { id, on } => {
+                rules::set_enabled(store, ctx, id, on)?;
+                format!("rule #{id} {}", if on { "enabled" } else { "disabled" })
+            }
+            Pending::MoveRule { id, to } => {
+                rules::move_to(store, ctx, id, to)?;
+                format!("rule #{id} is now tried {to}")
+            }
+            Pending::AutoAssign { on } => {
+                let backlog = distribute::set_auto_assign(store, ctx, on)?;
+                match (on, backlog) {
+                    (false, _) => "auto-assign paused: new leads stay unassigned".to_string(),
+                    (true, 0) => "auto-assign on".to_string(),
+                    (true, n) => format!("auto-assign on; {n} leads arrived while paused"),
+                }
+            }
+            Pending::Duplicates { on } => {
+                distribute::set_duplicate_routing(store, ctx, on)?;
+                format!("duplicate routing {}", if on { "on" } else { "off" })
+            }
+        })
+    }
+}
