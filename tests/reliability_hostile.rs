@@ -265,13 +265,32 @@ proptest! {
         zone in prop::sample::select(vec!["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago", "Europe/Berlin"]),
     ) {
         let tz: Tz = zone.parse().unwrap();
-        if let Ok(now) = time::parse_now(&text) {
-            time::day_start(tz, now);
-            time::month_start(tz, now);
+        // --now: a time, whose office day and month hold it, or a one-line refusal.
+        match time::parse_now(&text) {
+            Ok(now) => {
+                let day = time::day_start(tz, now);
+                let month = time::month_start(tz, now);
+                prop_assert!(day <= now && now - day <= chrono::Duration::hours(26), "{text:?}: day {day} for {now}");
+                prop_assert!(month <= day && day - month <= chrono::Duration::days(31), "{text:?}: month {month}");
+            }
+            Err(e) => prop_assert!(matches!(e, Error::Invalid(_)) && e.to_string().starts_with("bad time"), "{e}"),
         }
-        let _ = time::parse_date(tz, &text);
-        let _ = time::parse_until(tz, &text);
-        let _ = time::parse_tz(&text);
+        // --since and --until read the same texts, and until never comes before since.
+        match (time::parse_date(tz, &text), time::parse_until(tz, &text)) {
+            (Ok(since), Ok(until)) => prop_assert!(
+                since <= until && until - since <= chrono::Duration::hours(26),
+                "{text:?}: since {since}, until {until}"
+            ),
+            (Err(a), Err(b)) => {
+                for e in [a, b] {
+                    prop_assert!(matches!(e, Error::Invalid(_)) && e.to_string().starts_with("bad date"), "{e}");
+                }
+            }
+            (a, b) => prop_assert!(false, "since and until disagree on {text:?}: {a:?} / {b:?}"),
+        }
+        if let Err(e) = time::parse_tz(&text) {
+            prop_assert!(e.to_string().starts_with("unknown time zone"), "{e}");
+        }
     }
 
     #[test]
