@@ -120,11 +120,14 @@ fn pickup_takes_unassigned_leads_in_a_pickup_status_of_ones_group() {
     let tom = as_user(&s, &ctx, "Tom");
     // Limits do not apply: daily 1, yet two pick-ups.
     assert_eq!(assign::pickup(&mut s, &tom, &[ids[0], ids[3]]).unwrap().changed, 2);
-    // V6: to an agent, a lead they may not see does not exist; its owner is not named.
+    // Leads Tom cannot see are "not found", their owner unnamed (V6).
     let not_pickup_status = assign::pickup(&mut s, &tom, &[ids[1]]).unwrap_err();
     assert_eq!(not_pickup_status.to_string(), format!("lead '#{}' not found", ids[1]));
     let owned = assign::pickup(&mut s, &tom, &[ids[4], ids[2]]).unwrap_err();
     assert_eq!(owned.to_string(), format!("lead '#{}' not found", ids[2]));
+    let maria = as_user(&s, &ctx, "Maria");
+    let owned = assign::pickup(&mut s, &maria, &[ids[2]]).unwrap_err();
+    assert!(owned.to_string().contains("owned by Lewis"), "a manager may know: {owned}");
     assert_eq!(owners(&s, &[ids[4]]), [None], "all or nothing");
     let lewis = as_user(&s, &ctx, "Lewis");
     assert!(assign::pickup(&mut s, &lewis, &[ids[4]]).is_err(), "Lewis is in no group");

@@ -66,6 +66,15 @@ fn add(s: &mut Session, a: &LeadAddArgs) -> Result<()> {
         created_at: None,
     };
     let (lead, unplaced) = distribute::create_lead(&mut s.store, &s.ctx, &new)?;
+    // Routing (a rule, or a duplicate of someone else's lead) may have given
+    // the new lead to an owner the acting agent cannot see: name nobody (V6).
+    if lead.owner.is_some() && leads::get(s.store.conn(), &s.ctx, lead.id).is_err() {
+        if s.json {
+            return print_json(&serde_json::json!({"id": lead.id, "visible": false}));
+        }
+        println!("created lead #{}; routing gave it to another owner", lead.id);
+        return Ok(());
+    }
     if s.json {
         let mut value = lead_json(&lead);
         value["routing"] = serde_json::json!(unplaced.map(|u| u.reason));

@@ -23,8 +23,9 @@ use clap::Parser;
 use crate::config::{self, Config};
 use crate::core::context::{Actor, Ctx};
 use crate::core::error::{Error, Result};
+use crate::core::rights::{self, Action};
 use crate::core::{Store, settings, time, users};
-use args::{Cli, Command};
+use args::{Cli, Command, UserCommand};
 
 /// Everything a subcommand needs: the open store, the context, the config.
 pub struct Session {
@@ -73,33 +74,69 @@ pub fn run(cli: Cli) -> Result<()> {
         let s = open_session(&cli, None)?;
         return crate::tui::run(s.store, s.ctx, s.config);
     };
+    // Every subcommand asks the rights table before it runs.
+    let session = || -> Result<Session> {
+        let s = open_session(&cli, None)?;
+        rights::require(&s.ctx, action_of(command))?;
+        Ok(s)
+    };
     match command {
         Command::Demo(a) => demo::run(&cli, a),
-        Command::User(c) => user::run(&mut open_session(&cli, None)?, c),
-        Command::Lead(c) => lead::run(&mut open_session(&cli, None)?, c),
-        Command::Activity(a) => activity::run(&open_session(&cli, None)?, a),
-        Command::Assign { to, target } => assign::assign(&mut open_session(&cli, None)?, to, target),
-        Command::Reassign { to, from, target } => {
-            assign::reassign(&mut open_session(&cli, None)?, to, from.as_deref(), target)
-        }
-        Command::Unassign { target } => assign::unassign(&mut open_session(&cli, None)?, target),
+        Command::User(c) => user::run(&mut session()?, c),
+        Command::Lead(c) => lead::run(&mut session()?, c),
+        Command::Activity(a) => activity::run(&session()?, a),
+        Command::Assign { to, target } => assign::assign(&mut session()?, to, target),
+        Command::Reassign { to, from, target } => assign::reassign(&mut session()?, to, from.as_deref(), target),
+        Command::Unassign { target } => assign::unassign(&mut session()?, target),
         Command::Rotate { group, target, dry_run, seed } => {
-            assign::rotate(&mut open_session(&cli, None)?, group, target, *dry_run, *seed)
+            assign::rotate(&mut session()?, group, target, *dry_run, *seed)
         }
         Command::Route { filter, dry_run, seed, guard } => {
-            assign::route(&mut open_session(&cli, None)?, filter, *dry_run, *seed, guard)
+            assign::route(&mut session()?, filter, *dry_run, *seed, guard)
         }
-        Command::Pickup { ids } => assign::pickup(&mut open_session(&cli, None)?, ids),
-        Command::Undo => assign::undo(&mut open_session(&cli, None)?),
-        Command::Doctor { quick } => maint::doctor(&open_session(&cli, None)?, *quick),
-        Command::Backup { file, force } => maint::backup(&open_session(&cli, None)?, file, *force),
-        Command::Group(c) => group::run(&mut open_session(&cli, None)?, c),
-        Command::Rule(c) => rule::run(&mut open_session(&cli, None)?, c),
-        Command::Routing { command } => rule::routing(&mut open_session(&cli, None)?, command),
-        Command::Import(a) => io::import(&mut open_session(&cli, None)?, a),
-        Command::Export { filter, output } => io::export(&open_session(&cli, None)?, filter, output.as_deref()),
-        Command::Report { command } => report::run(&open_session(&cli, None)?, command),
-        Command::Notifications { unread, limit } => notifications::run(&mut open_session(&cli, None)?, *unread, *limit),
+        Command::Pickup { ids } => assign::pickup(&mut session()?, ids),
+        Command::Undo => assign::undo(&mut session()?),
+        Command::Doctor { quick } => maint::doctor(&session()?, *quick),
+        Command::Backup { file, force } => maint::backup(&session()?, file, *force),
+        Command::Group(c) => group::run(&mut session()?, c),
+        Command::Rule(c) => rule::run(&mut session()?, c),
+        Command::Routing { command } => rule::routing(&mut session()?, command),
+        Command::Import(a) => io::import(&mut session()?, a),
+        Command::Export { filter, output } => io::export(&session()?, filter, output.as_deref()),
+        Command::Report { command } => report::run(&session()?, command),
+        Command::Notifications { unread, limit } => notifications::run(&mut session()?, *unread, *limit),
+    }
+}
+
+/// The right a subcommand needs (V6), asked before it runs; the core asks
+/// again, and narrower (an agent's own leads, their own batch).
+fn action_of(command: &Command) -> Action {
+    use args::{GroupCommand as G, LeadCommand as L, ReportCommand as R, RoutingCommand as Rt, RuleCommand as Ru};
+    match command {
+        Command::Demo(_) => Action::Demo,
+        Command::User(UserCommand::List) => Action::SeeTeam,
+        Command::User(_) => Action::ManageUsers,
+        Command::Lead(L::Add(_)) => Action::AddLead,
+        Command::Lead(L::List { .. } | L::Show { .. } | L::Explain { .. }) | Command::Activity(_) => Action::SeeLeads,
+        Command::Lead(L::Move { .. } | L::Note { .. }) => Action::WorkLead,
+        Command::Assign { .. } | Command::Reassign { .. } | Command::Unassign { .. } => Action::Assign,
+        Command::Rotate { .. } => Action::Rotate,
+        Command::Route { .. } => Action::Route,
+        Command::Pickup { .. } => Action::PickUp,
+        Command::Undo => Action::UndoOwnBatch,
+        Command::Doctor { .. } => Action::Doctor,
+        Command::Backup { .. } => Action::Backup,
+        Command::Group(G::List | G::Show { .. }) => Action::SeeTeam,
+        Command::Group(_) => Action::ManageGroups,
+        Command::Rule(Ru::List) => Action::SeeTeam,
+        Command::Rule(_) => Action::ManageRules,
+        Command::Routing { command: Rt::Status } => Action::SeeTeam,
+        Command::Routing { .. } => Action::ChangeSettings,
+        Command::Import(_) => Action::Import,
+        Command::Export { .. } => Action::Export,
+        Command::Report { command: R::Workload { .. } } => Action::SeeWorkload,
+        Command::Report { command: R::Unassigned { .. } } => Action::SeeLeads,
+        Command::Notifications { .. } => Action::ReadNotifications,
     }
 }
 

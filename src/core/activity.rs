@@ -5,6 +5,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use super::error::Result;
+use super::filter::Filter;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActivityRow {
@@ -29,6 +30,9 @@ pub struct ActivityQuery {
     pub user: Option<i64>,
     pub batch: Option<i64>,
     pub limit: Option<usize>,
+    /// Only rows of leads this filter selects: an agent's timeline names no
+    /// lead they cannot see, nor its owner (V6).
+    pub leads_within: Option<Filter>,
 }
 
 const SELECT: &str = "SELECT a.id, a.at, a.lead_id, coalesce((SELECT name FROM users WHERE id = a.actor_id), 'system'), \
@@ -41,19 +45,24 @@ const SELECT: &str = "SELECT a.id, a.at, a.lead_id, coalesce((SELECT name FROM u
 
 /// Newest first.
 pub fn list(conn: &Connection, query: &ActivityQuery) -> Result<Vec<ActivityRow>> {
-    let mut clauses = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if let Some(lead) = query.lead {
-        clauses.push("a.lead_id = ?");
+        clauses.push("a.lead_id = ?".into());
         params.push(Value::Integer(lead));
     }
     if let Some(user) = query.user {
-        clauses.push("(a.actor_id = ? OR a.to_owner_id = ? OR a.from_owner_id = ?)");
+        clauses.push("(a.actor_id = ? OR a.to_owner_id = ? OR a.from_owner_id = ?)".into());
         params.extend(std::iter::repeat_n(Value::Integer(user), 3));
     }
     if let Some(batch) = query.batch {
-        clauses.push("a.batch_id = ?");
+        clauses.push("a.batch_id = ?".into());
         params.push(Value::Integer(batch));
+    }
+    if let Some(filter) = &query.leads_within {
+        let (clause, filter_params) = filter.to_sql();
+        clauses.push(format!("a.lead_id IN (SELECT l.id FROM leads l WHERE {clause})"));
+        params.extend(filter_params);
     }
     let where_sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
     let limit = query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));

@@ -10,6 +10,7 @@ use super::context::Ctx;
 use super::error::{Error, Result};
 use super::filter::{Filter, OwnerFilter};
 use super::model::User;
+use super::rights::{self, Action};
 use super::store::{Store, Writer};
 use super::users;
 
@@ -86,7 +87,7 @@ fn set_owner(
     only_owned: bool,
     command: &str,
 ) -> Result<BulkResult> {
-    users::require_manager(ctx, "assign leads to others (use pickup)")?;
+    rights::require(ctx, Action::Assign)?;
     let target = to.map(|name| active_target(store.conn(), name)).transpose()?;
     let target_id = target.as_ref().map(|u| u.id);
     let written = store.write(ctx, command, |w| {

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::model::{Role, User};
+use super::model::User;
 
 /// Who is acting: a named user, or the machine itself (cron, scripts, first run).
 #[derive(Debug, Clone, PartialEq)]
@@ -25,12 +25,10 @@ impl Actor {
         }
     }
 
-    /// Admins, managers and the system may act on every lead (V6).
+    /// Whether the actor sees and may act on every lead (V6: admins,
+    /// managers and the system; see [`super::rights`]).
     pub fn is_manager(&self) -> bool {
-        match self {
-            Actor::System => true,
-            Actor::User(u) => u.role != Role::Agent,
-        }
+        super::rights::may(self, super::rights::Action::SeeEveryLead)
     }
 }
 

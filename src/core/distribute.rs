@@ -13,6 +13,7 @@ use super::error::{Error, Result};
 use super::filter::{Filter, OwnerFilter};
 use super::model::{Lead, NewLead, User, email_key, phone_key};
 use super::page::{self, Sort};
+use super::rights::{self, Action};
 use super::rotation::Distributor;
 use super::rules::{self, Rule, Target};
 use super::store::{Change, PlanRow, Store, Writer};
@@ -130,7 +131,7 @@ fn seeded(ctx: &Ctx) -> Ctx {
 /// skipped with the reason (R5). With `dry_run` the same plan is made and
 /// rolled back; run again with its `selected` and `seed` (A14) it is the same.
 pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, dry_run: bool) -> Result<RouteResult> {
-    users::require_manager(ctx, "rotate leads")?;
+    rights::require(ctx, Action::Rotate)?;
     let group = groups::find(store.conn(), group)?;
     let ctx = &seeded(ctx);
     let written = store.write_or_preview(ctx, "rotate", dry_run, |w| {
@@ -316,7 +317,7 @@ impl Router {
 /// `route`: send unassigned leads matching `filter` through the rules now (R5),
 /// or with `dry_run` show what would happen and write nothing.
 pub fn route(store: &mut Store, ctx: &Ctx, filter: &Filter, dry_run: bool) -> Result<RouteResult> {
-    users::require_manager(ctx, "route leads")?;
+    rights::require(ctx, Action::Route)?;
     // R5: routing deals the backlog, the open unassigned leads; never a closed one.
     let filter = Filter { owner: OwnerFilter::Unassigned, open_only: true, ..filter.clone() };
     let ctx = &seeded(ctx);
@@ -342,7 +343,7 @@ pub fn route(store: &mut Store, ctx: &Ctx, filter: &Filter, dry_run: bool) -> Re
 pub fn create_lead(store: &mut Store, ctx: &Ctx, new: &NewLead) -> Result<(Lead, Option<Unplaced>)> {
     let (stage_id, owner) = leads::validate(store.conn(), new)?;
     if owner.is_some() && owner != ctx.actor.user_id() {
-        users::require_manager(ctx, "create leads owned by someone else")?;
+        rights::require(ctx, Action::AddLeadForOthers)?;
     }
     let routing = owner.is_none() && settings::is_on(store.conn(), settings::AUTO_ASSIGN)?;
     let written = store.write(ctx, "lead add", |w| {
@@ -365,7 +366,7 @@ pub fn create_lead(store: &mut Store, ctx: &Ctx, new: &NewLead) -> Result<(Lead,
 /// Routing switch (R3). Switching on reports the backlog that arrived while
 /// paused instead of assigning it.
 pub fn set_auto_assign(store: &mut Store, ctx: &Ctx, on: bool) -> Result<i64> {
-    users::require_manager(ctx, "switch routing")?;
+    rights::require(ctx, Action::ChangeSettings)?;
     let backlog = paused_backlog(store.conn())?;
     store.write(ctx, "routing", |w| {
         let was_on = settings::is_on(w.conn(), settings::AUTO_ASSIGN)?;
@@ -379,7 +380,7 @@ pub fn set_auto_assign(store: &mut Store, ctx: &Ctx, on: bool) -> Result<i64> {
 }
 
 pub fn set_duplicate_routing(store: &mut Store, ctx: &Ctx, on: bool) -> Result<()> {
-    users::require_manager(ctx, "switch duplicate routing")?;
+    rights::require(ctx, Action::ChangeSettings)?;
     store.write(ctx, "routing", |w| switch(w, settings::DUPLICATE_ROUTING, "duplicate routing", on))?;
     Ok(())
 }
@@ -413,7 +414,7 @@ pub enum Handover {
 /// and what would stay unassigned and why (T8); its `selected` and `seed`
 /// make the confirmed run the same (A14).
 pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover, dry_run: bool) -> Result<RouteResult> {
-    users::require_manager(ctx, "deactivate users")?;
+    rights::require(ctx, Action::ManageUsers)?;
     let user = users::find(store.conn(), name)?;
     if !user.active {
         return Err(Error::invalid(format!("{} is already deactivated", user.name)));

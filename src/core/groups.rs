@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::User;
+use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{stages, users};
 
@@ -164,7 +165,7 @@ fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
 }
 
 pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64, monthly: i64) -> Result<Group> {
-    users::require_manager(ctx, "manage groups")?;
+    rights::require(ctx, Action::ManageGroups)?;
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid("a group needs a name"));
@@ -203,7 +204,7 @@ pub struct GroupChanges {
 }
 
 pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> Result<Group> {
-    users::require_manager(ctx, "manage groups")?;
+    rights::require(ctx, Action::ManageGroups)?;
     let group = find(store.conn(), name)?;
     let daily = changes.daily_limit.map(|d| check_limit(d, "the daily limit")).transpose()?;
     let monthly = changes.monthly_limit.map(|m| check_limit(m, "the monthly limit")).transpose()?;
@@ -267,7 +268,7 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
 /// Delete a group. Refused while a routing rule sends leads to it; leads it
 /// assigned keep their owners (R7).
 pub fn delete(store: &mut Store, ctx: &Ctx, name: &str) -> Result<()> {
-    users::require_manager(ctx, "manage groups")?;
+    rights::require(ctx, Action::ManageGroups)?;
     let group = find(store.conn(), name)?;
     let rules: Vec<String> = {
         let mut stmt = store.conn().prepare("SELECT id FROM rules WHERE target_group_id = ?1 ORDER BY priority")?;
@@ -299,7 +300,7 @@ pub struct MemberChanges {
 }
 
 pub fn change_members(store: &mut Store, ctx: &Ctx, name: &str, changes: &MemberChanges) -> Result<Vec<Member>> {
-    users::require_manager(ctx, "manage groups")?;
+    rights::require(ctx, Action::ManageGroups)?;
     let group = find(store.conn(), name)?;
     let resolve = |names: &[String]| -> Result<Vec<User>> {
         names.iter().filter(|n| !n.trim().is_empty()).map(|n| users::find(store.conn(), n)).collect()
@@ -383,7 +384,7 @@ pub fn set_member_limits(
     daily: Option<i64>,
     monthly: Option<i64>,
 ) -> Result<()> {
-    users::require_manager(ctx, "manage groups")?;
+    rights::require(ctx, Action::ManageGroups)?;
     let group = find(store.conn(), group_name)?;
     let user = users::find(store.conn(), user_name)?;
     let daily = daily.map(|d| check_limit(d, "the daily limit")).transpose()?;

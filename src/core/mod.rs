@@ -19,6 +19,7 @@ pub mod model;
 pub mod notifications;
 pub mod page;
 pub mod report;
+pub mod rights;
 pub mod rotation;
 pub mod rules;
 pub mod safe_file;

@@ -14,6 +14,7 @@ use super::error::Result;
 use super::filter::{Filter, OwnerFilter};
 use super::model::Lead;
 use super::page::{self, Direction, Sort};
+use super::rights::{self, Action};
 use super::{leads, stages, users};
 
 /// One row of the workload report: an owner, or the unassigned leads (`owner` None).
@@ -44,7 +45,7 @@ pub struct Workload {
 
 /// The workload of every owner as of `ctx.now()`.
 pub fn workload(conn: &Connection, ctx: &Ctx, stale_days: u32, alert_hours: u32) -> Result<Workload> {
-    users::require_manager(ctx, "see the team's workload")?;
+    rights::require(ctx, Action::SeeWorkload)?;
     let now = ctx.now_ts();
     let stale_before = now - i64::from(stale_days) * 86_400;
     let waiting_before = now - i64::from(alert_hours) * 3600;

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::Lead;
+use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{groups, users};
 
@@ -280,7 +281,7 @@ fn write_conditions(w: &Writer<'_>, rule: i64, conditions: &[Condition]) -> Resu
 
 /// Change a rule's conditions and target. Leads it already routed keep their owners (R7).
 pub fn update(store: &mut Store, ctx: &Ctx, id: i64, target: &TargetName, conditions: &[Condition]) -> Result<Rule> {
-    users::require_manager(ctx, "manage routing rules")?;
+    rights::require(ctx, Action::ManageRules)?;
     let rule = get(store.conn(), id)?;
     let (group_id, user_id) = resolve_target(store.conn(), target)?;
     store.write(ctx, "rule change", |w| {
@@ -303,7 +304,7 @@ pub fn add(
     conditions: &[Condition],
     priority: Option<i64>,
 ) -> Result<Rule> {
-    users::require_manager(ctx, "manage routing rules")?;
+    rights::require(ctx, Action::ManageRules)?;
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid("a rule needs a name"));
@@ -335,7 +336,7 @@ pub fn add(
 }
 
 pub fn set_enabled(store: &mut Store, ctx: &Ctx, id: i64, enabled: bool) -> Result<Rule> {
-    users::require_manager(ctx, "manage routing rules")?;
+    rights::require(ctx, Action::ManageRules)?;
     get(store.conn(), id)?;
     store.write(ctx, "rule change", |w| {
         w.conn().execute("UPDATE rules SET enabled = ?1 WHERE id = ?2", params![enabled, id])?;
@@ -345,7 +346,7 @@ pub fn set_enabled(store: &mut Store, ctx: &Ctx, id: i64, enabled: bool) -> Resu
 }
 
 pub fn delete(store: &mut Store, ctx: &Ctx, id: i64) -> Result<()> {
-    users::require_manager(ctx, "manage routing rules")?;
+    rights::require(ctx, Action::ManageRules)?;
     let rule = get(store.conn(), id)?;
     store.write(ctx, "rule delete", |w| {
         w.conn().execute("DELETE FROM rules WHERE id = ?1", [id])?;
@@ -357,7 +358,7 @@ pub fn delete(store: &mut Store, ctx: &Ctx, id: i64) -> Result<()> {
 
 /// Move a rule to position `to` (1 = tried first).
 pub fn move_to(store: &mut Store, ctx: &Ctx, id: i64, to: i64) -> Result<Rule> {
-    users::require_manager(ctx, "manage routing rules")?;
+    rights::require(ctx, Action::ManageRules)?;
     get(store.conn(), id)?;
     if to < 1 {
         return Err(Error::invalid("--to starts at 1"));
