@@ -29,6 +29,10 @@ pub struct Config {
     /// How `import` reads another CRM's names.
     #[serde(default)]
     pub import: ImportConfig,
+    /// The file this config was read from, or would be read from (the
+    /// platform path) when there is none yet: where a saved mapping goes.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 /// `[import.status_map]` and `[import.owner_map]`: another CRM's status
@@ -64,6 +68,7 @@ impl Default for Config {
             stale_days: default_stale_days(),
             keys: BTreeMap::new(),
             import: ImportConfig::default(),
+            file: None,
         }
     }
 }
@@ -108,16 +113,22 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| Error::invalid(format!("{}: the config file is not UTF-8 text", path.display())))?;
-                Config::parse(&text, &path)
+        let config = match read_text(&path) {
+            Ok(text) => Config::parse(&text, &path)?,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound && !required => {
+                Config::default()
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
-            Err(source) => Err(Error::Io { path, source }),
-        }
+            Err(e) => return Err(e),
+        };
+        Ok(Config { file: Some(path), ..config })
     }
+}
+
+/// A config file's text; it must be UTF-8.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(format!("{}: the config file is not UTF-8 text", path.display())))
 }
 
 #[cfg(test)]

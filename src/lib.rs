@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod config_edit;
 pub mod core;
 pub mod tui;

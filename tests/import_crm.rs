@@ -455,3 +455,34 @@ fn a_map_onto_a_stage_that_does_not_exist_fails_in_one_line_and_imports_nothing(
     fails(&["--config", cfg, "import", &file, "--map-owner", "x@y.test=Ghost"], "no such user");
     assert_eq!(db.json(&["lead", "list"]), json!([]));
 }
+
+#[test]
+fn save_mapping_puts_the_flags_in_the_config_so_the_next_export_needs_none() {
+    let (db, config) = office("# the office's own comment\n");
+    let cfg = config.to_str().unwrap();
+    let file = fixture("odoo_leads_excel_de.csv");
+    let first = db.ok(&["--config", cfg, "import", &file, "--map-status", "Proposition=Proposal", "--save-mapping"]);
+    assert!(first.contains(&format!("saved 1 mapping to {cfg}")), "{first}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.starts_with("timezone = \"Europe/Paris\"\n# the office's own comment\n"), "{text}");
+    assert!(text.ends_with("[import.status_map]\n\"Proposition\" = \"Proposal\"\n"), "{text}");
+    let again = import(&db, &config, &file, &[]);
+    assert_eq!((again["created"].as_i64(), rejected(&again)), (Some(4), vec![]));
+    assert_eq!(again["mapped_statuses"], json!([{"from": "Proposition", "to": "Proposal", "rows": 1}]));
+}
+
+#[test]
+fn expect_imports_exactly_the_rows_a_dry_run_counted_or_nothing() {
+    let (db, config) = office("");
+    let file = fixture("zoho_leads.csv");
+    let cfg = config.to_str().unwrap();
+    let dry = import(&db, &config, &file, &["--dry-run"]);
+    assert_eq!(dry["created"], 1, "only Leo's status is one of ours");
+    let mut out = db.cmd(&["--config", cfg, "import", &file, "--map-status", "Junk Lead=Lost", "--expect", "1"]);
+    let stderr = String::from_utf8(out.assert().code(1).get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("2 leads match now, not 1"), "{stderr}");
+    assert_eq!(db.json(&["lead", "list"]), json!([]));
+    let r = import(&db, &config, &file, &["--expect", "1"]);
+    assert_eq!(r["created"], 1);
+}

@@ -170,6 +170,13 @@ pub struct ImportArgs {
     /// (repeatable; wins over [import.owner_map])
     #[arg(long = "map-owner", value_name = "FROM=TO", value_parser = parse_mapping)]
     pub map_owner: Vec<(String, String)>,
+    /// Also write the --map-status and --map-owner flags into the config file's [import.status_map] and
+    /// [import.owner_map], for the next files (after a successful import or dry run)
+    #[arg(long)]
+    pub save_mapping: bool,
+    /// Write nothing unless exactly N rows would be imported (the count a dry run showed)
+    #[arg(long, value_name = "N")]
+    pub expect: Option<usize>,
 }
 
 /// `FROM=TO`, split at the last `=` (our stage and user names have none).

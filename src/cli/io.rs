@@ -9,6 +9,8 @@ use serde_json::json;
 use super::Session;
 use super::args::{FilterArgs, ImportArgs};
 use super::output::print_json;
+use crate::config;
+use crate::config_edit::{MapTable, save_import_map};
 use crate::core::error::{Error, Result};
 use crate::core::import::{self, Encoding, ImportOptions, ImportReport};
 use crate::core::safe_file::{self, IfExists};
@@ -27,6 +29,7 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
         status_map: with_config(&s.config.import.status_map, &a.map_status),
         owner_map: with_config(&s.config.import.owner_map, &a.map_owner),
     };
+    s.ctx.expect = a.expect;
     let r = import::import(&mut s.store, &s.ctx, &bytes, &opts)?;
     if s.json {
         print_json(&import_json(&r))?;
@@ -40,6 +43,23 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
             r.rejected.len(),
             r.rows
         )));
+    }
+    if a.save_mapping {
+        save_mapping(s, a)?;
+    }
+    Ok(())
+}
+
+/// `--save-mapping`: the flags go into the config for the next files.
+fn save_mapping(s: &Session, a: &ImportArgs) -> Result<()> {
+    let file = s.config.file.clone().or_else(config::default_config_path).ok_or_else(|| {
+        Error::invalid("there is no config file to save the mapping to; pass --config PATH".to_string())
+    })?;
+    save_import_map(&file, s.store.path(), MapTable::Status, &a.map_status)?;
+    save_import_map(&file, s.store.path(), MapTable::Owner, &a.map_owner)?;
+    if !s.json {
+        let n = a.map_status.len() + a.map_owner.len();
+        println!("saved {n} mapping{} to {}", if n == 1 { "" } else { "s" }, file.display());
     }
     Ok(())
 }

@@ -157,6 +157,9 @@ fn write(
         let names = Names::new(stages::list(w.conn())?, users::list(w.conn())?, &opts.status_map, &opts.owner_map)?;
         // Check every row first, so --strict can refuse before anything is written.
         let checked = check_rows(parsed, &names, &lookup, assignee)?;
+        // A14: applying a preview's count (`--expect`, the console's confirm)
+        // imports exactly the rows that preview counted, or nothing.
+        ctx.check_expected(checked.valid.len())?;
         let (unknown_statuses, unknown_owners, mapped_statuses) = checked.advice.finish(&names);
         let mut report = ImportReport {
             batch: None,
