@@ -126,9 +126,12 @@ pub enum Command {
     Export {
         #[command(flatten)]
         filter: FilterArgs,
-        /// Write to this file instead of standard output
+        /// Write to this file instead of standard output (`-` is standard output)
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write cells exactly as stored: no leading ' before a cell that starts with =, +, -, @, tab or CR
+        #[arg(long)]
+        raw: bool,
     },
     /// Workload per owner, and the unassigned leads that wait
     Report {

@@ -12,9 +12,10 @@ use super::output::print_json;
 use crate::config;
 use crate::config_edit::{MapTable, save_import_map};
 use crate::core::error::{Error, Result};
+use crate::core::export::{self, Cells};
 use crate::core::import::{self, Encoding, ImportOptions, ImportReport};
 use crate::core::safe_file::{self, IfExists};
-use crate::core::{export, stages};
+use crate::core::stages;
 
 /// Rejected rows and unassigned leads shown in the human summary (`--json` lists all).
 const SHOWN: usize = 20;
@@ -195,17 +196,17 @@ fn print_mapping_advice(r: &ImportReport, stages: &[String]) {
     }
 }
 
-pub fn export(s: &Session, filter: &FilterArgs, output: Option<&Path>) -> Result<()> {
+pub fn export(s: &Session, filter: &FilterArgs, output: Option<&Path>, cells: Cells) -> Result<()> {
     let filter = filter.spec().resolve(s.store.conn(), &s.ctx)?;
     let Some(path) = output.filter(|p| *p != Path::new("-")) else {
         let stdout = std::io::stdout().lock();
-        export::write_csv(s.store.conn(), &filter, std::io::BufWriter::new(stdout))?;
+        export::write_csv(s.store.conn(), &filter, cells, std::io::BufWriter::new(stdout))?;
         return Ok(());
     };
     // Through the safe writer: never the database, a link or a device, and
     // never half a file.
     let n = safe_file::write(s.store.path(), path, IfExists::Replace, |file, _| {
-        export::write_csv(s.store.conn(), &filter, std::io::BufWriter::new(file))
+        export::write_csv(s.store.conn(), &filter, cells, std::io::BufWriter::new(file))
     })?;
     if s.json {
         print_json(&json!({"exported": n, "file": path.display().to_string()}))

@@ -23,6 +23,7 @@ use clap::Parser;
 use crate::config::{self, Config};
 use crate::core::context::{Actor, Ctx};
 use crate::core::error::{Error, Result};
+use crate::core::export::Cells;
 use crate::core::rights::{self, Action};
 use crate::core::{Store, settings, time, users};
 use args::{Cli, Command, UserCommand};
@@ -102,7 +103,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rule(c) => rule::run(&mut session()?, c),
         Command::Routing { command } => rule::routing(&mut session()?, command),
         Command::Import(a) => io::import(&mut session()?, a),
-        Command::Export { filter, output } => io::export(&session()?, filter, output.as_deref()),
+        Command::Export { filter, output, raw } => {
+            let cells = if *raw { Cells::Raw } else { Cells::SpreadsheetSafe };
+            io::export(&session()?, filter, output.as_deref(), cells)
+        }
         Command::Report { command } => report::run(&session()?, command),
         Command::Notifications { unread, limit } => notifications::run(&mut session()?, *unread, *limit),
     }
