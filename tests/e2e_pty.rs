@@ -58,6 +58,27 @@ impl Console {
         }
     }
 
+    /// Wait until `test` holds for the screen; returns that screen.
+    fn wait_until(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text();
+            if test(&text) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Wait until the list in view has its count for the filter in force.
+    fn settled(&self) -> String {
+        self.wait_until("the count of the filter in force", |t| {
+            let status = status_line(t);
+            status.contains(" of ") || status.contains("no rows")
+        })
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -188,4 +209,229 @@ fn sigterm_sighup_and_sigint_restore_the_terminal_as_q_does() {
         assert!(!raw_mode(console._master.as_ref()), "{name}: terminal left in raw mode");
         assert!(!status.success(), "{name}: ends by the signal, not as a success: {status:?}");
     }
+}
+
+/// The status bar: the screen's last line but one.
+fn status_line(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines.iter().rev().nth(1).map_or_else(String::new, |l| l.to_string())
+}
+
+/// The number after `prefix` on the screen ("Assign 1,234 leads" → 1234).
+fn number_after(screen: &str, prefix: &str) -> usize {
+    let at = screen.find(prefix).unwrap_or_else(|| panic!("{prefix:?} not on screen:\n{screen}")) + prefix.len();
+    let digits: String =
+        screen[at..].chars().take_while(|c| c.is_ascii_digit() || *c == ',').filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("no number after {prefix:?}:\n{screen}"))
+}
+
+/// "  Name      12" lines under "per member:" in a confirm dialog.
+fn per_member(screen: &str) -> std::collections::BTreeMap<String, usize> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let head: Vec<char> = "per member:".chars().collect();
+    let found = lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, line)| (0..line.len()).find(|&x| line[x..].starts_with(&head)).map(|x| (y, x)));
+    let Some((y, x)) = found else { panic!("no per-member preview on screen:\n{screen}") };
+    let mut out = std::collections::BTreeMap::new();
+    for line in &lines[y + 1..] {
+        let body: String = line.iter().skip(x).take_while(|c| **c != '│').collect();
+        let words: Vec<&str> = body.split_whitespace().collect();
+        match words.as_slice() {
+            [name, n] if body.starts_with("  ") && n.chars().all(|c| c.is_ascii_digit()) => {
+                out.insert(name.to_string(), n.parse().unwrap_or(0));
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// The demo office: 2,000 leads with sources, tags, 20 users, 5 groups.
+fn demo_db() -> (TempDir, PathBuf) {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = std::process::Command::new(BIN)
+        .args(["demo", "--leads", "2000", "--seed", "7", "--no-tui", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
+    (dir, db)
+}
+
+fn cli_count(db: &Path, args: &[&str]) -> usize {
+    let out = std::process::Command::new(BIN).arg("--db").arg(db).arg("--json").args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    listed.as_array().map_or(0, Vec::len)
+}
+
+/// Deliveries of the newest batch, per member, as the database has them.
+fn last_batch_per_member(db: &Path) -> std::collections::BTreeMap<String, usize> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT u.name, count(*) FROM activity a JOIN users u ON u.id = a.to_owner_id \
+             WHERE a.batch_id = (SELECT max(id) FROM batches) GROUP BY u.name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+const ALL: &[&str] = &["lead", "list", "--limit", "100000"];
+
+fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    ALL.iter().copied().chain(extra.iter().copied()).collect()
+}
+
+/// Issue 13, first reproduction: after `1 2 u 1` the board's columns are the
+/// unassigned ones, and select-all + assign confirms the number it writes.
+#[test]
+fn the_board_after_a_filter_change_elsewhere_confirms_what_it_writes() {
+    let (_dir, db) = demo_db();
+    let new_unassigned = cli_count(&db, &with(&["--unassigned", "--status", "New"]));
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("1");
+    console.send("2");
+    console.send("u");
+    console.settled();
+    console.send("1");
+    let screen = console.settled();
+    assert!(screen.contains("Filter: unassigned"), "{screen}");
+    assert_eq!(number_after(&screen, "New ("), new_unassigned, "the column counts the filter in force");
+    console.send("a");
+    console.send("A");
+    console.send("marc");
+    console.send("\r");
+    let screen = console.wait_until("the confirm", |t| t.contains("to Marcus?"));
+    let confirmed = number_after(&screen, "Assign ");
+    console.send("y");
+    console.wait_for("assigned to Marcus");
+    console.quit();
+    assert_eq!(confirmed, new_unassigned);
+    assert_eq!(cli_count(&db, &with(&["--owner", "Marcus"])), confirmed, "what the confirm said is what changed");
+}
+
+/// Second reproduction: a filter narrowed on the board, widened on Leads,
+/// then select-all on the board — and the same with a tag and unassign.
+#[test]
+fn a_filter_widened_in_another_pane_never_lets_a_stale_count_through() {
+    let (_dir, db) = demo_db();
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("1");
+    console.send("u");
+    console.send("f");
+    console.send("jj\r");
+    console.send("facebook");
+    console.send("\r");
+    console.send("\x1b");
+    console.wait_for("Filter: unassigned · source Facebook");
+    console.settled();
+    console.send("2");
+    console.send("u");
+    console.wait_for("Filter: source Facebook");
+    console.settled();
+    console.send("1");
+    let screen = console.settled();
+    let facebook_new = cli_count(&db, &with(&["--source", "Facebook", "--status", "New"]));
+    assert_eq!(number_after(&screen, "New ("), facebook_new);
+    console.send("a");
+    console.send("A");
+    console.send("marc");
+    console.send("\r");
+    let screen = console.wait_until("the confirm", |t| t.contains("to Marcus?"));
+    let confirmed = number_after(&screen, "Assign ");
+    console.send("y");
+    console.wait_for("assigned to Marcus");
+    assert_eq!(confirmed, facebook_new);
+    assert_eq!(cli_count(&db, &with(&["--owner", "Marcus"])), confirmed);
+
+    // The tag vip instead of the source; unassign the New column.
+    console.send("f");
+    console.send("jjj\r");
+    console.send("vip");
+    console.send("\r");
+    console.send("k");
+    console.send("\r");
+    console.send("\r"); // "Any source" is on top
+    console.send("\x1b");
+    console.wait_for("Filter: tag vip");
+    let screen = console.settled();
+    let vip_new = cli_count(&db, &with(&["--tag", "vip", "--status", "New"]));
+    assert_eq!(number_after(&screen, "New ("), vip_new);
+    console.send("a");
+    console.send("U");
+    let screen = console.wait_until("the confirm", |t| t.contains("Unassign "));
+    let confirmed = number_after(&screen, "Unassign ");
+    console.send("y");
+    console.wait_for("unassigned,");
+    console.quit();
+    assert_eq!(confirmed, vip_new);
+    assert_eq!(cli_count(&db, &with(&["--tag", "vip", "--status", "New", "--unassigned"])), confirmed);
+}
+
+/// Fourth and sixth reproductions: a random rotation gives each member what
+/// its preview said, and `z` names the batch it undoes.
+#[test]
+fn a_random_rotation_runs_as_previewed_and_undo_names_its_batch() {
+    let (_dir, db) = demo_db();
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("u");
+    console.settled();
+    console.send("a");
+    console.send("r");
+    console.send("web");
+    console.send("\r");
+    let screen = console.wait_until("the rotation preview", |t| t.contains("through Web leads?"));
+    let previewed = per_member(&screen);
+    assert!(!previewed.is_empty(), "someone gets leads:\n{screen}");
+    console.send("y");
+    console.wait_for("assigned through Web leads");
+    assert_eq!(last_batch_per_member(&db), previewed, "the batch is the preview");
+    let batch: i64 =
+        rusqlite::Connection::open(&db).unwrap().query_row("SELECT max(id) FROM batches", [], |r| r.get(0)).unwrap();
+    console.send("z");
+    let screen = console.wait_until("the undo confirm", |t| t.contains("Undo batch"));
+    assert_eq!(number_after(&screen, "Undo batch "), batch as usize);
+    assert!(screen.contains("rotation of"), "{screen}");
+    console.send("y");
+    console.wait_for(&format!("undid batch {batch}"));
+    console.quit();
+}
+
+/// Fifth reproduction: deactivating with a redistribution is previewed per
+/// member, and the batch gives each what the preview said.
+#[test]
+fn offboarding_is_previewed_and_runs_as_previewed() {
+    let (_dir, db) = demo_db();
+    let open = cli_count(&db, &with(&["--owner", "Zoë", "--open-only"]));
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("3");
+    console.send("t");
+    console.wait_for("Pick-up");
+    console.send(&"j".repeat(19));
+    console.send("d");
+    console.wait_for("Deactivate Zoë");
+    console.send("redis");
+    console.send("\r");
+    console.send("inbound");
+    console.send("\r");
+    let screen = console.wait_until("the offboarding preview", |t| t.contains("leads)?"));
+    assert_eq!(number_after(&screen, "through Inbound ("), open);
+    let previewed = per_member(&screen);
+    let staying = if screen.contains("stay unassigned: ") { number_after(&screen, "stay unassigned: ") } else { 0 };
+    assert_eq!(previewed.values().sum::<usize>() + staying, open, "every open lead is accounted for:\n{screen}");
+    console.send("y");
+    console.wait_for("Zoë deactivated");
+    console.quit();
+    assert_eq!(last_batch_per_member(&db), previewed);
 }

@@ -11,6 +11,9 @@ use crate::tui::action::Action;
 use crate::tui::flow::{Look, Pending};
 use crate::tui::keymap::{Context, Keymap};
 
+/// Columns of the dialog, borders included.
+const WIDTH: u16 = 64;
+
 #[derive(Debug)]
 pub struct Confirm {
     pub title: String,
@@ -43,7 +46,11 @@ impl Confirm {
             Span::styled(keys(Action::Cancel), theme.accent()),
             Span::raw(" cancel"),
         ]));
-        let h = (body.len() as u16).saturating_add(2);
-        popup(frame, theme, centred(main, 64, h), "Confirm", body);
+        // Long lines wrap: the box grows by the lines they take.
+        let area = centred(main, WIDTH, main.height);
+        let inner = usize::from(area.width.saturating_sub(2)).max(1);
+        let rows: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+        let h = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
+        popup(frame, theme, centred(main, WIDTH, h), "Confirm", body);
     }
 }

@@ -144,9 +144,9 @@ impl UsersPane {
 fn offboarding_confirm(env: &mut Env<'_>, user: String, handover: Handover) -> Result<Step> {
     let seed = env.ctx.seed.unwrap_or_else(super::fresh_seed);
     let how = match &handover {
-        Handover::ReassignTo(to) => format!("reassign their open leads to {to}"),
-        Handover::Redistribute(g) => format!("redistribute their open leads through {g}"),
-        Handover::LeaveUnassigned => "leave their open leads unassigned".to_string(),
+        Handover::ReassignTo(to) => format!("reassign to {to}"),
+        Handover::Redistribute(g) => format!("redistribute through {g}"),
+        Handover::LeaveUnassigned => "leave their leads unassigned".to_string(),
     };
     let ctx = crate::core::Ctx { seed: Some(seed), ..env.ctx.clone() };
     let plan = crate::core::distribute::deactivate(env.store, &ctx, &user, &handover, true)?;
