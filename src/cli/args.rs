@@ -261,14 +261,16 @@ pub enum GroupCommand {
         pickup_statuses: Option<Vec<String>>,
     },
     /// Add, remove or reorder members
+    /// Names are comma-separated (--add Tom,Lewis) or one per flag (--add Tom --add Lewis);
+    /// a name with a comma is taken whole when it is a user's name, or quoted: --add '"Smith, John",Tom'
     Members {
         name: String,
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long)]
         add: Vec<String>,
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long)]
         remove: Vec<String>,
         /// Every member, in the new rotation order
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long)]
         order: Option<Vec<String>>,
     },
     /// Override one member's limits (omit a flag to use the group's)

@@ -3,10 +3,10 @@ use serde_json::{Value, json};
 use super::Session;
 use super::args::GroupCommand;
 use super::output::{print_json, table};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges};
 use crate::core::rotation::Distributor;
-use crate::core::stages;
+use crate::core::{stages, users};
 
 pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
     match command {
@@ -26,7 +26,12 @@ pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
             show(s, &g.name)
         }
         GroupCommand::Members { name, add, remove, order } => {
-            let changes = MemberChanges { add: add.clone(), remove: remove.clone(), order: order.clone() };
+            let conn = s.store.conn();
+            let changes = MemberChanges {
+                add: user_names(conn, add)?,
+                remove: user_names(conn, remove)?,
+                order: order.as_deref().map(|o| user_names(conn, o)).transpose()?,
+            };
             groups::change_members(&mut s.store, &s.ctx, name, &changes)?;
             show(s, name)
         }
@@ -46,6 +51,31 @@ pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
         GroupCommand::List => list(s),
         GroupCommand::Show { name } => show(s, name),
     }
+}
+
+/// The user names in `values`: each value is one user's whole name (a
+/// name may hold a comma: "Smith, John"), or else a comma-separated list
+/// in which a name with a comma is quoted (`"Smith, John",Tom`).
+fn user_names(conn: &rusqlite::Connection, values: &[String]) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for value in values {
+        if users::find(conn, value).is_ok() {
+            names.push(value.trim().to_string());
+            continue;
+        }
+        if value.matches('"').count() % 2 == 1 {
+            return Err(Error::invalid(format!("'{value}' has an unclosed quote; quote a name that holds a comma")));
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).trim(csv::Trim::All).from_reader(value.as_bytes());
+        for record in reader.records() {
+            let record = record.map_err(|_| {
+                Error::invalid(format!("cannot read the names in '{value}'; quote a name that holds a comma"))
+            })?;
+            names.extend(record.iter().filter(|n| !n.is_empty()).map(str::to_string));
+        }
+    }
+    Ok(names)
 }
 
 fn pickup_names(s: &Session, g: &Group) -> Result<Vec<String>> {

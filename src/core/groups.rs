@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::User;
+use super::names;
 use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{stages, users};
@@ -166,10 +167,7 @@ fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
 
 pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64, monthly: i64) -> Result<Group> {
     rights::require(ctx, Action::ManageGroups)?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(Error::invalid("a group needs a name"));
-    }
+    let name = names::check("group", name)?;
     check_limit(daily, "the daily limit")?;
     check_limit(monthly, "the monthly limit")?;
     let written = store.write(ctx, "group add", |w| {
@@ -218,10 +216,7 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
         ),
         None => None,
     };
-    let new_name = changes.name.as_deref().map(str::trim);
-    if new_name == Some("") {
-        return Err(Error::invalid("a group needs a name"));
-    }
+    let new_name = changes.name.as_deref().map(|n| names::check("group", n)).transpose()?;
     store.write(ctx, "group set", |w| {
         if let Some(new_name) = new_name {
             let taken: bool = w.conn().query_row(

@@ -16,6 +16,7 @@ pub mod import;
 pub mod interrupt;
 pub mod leads;
 pub mod model;
+pub mod names;
 pub mod notifications;
 pub mod page;
 pub mod report;

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::Lead;
+use super::names;
 use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{groups, users};
@@ -305,10 +306,7 @@ pub fn add(
     priority: Option<i64>,
 ) -> Result<Rule> {
     rights::require(ctx, Action::ManageRules)?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(Error::invalid("a rule needs a name"));
-    }
+    let name = names::check("rule", name)?;
     let (group_id, user_id) = resolve_target(store.conn(), target)?;
     if let Some(p) = priority
         && p < 1

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::{Role, User};
+use super::names;
 use super::rights::{self, Action};
 use super::store::{Change, Store};
 
@@ -77,10 +78,7 @@ pub struct NewUser {
 
 pub fn add(store: &mut Store, ctx: &Ctx, new: &NewUser) -> Result<User> {
     rights::require(ctx, Action::ManageUsers)?;
-    let name = new.name.trim();
-    if name.is_empty() {
-        return Err(Error::invalid("a user needs a name"));
-    }
+    let name = names::check("user", &new.name)?;
     if name.eq_ignore_ascii_case("system") || name.eq_ignore_ascii_case("unassigned") || name.eq_ignore_ascii_case("me")
     {
         return Err(Error::invalid(format!("'{name}' is reserved and cannot be a user name")));
