@@ -21,10 +21,16 @@ struct Console {
 
 impl Console {
     fn start(db: &Path, actor: &str) -> Console {
+        Console::start_with(db, &["--as", actor])
+    }
+
+    /// The console on `db` with these global options (`--as`, `--config`…).
+    fn start_with(db: &Path, options: &[&str]) -> Console {
         let pty =
             native_pty_system().openpty(PtySize { rows: 30, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(["--db", db.to_str().unwrap(), "--as", actor]);
+        cmd.args(["--db", db.to_str().unwrap()]);
+        cmd.args(options);
         cmd.env("TERM", "xterm-256color");
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
@@ -434,4 +440,40 @@ fn offboarding_is_previewed_and_runs_as_previewed() {
     console.wait_for("Zoë deactivated");
     console.quit();
     assert_eq!(last_batch_per_member(&db), previewed);
+}
+
+#[test]
+fn import_maps_an_unknown_status_with_the_picker_saves_it_and_confirms_the_count() {
+    let (dir, db) = team_db(1);
+    let csv = dir.path().join("hubspot.csv");
+    std::fs::write(
+        &csv,
+        "First Name,Last Name,Email,Lead Status,Contact owner\nAnn,Lee,ann@lee.test,OPEN_DEAL,tom\n\
+         Bob,Stone,bob@stone.test,New,\nCy,Ray,cy@ray.test,open_deal,TOM\n",
+    )
+    .unwrap();
+    let config = dir.path().join("leadrota.toml");
+    std::fs::write(&config, "timezone = \"UTC\"\n").unwrap();
+    let mut console = Console::start_with(&db, &["--as", "Maria", "--config", config.to_str().unwrap()]);
+    console.wait_for("row 1 of 1");
+    console.send("i");
+    console.wait_for("Import a CSV file");
+    console.send(csv.to_str().unwrap());
+    console.send("\r");
+    console.wait_for("Map 'OPEN_DEAL' (2 rows");
+    console.send("propo");
+    console.send("\r");
+    console.wait_for("Save the 1 status mapping?");
+    console.send("\r");
+    console.wait_for("Import 3 leads from hubspot.csv?");
+    console.wait_for("status OPEN_DEAL → Proposal (2 rows)");
+    console.send("y");
+    console.wait_for("imported 3 leads");
+    console.quit();
+    let proposal = "SELECT count(*) FROM leads WHERE stage_id = (SELECT id FROM stages WHERE name = 'Proposal') \
+                    AND owner_id = (SELECT id FROM users WHERE name = 'Tom')";
+    assert_eq!(query(&db, proposal), 2);
+    assert_eq!(query(&db, "SELECT count(*) FROM leads"), 4);
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert_eq!(saved, "timezone = \"UTC\"\n\n[import.status_map]\n\"OPEN_DEAL\" = \"Proposal\"\n");
 }

@@ -78,6 +78,7 @@ pub enum Action {
     Preview,
     Confirm,
     Cancel,
+    Import,
 }
 
 impl Action {

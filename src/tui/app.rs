@@ -58,7 +58,14 @@ pub struct App {
 /// Borrow what a pane may use, leaving the panes themselves free.
 macro_rules! env {
     ($app:expr) => {
-        Env { store: &mut $app.store, ctx: &$app.ctx, keymap: &$app.keymap, shared: &$app.shared, counts: &$app.counts }
+        Env {
+            store: &mut $app.store,
+            ctx: &$app.ctx,
+            config: &$app.config,
+            keymap: &$app.keymap,
+            shared: &$app.shared,
+            counts: &$app.counts,
+        }
     };
 }
 
@@ -69,7 +76,14 @@ impl App {
         let shared = Shared::new(store.conn(), Filter::for_actor(&ctx));
         let counts = Counts::default();
         let board = {
-            let env = Env { store: &mut store, ctx: &ctx, keymap: &keymap, shared: &shared, counts: &counts };
+            let env = Env {
+                store: &mut store,
+                ctx: &ctx,
+                config: &config,
+                keymap: &keymap,
+                shared: &shared,
+                counts: &counts,
+            };
             Board::new(&env, height)?
         };
         let mut app = App {
@@ -288,6 +302,7 @@ impl App {
             Then::Groups(then) => GroupsPane::resume(then, answer, &env),
             Then::Users(then) => UsersPane::resume(then, answer, &mut env),
             Then::Routing(then) => RoutingPane::resume(then, answer, &env),
+            Then::Import(then) => super::panes::import::resume(then, answer, &mut env),
         }
     }
 

@@ -2,6 +2,9 @@
 //! what a picker or prompt answered, what to do with the answer (a
 //! continuation, as data), and what a pane may read while it works.
 
+use std::path::PathBuf;
+
+use crate::config::Config;
 use crate::core::assign::Selection;
 use crate::core::distribute::Handover;
 use crate::core::filter::Filter;
@@ -100,6 +103,25 @@ pub enum Then {
     Groups(GroupsThen),
     Users(UsersThen),
     Routing(RoutingThen),
+    Import(ImportThen),
+}
+
+/// The console's import (`i`): the file, and the status mappings chosen so
+/// far (FROM, stage), travel with each question.
+#[derive(Debug, Clone)]
+pub enum ImportThen {
+    File,
+    /// Which stage takes this unknown status.
+    Status {
+        file: PathBuf,
+        chosen: Vec<(String, String)>,
+        status: String,
+    },
+    /// Whether to save what was chosen to the config file.
+    Save {
+        file: PathBuf,
+        chosen: Vec<(String, String)>,
+    },
 }
 
 /// The Leads table and the board: a bulk change's owner or group.
@@ -275,12 +297,22 @@ pub enum Pending {
     Duplicates {
         on: bool,
     },
+    /// Import a CSV file: exactly the `expect` rows its dry run counted; then
+    /// save the mappings chosen in the console to the config file, if asked.
+    Import {
+        file: PathBuf,
+        status_map: Vec<(String, String)>,
+        owner_map: Vec<(String, String)>,
+        save: Option<(PathBuf, Vec<(String, String)>)>,
+        expect: usize,
+    },
 }
 
 /// What a pane or a modal may use while it handles a key.
 pub struct Env<'a> {
     pub store: &'a mut Store,
     pub ctx: &'a Ctx,
+    pub config: &'a Config,
     pub keymap: &'a Keymap,
     pub shared: &'a Shared,
     pub counts: &'a Counts,

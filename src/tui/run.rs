@@ -6,6 +6,7 @@ pub use crate::core::error::thousands;
 use crate::core::error::{Error, Result};
 use crate::core::{Ctx, Store, distribute, groups, leads, rules, users};
 use crate::tui::flow::{Pending, plural};
+use crate::tui::panes::import;
 
 /// The selection no longer has the leads the confirm showed (A14).
 pub fn changed_since(shown: usize, now: usize) -> Result<()> {
@@ -142,6 +143,16 @@ impl Pending {
                     (true, 0) => "auto-assign on".to_string(),
                     (true, n) => format!("auto-assign on; {n} leads arrived while paused"),
                 }
+            }
+            Pending::Import { file, status_map, owner_map, save, expect } => {
+                let confirmed = import::Confirmed {
+                    file: &file,
+                    status_map: &status_map,
+                    owner_map: &owner_map,
+                    save: save.as_ref(),
+                    expect,
+                };
+                import::execute(store, ctx, confirmed)?
             }
             Pending::Duplicates { on } => {
                 distribute::set_duplicate_routing(store, ctx, on)?;

@@ -28,7 +28,7 @@ use super::distribute::{Placement, Router, Unplaced};
 use super::error::{Error, Result};
 use super::model::{Lead, NewLead, normalise_tags};
 use super::store::{Change, Store};
-use super::{leads, settings, stages, users};
+use super::{leads, rights, settings, stages, users};
 pub use decode::Encoding;
 pub(crate) use mapping::shell_quote;
 use mapping::{Advice, Names, Status};
@@ -122,7 +122,7 @@ pub(crate) fn shown(text: &str) -> Cow<'_, str> {
 
 /// Import CSV `bytes` (a whole file) into the store.
 pub fn import(store: &mut Store, ctx: &Ctx, bytes: &[u8], opts: &ImportOptions) -> Result<ImportReport> {
-    users::require_manager(ctx, "import leads")?;
+    rights::require(ctx, rights::Action::Import)?;
     if opts.route && opts.assignee.is_some() {
         return Err(Error::invalid("--assignee and --route cannot be combined"));
     }

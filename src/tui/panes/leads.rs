@@ -58,6 +58,9 @@ impl LeadsPane {
     }
 
     pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
+        if action == Action::Import {
+            return super::import::start(env).map(Some);
+        }
         let matching = self.matching(env.counts, env.shared.stamp());
         list::on_action(&mut self.window, matching, Context::Leads, action, env)
     }

@@ -2,6 +2,7 @@
 //! (`on_action`), its drawing (`draw(&self)`) and its hints.
 
 pub mod groups;
+pub mod import;
 pub mod kanban;
 pub mod leads;
 pub mod list;

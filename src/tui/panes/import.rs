@@ -1,0 +1,245 @@
+//! Importing a CSV file from the Leads pane (`i`): the migration assistant
+//! of `leadrota import --dry-run`, one question at a time.
+//!
+//! 1. A prompt asks for the file.
+//! 2. The core's dry run reads it ([`import::import`] with `dry_run`); each
+//!    status no stage or map entry takes gets a stage picker, its suggested
+//!    stage on top, and the dry run is made again with the answer.
+//! 3. When the manager mapped statuses here, a picker asks whether to save
+//!    them to the config file for the next export.
+//! 4. A confirm shows the report (rows imported and rejected, owners,
+//!    statuses mapped, unknown owners) and names the count; the import runs
+//!    with that count as its `expect` (A14), so a file changed in between
+//!    is refused, not half-imported.
+//!
+//! Every answer is data ([`ImportThen`]): the file and the mappings chosen
+//! so far travel with the question.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+use crate::config_edit::{MapTable, save_import_map};
+use crate::core::error::{Error, Result};
+use crate::core::import::{self, ImportOptions, ImportReport, UnknownStatus};
+use crate::core::{Ctx, Store, rights, stages};
+use crate::tui::flow::{Answer, Env, ImportThen, Pending, Pick, Then, plural};
+use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::widgets::picker::Choice;
+
+/// Lines of each kind the confirm lists before "… and N more".
+const LISTED: usize = 3;
+
+/// `i`: ask for the file (agents may not import).
+pub fn start(env: &Env<'_>) -> Result<Step> {
+    rights::require(env.ctx, rights::Action::Import)?;
+    Ok(Step::Open(prompt::ask("Import a CSV file: its path", "", Then::Import(ImportThen::File))))
+}
+
+/// The next question after an answer.
+pub fn resume(then: ImportThen, answer: Answer, env: &mut Env<'_>) -> Result<Option<Step>> {
+    match (then, answer) {
+        (ImportThen::File, Answer::Text(text)) => {
+            if text.is_empty() {
+                return Err(Error::invalid("type the path of a CSV file (Esc cancels)"));
+            }
+            let file = expand_home(&text);
+            std::fs::read(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            next(env, file, Vec::new(), None).map(Some)
+        }
+        (ImportThen::Status { file, mut chosen, status }, Answer::Pick(Pick::Name(stage))) => {
+            chosen.push((status, stage));
+            next(env, file, chosen, None).map(Some)
+        }
+        (ImportThen::Save { file, chosen }, Answer::Pick(pick)) => {
+            let save = pick == Pick::Name(SAVE.to_string());
+            next(env, file, chosen, Some(save)).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The value of the "save" choice.
+const SAVE: &str = "save";
+
+/// Dry-run `file` with the config's maps and `chosen`, then ask what is
+/// still open: a status to map, whether to save, or the confirm.
+fn next(env: &mut Env<'_>, file: PathBuf, chosen: Vec<(String, String)>, save: Option<bool>) -> Result<Step> {
+    let status_map = with_config(env.config, &chosen);
+    let report = dry_run(env.store, env.ctx, env.config, &file, &status_map)?;
+    if let Some(unknown) = report.unknown_statuses.first() {
+        let picker = stage_picker(env.store, unknown, report.unknown_statuses.len(), file, chosen)?;
+        return Ok(Step::Open(picker));
+    }
+    let config_file = env.config.file.clone().or_else(config::default_config_path);
+    let save_to = match (save, &config_file) {
+        (None, Some(path)) if !chosen.is_empty() => {
+            let choices = vec![
+                Choice {
+                    label: format!("Save to {}", path.display()),
+                    detail: "the next export needs no mapping".into(),
+                    value: Pick::Name(SAVE.into()),
+                },
+                Choice {
+                    label: "Only for this import".into(),
+                    detail: String::new(),
+                    value: Pick::Name("once".into()),
+                },
+            ];
+            let title = format!("Save the {} status mapping{}?", chosen.len(), plural(chosen.len()));
+            return Ok(Step::Open(choose::choose(title, choices, Then::Import(ImportThen::Save { file, chosen }))));
+        }
+        (Some(true), Some(path)) => Some(path.clone()),
+        _ => None,
+    };
+    if report.created == 0 {
+        let why = report.rejected.first().map_or(String::new(), |r| format!(" (line {}: {})", r.line, r.error));
+        return Ok(Step::Say(format!(
+            "nothing to import: {} of {} rows are rejected{why}",
+            report.rejected.len(),
+            report.rows
+        )));
+    }
+    let title = format!(
+        "Import {} lead{} from {}?",
+        crate::tui::run::thousands(report.created),
+        plural(report.created),
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
+    );
+    let mut lines = summary(&report);
+    if let Some(path) = &save_to {
+        lines.push(format!("the status mapping will be saved to {}", path.display()));
+    }
+    let owner_map = options(env.config, &[], false).owner_map;
+    let pending = Pending::Import {
+        file,
+        status_map,
+        owner_map,
+        save: save_to.map(|path| (path, chosen)),
+        expect: report.created,
+    };
+    Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, pending))))
+}
+
+/// The config's `[import.status_map]`, then what was chosen here (later wins).
+fn with_config(config: &Config, chosen: &[(String, String)]) -> Vec<(String, String)> {
+    config.import.status_map.iter().map(|(from, to)| (from.clone(), to.clone())).chain(chosen.iter().cloned()).collect()
+}
+
+fn options(config: &Config, status_map: &[(String, String)], dry_run: bool) -> ImportOptions {
+    ImportOptions {
+        dry_run,
+        status_map: status_map.to_vec(),
+        owner_map: config.import.owner_map.iter().map(|(from, to)| (from.clone(), to.clone())).collect(),
+        ..ImportOptions::default()
+    }
+}
+
+fn dry_run(
+    store: &mut Store,
+    ctx: &Ctx,
+    config: &Config,
+    file: &Path,
+    status_map: &[(String, String)],
+) -> Result<ImportReport> {
+    let bytes = std::fs::read(file).map_err(|source| Error::Io { path: file.to_path_buf(), source })?;
+    import::import(store, ctx, &bytes, &options(config, status_map, true))
+}
+
+/// Our stages for one unknown status, the suggested one on top.
+fn stage_picker(
+    store: &Store,
+    unknown: &UnknownStatus,
+    left: usize,
+    file: PathBuf,
+    chosen: Vec<(String, String)>,
+) -> Result<Modal> {
+    let mut choices: Vec<Choice<Pick>> = stages::list(store.conn())?
+        .into_iter()
+        .map(|s| Choice {
+            detail: if s.name == unknown.suggested { "suggested".into() } else { String::new() },
+            value: Pick::Name(s.name.clone()),
+            label: s.name,
+        })
+        .collect();
+    choices.sort_by_key(|c| c.detail.is_empty());
+    let title = format!(
+        "Map '{}' ({} row{}; {left} unknown status{} left) to",
+        import::shown(&unknown.status),
+        unknown.rows,
+        plural(unknown.rows),
+        if left == 1 { "" } else { "es" }
+    );
+    let then = Then::Import(ImportThen::Status { file, chosen, status: unknown.status.clone() });
+    Ok(choose::choose(title, choices, then))
+}
+
+/// The dry run's report as the confirm's lines.
+fn summary(r: &ImportReport) -> Vec<String> {
+    let mut lines = vec![format!("{} of {} rows will be imported, {} rejected", r.created, r.rows, r.rejected.len())];
+    if let Some(first) = r.rejected.first() {
+        lines.push(format!("first rejected: line {}: {}", first.line, first.error));
+    }
+    let owned: usize = r.owners.iter().map(|o| o.leads).sum();
+    let mut owners: Vec<String> = r.owners.iter().take(LISTED).map(|o| format!("{} {}", o.owner, o.leads)).collect();
+    if r.owners.len() > LISTED {
+        owners.push(format!("… {} more", r.owners.len() - LISTED));
+    }
+    owners.push(format!("{} without an owner", r.created - owned));
+    lines.push(format!("owners: {}", owners.join(", ")));
+    for m in r.mapped_statuses.iter().take(LISTED) {
+        lines.push(format!("status {} → {} ({} row{})", import::shown(&m.from), m.to, m.rows, plural(m.rows)));
+    }
+    for u in r.unknown_owners.iter().take(LISTED) {
+        let closest = if u.closest.is_empty() { String::new() } else { format!("; closest: {}", u.closest.join(", ")) };
+        lines.push(format!(
+            "unknown owner {} ({} row{} skipped{closest})",
+            import::shown(&u.owner),
+            u.rows,
+            plural(u.rows)
+        ));
+    }
+    lines
+}
+
+/// `~/x.csv` is in the home folder, as in a shell.
+fn expand_home(text: &str) -> PathBuf {
+    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(text),
+    }
+}
+
+/// What the confirmed import runs with.
+#[derive(Debug, Clone)]
+pub struct Confirmed<'a> {
+    pub file: &'a Path,
+    pub status_map: &'a [(String, String)],
+    pub owner_map: &'a [(String, String)],
+    /// The config file, and the mappings chosen in the console to save there.
+    pub save: Option<&'a (PathBuf, Vec<(String, String)>)>,
+    /// The rows the confirm counted.
+    pub expect: usize,
+}
+
+/// The confirmed import: exactly the rows the confirm counted, then the
+/// mapping saved when asked.
+pub fn execute(store: &mut Store, ctx: &Ctx, c: Confirmed<'_>) -> Result<String> {
+    let bytes = std::fs::read(c.file).map_err(|source| Error::Io { path: c.file.to_path_buf(), source })?;
+    let ctx = ctx.guarded(c.expect, None);
+    let opts = ImportOptions {
+        status_map: c.status_map.to_vec(),
+        owner_map: c.owner_map.to_vec(),
+        ..ImportOptions::default()
+    };
+    let r = import::import(store, &ctx, &bytes, &opts)?;
+    let mut message = format!("imported {} lead{}", r.created, plural(r.created));
+    if let Some(batch) = r.batch {
+        message.push_str(&format!(" (batch {batch})"));
+    }
+    message.push_str(&format!(", {} rejected", r.rejected.len()));
+    if let Some((path, chosen)) = c.save {
+        save_import_map(path, store.path(), MapTable::Status, chosen)?;
+        message.push_str(&format!("; mapping saved to {}", path.display()));
+    }
+    Ok(message)
+}
