@@ -298,6 +298,17 @@ impl Db {
     }
 }
 
+/// Every lead's fields that an export carries, oldest first.
+fn lead_fields(db: &Db) -> Vec<Vec<Value>> {
+    let fields = ["name", "email", "phone", "company", "source", "status", "tags", "owner", "created_at"];
+    db.json(&["lead", "list"])
+        .as_array()
+        .expect("an array of leads")
+        .iter()
+        .map(|l| fields.iter().map(|f| l[*f].clone()).collect())
+        .collect()
+}
+
 #[test]
 fn import_json_has_the_spec_shape() {
     let db = Db::new(NOW);
@@ -409,16 +420,7 @@ fn export_is_rfc_4180_and_imports_back_to_the_same_leads() {
     let r = fresh.json(&["import", out.to_str().unwrap()]);
     assert_eq!((r["created"].as_i64(), r["rejected"].as_array().map(Vec::len)), (Some(4), Some(0)));
     assert_eq!(r["ignored_columns"], serde_json::json!(["id"]));
-    let fields = ["name", "email", "phone", "company", "source", "status", "tags", "owner", "created_at"];
-    let pick = |db: &Db| -> Vec<Vec<Value>> {
-        db.json(&["lead", "list"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| fields.iter().map(|f| l[*f].clone()).collect())
-            .collect()
-    };
-    assert_eq!(pick(&fresh), pick(&db));
+    assert_eq!(lead_fields(&fresh), lead_fields(&db));
 }
 
 #[test]
@@ -443,4 +445,26 @@ fn a_huge_header_line_and_an_unclosed_quote_each_fail_in_one_short_line() {
     assert!(stderr.contains("line 3: the quote (\") before 'Stone, Bauer,bob@stone.test' is never closed"), "{stderr}");
     assert!(stderr.contains("lines 3–5"), "{stderr}");
     assert_eq!(db.json(&["lead", "list"]), serde_json::json!([]), "nothing imported, not even Ann");
+}
+
+#[test]
+fn formula_looking_values_survive_a_spreadsheet_safe_export_and_import() {
+    let db = Db::new(NOW);
+    db.team();
+    db.ok(&["routing", "off"]);
+    let name = "=HYPERLINK(\"http://evil.test\",\"x\")";
+    db.ok(&["lead", "add", "--name", name, "--phone", "+1 555 0100", "--company", "@acme", "--owner", "Tom"]);
+    db.ok(&["lead", "add", "--name=-2+3", "--source=-cold", "--tags=-hot,@vip", "--company", "O'Brien & Co"]);
+    let out = db.dir.path().join("out.csv");
+    db.ok(&["export", "-o", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("'+1 555 0100") && text.contains("'@acme") && text.contains("'-cold"), "{text}");
+
+    let fresh = Db::new(NOW);
+    fresh.team();
+    let r = fresh.json(&["import", out.to_str().unwrap()]);
+    assert_eq!((r["created"].as_i64(), r["rejected"].as_array().map(Vec::len)), (Some(2), Some(0)));
+    let back = lead_fields(&fresh);
+    assert_eq!(back, lead_fields(&db));
+    assert_eq!((back[0][0].as_str(), back[0][2].as_str()), (Some(name), Some("+1 555 0100")));
 }

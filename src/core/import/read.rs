@@ -14,6 +14,7 @@ use super::dates::{SlashOrder, parse_created, slash_order};
 use super::decode::{Encoding, decode, line_of};
 use super::{Rejected, shown};
 use crate::core::error::{Error, Result};
+use crate::core::export::FORMULA_STARTS;
 use crate::core::model::NewLead;
 
 /// One data row, ready for validation. `lead.status` and `lead.owner` hold
@@ -233,7 +234,7 @@ fn sniff_delimiter(text: &str) -> char {
 /// shows it as text instead of running it; reading it back drops that `'`.
 fn unprotect(value: &str) -> &str {
     match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
         _ => value,
     }
 }
