@@ -124,7 +124,7 @@ fn bench_lead_add(c: &mut Criterion) {
     group.bench_function("routing_and_duplicates_on", |b| {
         b.iter(|| {
             i += 1;
-            let email = if i % 2 == 0 { known[i % known.len()].clone() } else { format!("new{i}@bench.test") };
+            let email = if i.is_multiple_of(2) { known[i % known.len()].clone() } else { format!("new{i}@bench.test") };
             let new = NewLead { name: format!("Bench {i}"), email, source: "Website".into(), ..NewLead::default() };
             distribute::create_lead(&mut store, &ctx(), &new).expect("lead add")
         });
