@@ -377,7 +377,17 @@ impl App {
                     self.set_notice(e.to_string(), true);
                 }
             }
-            Err(e) => self.set_notice(e.to_string(), true),
+            Err(e) => {
+                // A14 refused: another seat changed the selection. Count it
+                // again so that the next preview shows what is there now.
+                if matches!(e, crate::core::Error::SelectionChanged { .. }) {
+                    self.data_version = data_version(self.store.conn()).unwrap_or(self.data_version);
+                    if let Err(e) = self.after_write() {
+                        tracing::warn!("reload after a refused write: {e}");
+                    }
+                }
+                self.set_notice(e.to_string(), true);
+            }
         }
     }
 

@@ -70,6 +70,7 @@ pub fn on_action(
         Action::Assign | Action::Reassign => {
             let Some((selection, count)) = bulk_target(window, matching, env)? else { return Ok(None) };
             let reassign = action == Action::Reassign;
+            let count = if reassign { owned(&selection, count, env)? } else { count };
             let verb = if reassign { "Reassign" } else { "Assign" };
             let title = format!("{verb} {} lead{} to", thousands(count), plural(count));
             let then = Then::List(ListThen::Owner { selection, count, reassign });
@@ -123,6 +124,27 @@ fn bulk_target(window: &Window, matching: Option<i64>, env: &Env<'_>) -> Result<
         return Err(Error::invalid("nothing selected"));
     }
     Ok(Some((window.picked.selection(&window.filter), count)))
+}
+
+/// A2: a reassign of "every matching lead" takes the owned ones only, so
+/// its confirm counts those (the core checks the same number).
+fn owned(selection: &Selection, count: usize, env: &Env<'_>) -> Result<usize> {
+    let Selection::Filter(f) = selection else { return Ok(count) };
+    match f.owner {
+        OwnerFilter::User(_) => return Ok(count),
+        OwnerFilter::Unassigned => {
+            let assign = env.keymap.label(Context::Leads, Action::Assign);
+            return Err(Error::invalid(format!("reassign acts on owned leads; {assign} assigns unassigned ones")));
+        }
+        OwnerFilter::Any => {}
+    }
+    let unowned = Filter { owner: OwnerFilter::Unassigned, ..f.clone() };
+    let unowned = usize::try_from(crate::core::leads::count(env.store.conn(), &unowned)?).unwrap_or(0);
+    let owned = count.saturating_sub(unowned);
+    if owned == 0 {
+        return Err(Error::invalid("none of these leads has an owner to reassign from"));
+    }
+    Ok(owned)
 }
 
 fn pickup(window: &Window, context: Context, env: &Env<'_>) -> Result<Option<Step>> {
