@@ -97,6 +97,10 @@ impl Config {
                 None => Error::invalid(format!("{}: {message}", origin.display())),
             }
         })?;
+        if let Err(p) = crate::tui::keymap::Keymap::with_overrides(&config.keys) {
+            let line = key_line(text, &p.action).map_or_else(String::new, |n| format!(" line {n}"));
+            return Err(Error::invalid(format!("{}{line}: [keys] {}: {}", origin.display(), p.action, p.problem)));
+        }
         if let Some(tz) = &config.timezone {
             crate::core::time::parse_tz(tz)
                 .map_err(|e| Error::invalid(format!("{}: timezone: {e}", origin.display())))?;
@@ -124,6 +128,18 @@ impl Config {
     }
 }
 
+/// The line of `action`'s entry in the `[keys]` table of a config text.
+fn key_line(text: &str, action: &str) -> Option<usize> {
+    #[derive(Deserialize)]
+    struct KeyLines {
+        #[serde(default)]
+        keys: BTreeMap<String, toml::Spanned<toml::Value>>,
+    }
+    let lines: KeyLines = toml::from_str(text).ok()?;
+    let start = lines.keys.get(action)?.span().start;
+    Some(text[..start.min(text.len())].matches('\n').count() + 1)
+}
+
 /// A config file's text; it must be UTF-8.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
@@ -141,6 +157,21 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("line 2") && msg.contains("colour"), "{msg}");
         assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn keys_errors_name_the_line_and_a_clash_names_both_actions() {
+        let text = "stale_days = 3\n\n[keys]\nhelp = \"f1\"\nassign = \"a\"\n";
+        let msg = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "c.toml line 5: [keys] assign: \"a\" would do both assign and select_all in the leads keys; \
+             choose another key for one of them"
+        );
+        let msg = Config::parse("[keys]\nfly = \"x\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(msg.starts_with("c.toml line 2: [keys] fly: unknown action 'fly'"), "{msg}");
+        let msg = Config::parse("[keys]\n\nquit = \"hyper-x\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(msg.starts_with("c.toml line 3: [keys] quit: unknown key 'hyper-x'"), "{msg}");
     }
 
     #[test]

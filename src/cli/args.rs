@@ -9,8 +9,10 @@ use crate::core::filter::FilterSpec;
 #[derive(Debug, Parser)]
 #[command(name = "leadrota", version, about = "Triage leads and decide who owns each one", long_about = None)]
 pub struct Cli {
-    /// Database file [default: the platform data dir, e.g. ~/.local/share/leadrota/leadrota.db]
-    #[arg(long, global = true, env = "LEADROTA_DB", value_name = "PATH")]
+    /// Database file [env: LEADROTA_DB] [default: the platform data dir, e.g. ~/.local/share/leadrota/leadrota.db]
+    // LEADROTA_DB is read after parsing (`Cli::with_db_from_env`), so that an
+    // empty variable gets a message of its own rather than clap's.
+    #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Config file [default: the platform config dir, e.g. ~/.config/leadrota/config.toml]
     #[arg(long, global = true, value_name = "PATH")]
@@ -26,6 +28,24 @@ pub struct Cli {
     pub json: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// `--db`, else `LEADROTA_DB`; an empty variable is an error saying what to do.
+    pub fn with_db_from_env(mut self) -> crate::core::error::Result<Cli> {
+        if self.db.is_none() {
+            match std::env::var_os("LEADROTA_DB") {
+                Some(value) if value.is_empty() => {
+                    return Err(crate::core::error::Error::invalid(
+                        "LEADROTA_DB is set but empty; set it to the database file, or unset it to use the default",
+                    ));
+                }
+                Some(value) => self.db = Some(PathBuf::from(value)),
+                None => {}
+            }
+        }
+        Ok(self)
+    }
 }
 
 #[derive(Debug, Subcommand)]

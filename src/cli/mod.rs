@@ -43,7 +43,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    match run(cli) {
+    match cli.with_db_from_env().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let message = e.to_string().replace('\n', " ");

@@ -170,9 +170,61 @@ struct Entry {
     desc: String,
 }
 
+/// A `[keys]` entry the console cannot take: the action it names, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyProblem {
+    pub action: String,
+    pub problem: String,
+}
+
 impl Keymap {
     /// The defaults with `overrides` (action name → key) applied.
     pub fn load(overrides: &BTreeMap<String, String>) -> Result<Keymap> {
+        Keymap::with_overrides(overrides)
+            .map_err(|p| Error::invalid(format!("config [keys] {}: {}", p.action, p.problem)))
+    }
+
+    /// [`Keymap::load`], with a problem naming the `[keys]` entry it is in
+    /// (the config loader turns that into a line number). An overridden
+    /// action loses its default keys; a key that would then do two actions
+    /// in one context is a problem naming both, never a silent loss of one.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> std::result::Result<Keymap, KeyProblem> {
+        let mut keymap = Keymap::defaults()
+            .map_err(|e| KeyProblem { action: "(built-in keymap)".into(), problem: e.to_string() })?;
+        let mut parsed = Vec::new();
+        for (name, text) in overrides {
+            let problem = |problem: String| KeyProblem { action: name.clone(), problem };
+            let action = Action::from_name(name)
+                .ok_or_else(|| problem(format!("unknown action '{name}' (see `?` in the console)")))?;
+            let key = Key::parse(text).map_err(|e| problem(e.to_string()))?;
+            parsed.push((name, text, action, key));
+        }
+        let homes: Vec<Vec<(Context, String)>> = parsed.iter().map(|(_, _, action, _)| keymap.homes(*action)).collect();
+        for (_, _, action, _) in &parsed {
+            keymap.bindings.retain(|b| b.action != *action);
+        }
+        for ((_, _, action, key), homes) in parsed.iter().zip(homes) {
+            for (context, desc) in homes {
+                keymap.bindings.push(Binding { context, key: *key, action: *action, desc });
+            }
+        }
+        for (name, text, action, key) in &parsed {
+            if let Some((context, other)) = keymap.clash(*action, *key) {
+                return Err(KeyProblem {
+                    action: name.to_string(),
+                    problem: format!(
+                        "\"{text}\" would do both {} and {} in the {} keys; choose another key for one of them",
+                        action.name(),
+                        other.name(),
+                        context.section()
+                    ),
+                });
+            }
+        }
+        Ok(keymap)
+    }
+
+    fn defaults() -> Result<Keymap> {
         let table: BTreeMap<String, BTreeMap<String, Entry>> =
             toml::from_str(DEFAULTS).map_err(|e| Error::invalid(format!("built-in keymap: {}", e.message())))?;
         let mut bindings = Vec::new();
@@ -186,30 +238,31 @@ impl Keymap {
                 });
             }
         }
-        let mut keymap = Keymap { bindings };
-        for (action_name, key) in overrides {
-            let action = Action::from_name(action_name)
-                .ok_or_else(|| Error::invalid(format!("config [keys]: unknown action '{action_name}'")))?;
-            let key = Key::parse(key).map_err(|e| Error::invalid(format!("config [keys] {action_name}: {e}")))?;
-            keymap.rebind(action, key);
-        }
-        Ok(keymap)
+        Ok(Keymap { bindings })
     }
 
-    /// Give `action` the key `key` in every context that has the action,
-    /// replacing its default keys there (and whatever else used that key).
-    fn rebind(&mut self, action: Action, key: Key) {
-        let contexts: Vec<(Context, String)> =
-            self.bindings.iter().filter(|b| b.action == action).map(|b| (b.context, b.desc.clone())).collect();
-        let mut seen = Vec::new();
-        for (context, desc) in contexts {
-            if seen.contains(&context) {
-                continue;
+    /// The contexts `action` has keys in, each once, with its description there.
+    fn homes(&self, action: Action) -> Vec<(Context, String)> {
+        let mut homes: Vec<(Context, String)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.action == action) {
+            if !homes.iter().any(|(c, _)| *c == b.context) {
+                homes.push((b.context, b.desc.clone()));
             }
-            seen.push(context);
-            self.bindings.retain(|b| !(b.context == context && (b.action == action || b.key == key)));
-            self.bindings.push(Binding { context, key, action, desc });
         }
+        homes
+    }
+
+    /// Another action that `key` does where `action` has it (in that context
+    /// or one it inherits), which one of the two would shadow.
+    fn clash(&self, action: Action, key: Key) -> Option<(Context, Action)> {
+        self.bindings.iter().filter(|b| b.action == action && b.key == key).find_map(|mine| {
+            std::iter::once(mine.context).chain(mine.context.inherits().iter().copied()).find_map(|context| {
+                self.bindings
+                    .iter()
+                    .find(|b| b.context == context && b.key == key && b.action != action)
+                    .map(|b| (mine.context, b.action))
+            })
+        })
     }
 
     /// The action for a key press in `context`, else in the contexts it inherits.
@@ -280,6 +333,21 @@ mod tests {
         let ctrl_a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL);
         assert_eq!(km.lookup(Context::Leads, &ctrl_a), Some(Action::Assign));
         assert_eq!(km.key_for(Context::Leads, Action::Assign).as_deref(), Some("C-a"));
+    }
+
+    #[test]
+    fn a_key_that_would_do_two_actions_is_an_error_naming_both() {
+        let overrides = BTreeMap::from([("assign".to_string(), "a".to_string())]);
+        let problem = Keymap::with_overrides(&overrides).unwrap_err();
+        assert_eq!(problem.action, "assign");
+        assert!(problem.problem.contains("assign and select_all in the leads keys"), "{}", problem.problem);
+        // Two overrides on one key clash too; swapping two keys does not.
+        let twice =
+            BTreeMap::from([("assign".to_string(), "x".to_string()), ("unassign".to_string(), "x".to_string())]);
+        assert!(Keymap::with_overrides(&twice).is_err());
+        let swap = BTreeMap::from([("assign".to_string(), "U".to_string()), ("unassign".to_string(), "A".to_string())]);
+        let km = Keymap::with_overrides(&swap).unwrap();
+        assert_eq!(km.lookup(Context::Leads, &press(KeyCode::Char('U'))), Some(Action::Assign));
     }
 
     #[test]

@@ -133,6 +133,19 @@ fn roll_back_interrupted_write(path: &Path) -> Result<()> {
 }
 
 fn inspect(path: &Path) -> Result<Existing> {
+    // Before opening: opening a pipe would wait for a writer, and SQLite
+    // would take a device such as /dev/null for an empty database and leave
+    // a `-journal` beside it.
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            return Err(Error::invalid(format!(
+                "{} is a device or other special file, not a database file; give --db (or LEADROTA_DB, or \
+                 `database` in the config) the path of a database file",
+                path.display()
+            )));
+        }
+        _ => {}
+    }
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Nothing),
