@@ -259,3 +259,19 @@ fn a_duplicate_routed_to_someone_else_is_created_without_naming_the_owner() {
     let shown = office.json(&["--as", "Maria", "lead", "show", "7"]);
     assert_eq!(shown["owner"], "Lewis");
 }
+
+#[test]
+fn the_core_refuses_an_agents_backup_too_not_only_the_cli() {
+    use leadrota::core::model::Role;
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = leadrota::core::Store::open(&dir.path().join("team.db")).unwrap();
+    let ctx = common::ctx_at(NOW);
+    common::add_user(&mut store, &ctx, "Tom", Role::Agent);
+    let tom = common::as_user(&store, &ctx, "Tom");
+    let copy = dir.path().join("copy.db");
+    let err = leadrota::core::backup::backup(&store, &tom, &copy, false).unwrap_err();
+    assert_eq!(err.to_string(), "permission denied: agents cannot back up the database");
+    assert!(!copy.exists());
+    leadrota::core::backup::backup(&store, &ctx, &copy, false).unwrap();
+    assert!(copy.exists());
+}

@@ -75,7 +75,7 @@ fn print_doctor(r: &DoctorReport) {
 
 /// Write a consistent copy of the live database to `file`.
 pub fn backup(s: &Session, file: &Path, force: bool) -> Result<()> {
-    let r = backup::backup(&s.store, file, force)?;
+    let r = backup::backup(&s.store, &s.ctx, file, force)?;
     if s.json {
         return print_json(&json!(r));
     }

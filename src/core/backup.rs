@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
+use super::context::Ctx;
 use super::error::{Error, Result};
+use super::rights::{self, Action};
 use super::safe_file::{self, IfExists};
 use super::store::{APPLICATION_ID, Store};
 
@@ -32,7 +34,9 @@ pub struct BackupReport {
 /// Copy the database of `store` to `dest` through the safe writer. An
 /// existing `dest` is replaced only with `overwrite`; the database and its
 /// companion files never are.
-pub fn backup(store: &Store, dest: &Path, overwrite: bool) -> Result<BackupReport> {
+pub fn backup(store: &Store, ctx: &Ctx, dest: &Path, overwrite: bool) -> Result<BackupReport> {
+    // The copy holds every lead: agents may not take it (V6).
+    rights::require(ctx, Action::Backup)?;
     if dest.as_os_str().is_empty() {
         return Err(Error::invalid("no backup file given"));
     }
