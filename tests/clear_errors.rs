@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Bin;
+use common::{Bin, one_line_error};
 
 const NOW: &str = "2026-03-02T10:00:00Z";
 
@@ -15,13 +15,6 @@ fn bare(home: &std::path::Path) -> assert_cmd::Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"));
     cmd
-}
-
-fn one_line_error(out: &std::process::Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    stderr
 }
 
 #[test]

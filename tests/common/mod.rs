@@ -92,6 +92,14 @@ pub fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).expect("count query")
 }
 
+/// A user error: exit 1 and one line on stderr, which is returned.
+pub fn one_line_error(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// A database file driven through the real binary with a pinned clock, the
 /// way scripts and cron jobs use it; no config from the machine leaks in.
 pub struct Bin {
