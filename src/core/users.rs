@@ -62,12 +62,6 @@ pub fn group_names(conn: &Connection, user_id: i64) -> Result<Vec<String>> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Import's check, until it asks [`rights::require`] with [`Action::Import`]
-/// itself (the other callers do).
-pub fn require_manager(ctx: &Ctx, _what: &str) -> Result<()> {
-    rights::require(ctx, Action::Import)
-}
-
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub name: String,
