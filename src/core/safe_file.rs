@@ -187,11 +187,11 @@ impl Temp {
             name.push(&target.name);
             name.push(format!("{TEMP_MARK}{pid}-{n}{TEMP_END}"));
             let path = target.dir.join(name);
+            // Registered before it exists: a signal between the two must not
+            // leave it behind.
+            let registration = TempRegistration::new(&path);
             match create_exclusive(&path, mode) {
-                Ok(file) => {
-                    let registration = TempRegistration::new(&path);
-                    return Ok(Temp { path, file, kept: false, _registration: registration });
-                }
+                Ok(file) => return Ok(Temp { path, file, kept: false, _registration: registration }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_error = Some(e),
                 Err(e) => return Err(io(&target.path)(e)),
             }
