@@ -108,6 +108,17 @@ pub enum Command {
         #[command(flatten)]
         guard: GuardArgs,
     },
+    /// Hand delivered leads their owners left untouched too long to the next member (for cron)
+    Reclaim {
+        /// Show what would be reclaimed and by whom; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Seed for random groups, to repeat a preview (printed when drawn)
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        guard: GuardArgs,
+    },
     /// The acting user picks up unassigned leads (A11)
     Pickup {
         #[arg(required = true)]
@@ -279,6 +290,15 @@ pub enum GroupCommand {
         /// Statuses members may pick up from (comma-separated; empty for none)
         #[arg(long, value_delimiter = ',', num_args = 0..)]
         pickup_statuses: Option<Vec<String>>,
+        /// Open leads a member may hold before getting no more (0 = no cap)
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        max_open: Option<i64>,
+        /// Hand a delivered lead its owner has not touched for HOURS to the next member (0 = off)
+        #[arg(long, value_name = "HOURS", allow_negative_numbers = true)]
+        reclaim_after: Option<i64>,
+        /// Reclaim one lead at most N times [default: 1]
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        reclaim_max: Option<i64>,
     },
     /// Add, remove or reorder members
     /// Names are comma-separated (--add Tom,Lewis) or one per flag (--add Tom --add Lewis);
@@ -293,7 +313,8 @@ pub enum GroupCommand {
         #[arg(long)]
         order: Option<Vec<String>>,
     },
-    /// Override one member's limits (omit a flag to use the group's)
+    /// Override one member's limits; --daily/--monthly together set both (an omitted one is the group's);
+    /// --max-open alone sets only the open-lead cap; no flag at all clears every override
     Limit {
         name: String,
         user: String,
@@ -301,6 +322,16 @@ pub enum GroupCommand {
         daily: Option<i64>,
         #[arg(long, allow_negative_numbers = true)]
         monthly: Option<i64>,
+        /// The member's own open-lead cap (0 = none for them)
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        max_open: Option<i64>,
+    },
+    /// A member's share of the group's leads, 1–100 (default 1): weight 2 gets twice the leads of weight 1
+    Weight {
+        name: String,
+        user: String,
+        #[arg(allow_negative_numbers = true)]
+        weight: i64,
     },
     /// Delete a group (its leads keep their owners)
     Delete {
@@ -401,6 +432,24 @@ pub enum UserCommand {
     },
     /// Reactivate a deactivated user
     Activate { name: String },
+    /// Working hours in the office time zone, e.g. "Mon-Fri 09:00-17:30" or "Mon-Fri 09:00-12:00, 13:00-17:30; Sat 10:00-14:00"
+    Hours {
+        name: String,
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        schedule: Option<String>,
+        /// Always on again (no schedule)
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Away (on holiday): no automatic distribution before DATE, the first day back
+    Away {
+        name: String,
+        #[arg(long, value_name = "DATE", required_unless_present = "off", conflicts_with = "off")]
+        until: Option<String>,
+        /// Back now
+        #[arg(long)]
+        off: bool,
+    },
     /// Deactivate a user and hand over their open leads
     #[command(group = clap::ArgGroup::new("handover").required(true).multiple(false))]
     Deactivate {

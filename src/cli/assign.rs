@@ -145,6 +145,12 @@ pub fn route(s: &mut Session, filter: &FilterArgs, dry_run: bool, seed: Option<u
     print_route(s, &r, dry_run)
 }
 
+pub fn reclaim(s: &mut Session, dry_run: bool, seed: Option<u64>, guard: &GuardArgs) -> Result<()> {
+    guarded(s, guard, seed);
+    let r = crate::core::reclaim::reclaim(&mut s.store, &s.ctx, dry_run)?;
+    print_route(s, &r, dry_run)
+}
+
 pub fn pickup(s: &mut Session, ids: &[i64]) -> Result<()> {
     let r = assign::pickup(&mut s.store, &s.ctx, ids)?;
     print_bulk(s, &r, "picked up")

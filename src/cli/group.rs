@@ -5,6 +5,7 @@ use super::args::GroupCommand;
 use super::output::{print_json, table};
 use crate::core::error::{Error, Result};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges};
+use crate::core::reclaim;
 use crate::core::rotation::Distributor;
 use crate::core::{stages, users};
 
@@ -14,13 +15,26 @@ pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
             let g = groups::add(&mut s.store, &s.ctx, name, method.parse()?, *daily, *monthly)?;
             show(s, &g.name)
         }
-        GroupCommand::Set { name, rename, method, daily, monthly, pickup_statuses } => {
+        GroupCommand::Set {
+            name,
+            rename,
+            method,
+            daily,
+            monthly,
+            pickup_statuses,
+            max_open,
+            reclaim_after,
+            reclaim_max,
+        } => {
             let changes = GroupChanges {
                 name: rename.clone(),
                 method: method.as_deref().map(str::parse).transpose()?,
                 daily_limit: *daily,
                 monthly_limit: *monthly,
                 pickup_statuses: pickup_statuses.clone(),
+                max_open: *max_open,
+                reclaim_after_hours: *reclaim_after,
+                reclaim_max: *reclaim_max,
             };
             let g = groups::set(&mut s.store, &s.ctx, name, &changes)?;
             show(s, &g.name)
@@ -35,8 +49,18 @@ pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
             groups::change_members(&mut s.store, &s.ctx, name, &changes)?;
             show(s, name)
         }
-        GroupCommand::Limit { name, user, daily, monthly } => {
-            groups::set_member_limits(&mut s.store, &s.ctx, name, user, *daily, *monthly)?;
+        GroupCommand::Limit { name, user, daily, monthly, max_open } => {
+            let everything = daily.is_none() && monthly.is_none() && max_open.is_none();
+            if everything || daily.is_some() || monthly.is_some() {
+                groups::set_member_limits(&mut s.store, &s.ctx, name, user, *daily, *monthly)?;
+            }
+            if everything || max_open.is_some() {
+                groups::set_member_cap(&mut s.store, &s.ctx, name, user, *max_open)?;
+            }
+            show(s, name)
+        }
+        GroupCommand::Weight { name, user, weight } => {
+            groups::set_weight(&mut s.store, &s.ctx, name, user, *weight)?;
             show(s, name)
         }
         GroupCommand::Delete { name } => {
@@ -100,6 +124,10 @@ fn group_json(s: &Session, g: &Group) -> Result<Value> {
                 "month": m.month,
                 "daily_limit": m.daily_limit,
                 "monthly_limit": m.monthly_limit,
+                "weight": m.weight,
+                "open": m.open_leads,
+                "max_open": m.max_open,
+                "on_shift": m.unavailable.is_none(),
                 "eligible": reason.is_none(),
                 "reason": reason,
             })
@@ -111,6 +139,10 @@ fn group_json(s: &Session, g: &Group) -> Result<Value> {
         "daily_limit": g.daily_limit,
         "monthly_limit": g.monthly_limit,
         "pickup_statuses": pickup_names(s, g)?,
+        "max_open": g.max_open,
+        "reclaim_after_hours": g.reclaim_after_hours,
+        "reclaim_max": g.reclaim_max,
+        "reclaim_due": reclaim::due_count(s.store.conn(), g, &s.ctx)?,
         "members": members,
         "next": dist.next_up().map(|m| m.name.clone()),
         "full": dist.full_reason(),
@@ -135,15 +167,32 @@ fn show(s: &Session, name: &str) -> Result<()> {
         limit_text(g.monthly_limit),
         pickup_names(s, &g)?.join(", ")
     );
+    if g.max_open > 0 || g.reclaim_after_hours > 0 {
+        let cap = if g.max_open > 0 { format!("open-lead cap {}", g.max_open) } else { "no open-lead cap".into() };
+        let reclaim = if g.reclaim_after_hours > 0 {
+            format!(
+                "reclaim after {} h untouched (at most {}×): {} due now",
+                g.reclaim_after_hours,
+                g.reclaim_max,
+                reclaim::due_count(s.store.conn(), &g, &s.ctx)?
+            )
+        } else {
+            "no reclaim".into()
+        };
+        println!("{cap}; {reclaim}");
+    }
     let next = dist.next_up().map(|m| m.user_id);
-    let mut t = table(&["", "#", "MEMBER", "TODAY", "MONTH", "ELIGIBLE"]);
+    let mut t = table(&["", "#", "MEMBER", "WEIGHT", "TODAY", "MONTH", "OPEN", "ELIGIBLE"]);
     for m in &dist.members {
+        let open = if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "-".to_string() };
         t.add_row(vec![
             if Some(m.user_id) == next { "▶".to_string() } else { String::new() },
             m.position.to_string(),
             m.name.clone(),
+            m.weight.to_string(),
             format!("{}/{}", m.today, limit_text(m.daily_limit)),
             format!("{}/{}", m.month, limit_text(m.monthly_limit)),
+            open,
             m.ineligible().map_or_else(|| "yes".to_string(), |r| format!("no: {r}")),
         ]);
     }

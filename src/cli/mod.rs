@@ -95,6 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Route { filter, dry_run, seed, guard } => {
             assign::route(&mut session()?, filter, *dry_run, *seed, guard)
         }
+        Command::Reclaim { dry_run, seed, guard } => assign::reclaim(&mut session()?, *dry_run, *seed, guard),
         Command::Pickup { ids } => assign::pickup(&mut session()?, ids),
         Command::Undo => assign::undo(&mut session()?),
         Command::Doctor { quick } => maint::doctor(&session()?, *quick),
@@ -124,7 +125,7 @@ fn action_of(command: &Command) -> Action {
         Command::Lead(L::List { .. } | L::Show { .. } | L::Explain { .. }) | Command::Activity(_) => Action::SeeLeads,
         Command::Lead(L::Move { .. } | L::Note { .. }) => Action::WorkLead,
         Command::Assign { .. } | Command::Reassign { .. } | Command::Unassign { .. } => Action::Assign,
-        Command::Rotate { .. } => Action::Rotate,
+        Command::Rotate { .. } | Command::Reclaim { .. } => Action::Rotate,
         Command::Route { .. } => Action::Route,
         Command::Pickup { .. } => Action::PickUp,
         Command::Undo => Action::UndoOwnBatch,

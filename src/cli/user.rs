@@ -41,6 +41,20 @@ pub fn run(s: &mut Session, command: &UserCommand) -> Result<()> {
             }
             print_route(s, &result, *dry_run)
         }
+        UserCommand::Hours { name, schedule, .. } => {
+            let user = users::set_hours(&mut s.store, &s.ctx, name, schedule.as_deref())?;
+            let said = if user.schedule.is_empty() { "any time".to_string() } else { user.schedule.clone() };
+            report(s, &user, &format!("{} works {said} (office time)", user.name))
+        }
+        UserCommand::Away { name, until, .. } => {
+            let user = users::set_away(&mut s.store, &s.ctx, name, until.as_deref())?;
+            let said = if user.away_until.is_empty() {
+                "is back: automatic distribution includes them again".to_string()
+            } else {
+                format!("is away: no automatic distribution before {}", user.away_until)
+            };
+            report(s, &user, &format!("{} {said}", user.name))
+        }
         UserCommand::Activate { name } => {
             let user = users::activate(&mut s.store, &s.ctx, name)?;
             report(s, &user, &format!("{} is active", user.name))
@@ -56,6 +70,8 @@ fn user_json(s: &Session, user: &User) -> Result<Value> {
         "active": user.active,
         "on_leave": user.on_leave,
         "can_pickup": user.can_pickup,
+        "schedule": user.schedule,
+        "away_until": user.away_until,
         "groups": users::group_names(s.store.conn(), user.id)?,
     }))
 }

@@ -195,8 +195,7 @@ pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
                     from: None,
                     to: Some(me.id),
                     via: "pickup".into(),
-                    delivery_group: None,
-                    detail: None,
+                    ..super::store::PlanRow::default()
                 })?,
             }
         }

@@ -48,7 +48,7 @@ pub struct RouteResult {
 }
 
 impl RouteResult {
-    fn record(&mut self, lead: i64, outcome: Outcome) {
+    pub(crate) fn record(&mut self, lead: i64, outcome: Outcome) {
         match outcome {
             Ok((owner, rule)) => self.assigned.push(Placement { lead, owner, rule }),
             Err(reason) => self.unassigned.push(Unplaced { lead, reason }),
@@ -57,11 +57,11 @@ impl RouteResult {
 }
 
 /// Owner name and rule on success; the reason the lead stays unassigned otherwise.
-type Outcome = std::result::Result<(String, Option<i64>), String>;
+pub(crate) type Outcome = std::result::Result<(String, Option<i64>), String>;
 
-/// Hand one lead to the next member of a group, planning the change and
-/// counting it as the group's delivery.
-fn hand_out(
+/// Hand one lead to the next member of a group other than its owner `from`,
+/// planning the change and counting it as the group's delivery.
+pub(crate) fn hand_out(
     w: &Writer<'_>,
     dist: &mut Distributor,
     lead: i64,
@@ -74,10 +74,11 @@ fn hand_out(
         return Ok(Err(reason));
     }
     let detail = dist.detail(rule.map(|r| (r.id, r.name.as_str())));
-    let chosen = match dist.choose() {
+    let chosen = match dist.choose_except(from) {
         Ok(i) => i,
         Err(reason) => return Ok(Err(reason)),
     };
+    let (open_before, cap) = dist.cap_state(chosen);
     dist.deliver(chosen);
     let member = &dist.members[chosen];
     w.plan_push(&PlanRow {
@@ -87,6 +88,8 @@ fn hand_out(
         via: via.to_string(),
         delivery_group: Some(dist.group.id),
         detail,
+        open_before: Some(open_before),
+        cap,
     })?;
     Ok(Ok(member.name.clone()))
 }
@@ -122,7 +125,7 @@ fn oldest_first(w: &Writer<'_>, ctx: &Ctx, selection: &Selection) -> Result<Vec<
 
 /// The context of one distribution run: its seed drawn now when none was
 /// given, so the result can print it (A14).
-fn seeded(ctx: &Ctx) -> Ctx {
+pub(crate) fn seeded(ctx: &Ctx) -> Ctx {
     Ctx { seed: Some(ctx.seed.unwrap_or_else(super::rotation::fresh_seed)), ..ctx.clone() }
 }
 
@@ -244,6 +247,7 @@ impl Router {
                 via: "duplicate".into(),
                 delivery_group: None,
                 detail: Some(json!({ "duplicate_of_owner": name }).to_string()),
+                ..PlanRow::default()
             })?;
             self.remember(lead, owner);
             return Ok(Ok((name, None)));
@@ -275,6 +279,7 @@ impl Router {
                         via,
                         delivery_group: None,
                         detail: Some(detail.to_string()),
+                        ..PlanRow::default()
                     })?;
                     self.remember(lead, *id);
                     return Ok(Ok((name.clone(), Some(rule.id))));
@@ -463,8 +468,7 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover,
                         from,
                         to: Some(heir.id),
                         via: "offboard".into(),
-                        delivery_group: None,
-                        detail: None,
+                        ..PlanRow::default()
                     })?;
                     Ok((heir.name.clone(), None))
                 }
@@ -493,5 +497,5 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover,
 
 /// A departing owner's lead that nobody takes: it goes back to the queue.
 fn release(lead: i64, from: Option<i64>) -> PlanRow {
-    PlanRow { lead, from, to: None, via: "offboard".into(), delivery_group: None, detail: None }
+    PlanRow { lead, from, to: None, via: "offboard".into(), ..PlanRow::default() }
 }

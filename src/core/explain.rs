@@ -87,10 +87,15 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
             "pickup" => format!("{actor} picked it up"),
             "offboard" => format!("{actor} handed it over when its previous owner was deactivated"),
             "undo" => format!("{actor} undid a change"),
+            "reclaim" => "reclaimed from its previous owner, who had left it untouched too long".to_string(),
             other => format!("{actor} set it ({other})"),
         },
     };
     let mut summary = format!("lead #{id} is {owner_text}: {how} at {} (batch {batch})", to_rfc3339(at));
+    if let Some(weights) = detail["weights"].as_object() {
+        let list: Vec<String> = weights.iter().map(|(user, w)| format!("{user} {w}")).collect();
+        summary.push_str(&format!("; weights then: {}", list.join(", ")));
+    }
     if !skipped.is_empty() {
         let list: Vec<String> = skipped.iter().map(|s| format!("{} ({})", s.user, s.reason)).collect();
         summary.push_str(&format!("; skipped then: {}", list.join(", ")));

@@ -59,6 +59,12 @@ pub struct Group {
     pub monthly_limit: i64,
     pub cursor_position: i64,
     pub pickup_stage_ids: Vec<i64>,
+    /// A16: open leads a member may hold (0 = no cap).
+    pub max_open: i64,
+    /// A19: hours after which an untouched delivered lead goes to the next member (0 = off).
+    pub reclaim_after_hours: i64,
+    /// A19: how many times one lead may be reclaimed.
+    pub reclaim_max: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +74,12 @@ pub struct Member {
     /// Per-member overrides of the group's limits.
     pub daily_limit: Option<i64>,
     pub monthly_limit: Option<i64>,
+    /// A16: the member's own open-lead cap, overriding the group's.
+    pub max_open: Option<i64>,
+    /// A15: the member's share, 1–100.
+    pub weight: i64,
+    /// A15: smooth weighted round-robin's running balance.
+    pub credit: i64,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
@@ -80,10 +92,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
         monthly_limit: r.get(4)?,
         cursor_position: r.get(5)?,
         pickup_stage_ids: Vec::new(),
+        max_open: r.get(6)?,
+        reclaim_after_hours: r.get(7)?,
+        reclaim_max: r.get(8)?,
     })
 }
 
-const COLUMNS: &str = "id, name, method, daily_limit, monthly_limit, cursor_position";
+const COLUMNS: &str =
+    "id, name, method, daily_limit, monthly_limit, cursor_position, max_open, reclaim_after_hours, reclaim_max";
 
 fn with_pickup(conn: &Connection, mut group: Group) -> Result<Group> {
     let mut stmt = conn.prepare_cached(
@@ -122,15 +138,17 @@ pub fn find(conn: &Connection, name: &str) -> Result<Group> {
 /// Members in rotation order.
 pub fn members(conn: &Connection, group_id: i64) -> Result<Vec<Member>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.user_id, m.position, m.daily_limit, m.monthly_limit FROM memberships m \
-         WHERE m.group_id = ?1 ORDER BY m.position",
+        "SELECT m.user_id, m.position, m.daily_limit, m.monthly_limit, m.max_open, m.weight, m.credit \
+         FROM memberships m WHERE m.group_id = ?1 ORDER BY m.position",
     )?;
+    type Fields = (i64, i64, Option<i64>, Option<i64>, Option<i64>, i64, i64);
     let rows = stmt
-        .query_map([group_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<Vec<(i64, i64, Option<i64>, Option<i64>)>, _>>()?;
+        .query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<Result<Vec<Fields>, _>>()?;
     rows.into_iter()
-        .map(|(user_id, position, daily_limit, monthly_limit)| {
-            Ok(Member { user: users::get(conn, user_id)?, position, daily_limit, monthly_limit })
+        .map(|(user_id, position, daily_limit, monthly_limit, max_open, weight, credit)| {
+            let user = users::get(conn, user_id)?;
+            Ok(Member { user, position, daily_limit, monthly_limit, max_open, weight, credit })
         })
         .collect()
 }
@@ -148,12 +166,12 @@ fn check_limit(value: i64, what: &str) -> Result<i64> {
 fn record_limits(w: &Writer<'_>, group_id: i64, user: Option<i64>) -> Result<()> {
     let sql = match user {
         None => {
-            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, batch_id, at) \
-             SELECT id, NULL, daily_limit, monthly_limit, ?3, ?4 FROM user_groups WHERE id = ?1"
+            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, max_open, batch_id, at) \
+             SELECT id, NULL, daily_limit, monthly_limit, max_open, ?3, ?4 FROM user_groups WHERE id = ?1"
         }
         Some(_) => {
-            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, batch_id, at) \
-             SELECT group_id, user_id, daily_limit, monthly_limit, ?3, ?4 FROM memberships \
+            "INSERT INTO limit_changes (group_id, user_id, daily_limit, monthly_limit, max_open, batch_id, at) \
+             SELECT group_id, user_id, daily_limit, monthly_limit, max_open, ?3, ?4 FROM memberships \
              WHERE group_id = ?1 AND user_id = ?2"
         }
     };
@@ -199,6 +217,12 @@ pub struct GroupChanges {
     pub daily_limit: Option<i64>,
     pub monthly_limit: Option<i64>,
     pub pickup_statuses: Option<Vec<String>>,
+    /// A16: open leads a member may hold (0 = no cap).
+    pub max_open: Option<i64>,
+    /// A19: hours before an untouched delivered lead is reclaimed (0 = off).
+    pub reclaim_after_hours: Option<i64>,
+    /// A19: times one lead may be reclaimed.
+    pub reclaim_max: Option<i64>,
 }
 
 pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> Result<Group> {
@@ -206,6 +230,9 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
     let group = find(store.conn(), name)?;
     let daily = changes.daily_limit.map(|d| check_limit(d, "the daily limit")).transpose()?;
     let monthly = changes.monthly_limit.map(|m| check_limit(m, "the monthly limit")).transpose()?;
+    let max_open = changes.max_open.map(|m| check_limit(m, "the open-lead cap")).transpose()?;
+    let reclaim_after = changes.reclaim_after_hours.map(|h| check_limit(h, "--reclaim-after")).transpose()?;
+    let reclaim_max = changes.reclaim_max.map(|n| check_limit(n, "--reclaim-max")).transpose()?;
     let pickup = match &changes.pickup_statuses {
         Some(names) => Some(
             names
@@ -242,8 +269,21 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
             w.conn().execute("UPDATE user_groups SET monthly_limit = ?1 WHERE id = ?2", params![monthly, group.id])?;
             note(w, format!("group {}: monthly limit {monthly}", group.name))?;
         }
-        if daily.is_some() || monthly.is_some() {
+        if let Some(cap) = max_open {
+            w.conn().execute("UPDATE user_groups SET max_open = ?1 WHERE id = ?2", params![cap, group.id])?;
+            note(w, format!("group {}: open-lead cap {cap}", group.name))?;
+        }
+        if daily.is_some() || monthly.is_some() || max_open.is_some() {
             record_limits(w, group.id, None)?;
+        }
+        if let Some(hours) = reclaim_after {
+            w.conn()
+                .execute("UPDATE user_groups SET reclaim_after_hours = ?1 WHERE id = ?2", params![hours, group.id])?;
+            note(w, format!("group {}: reclaim after {hours} h", group.name))?;
+        }
+        if let Some(times) = reclaim_max {
+            w.conn().execute("UPDATE user_groups SET reclaim_max = ?1 WHERE id = ?2", params![times, group.id])?;
+            note(w, format!("group {}: reclaim at most {times} time(s)", group.name))?;
         }
         if let Some(stage_ids) = &pickup {
             w.conn().execute("DELETE FROM group_pickup_stages WHERE group_id = ?1", [group.id])?;
@@ -367,6 +407,52 @@ fn reorder(w: &Writer<'_>, group: &Group, order: &[User]) -> Result<()> {
     }
     let cursor = served.and_then(|id| ids.iter().position(|&u| u == id)).map_or(0, |i| i as i64 + 1);
     w.conn().execute("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2", params![cursor, group.id])?;
+    Ok(())
+}
+
+/// A16: set or clear (`None`) one member's own open-lead cap.
+pub fn set_member_cap(store: &mut Store, ctx: &Ctx, group_name: &str, user_name: &str, cap: Option<i64>) -> Result<()> {
+    let cap = cap.map(|c| check_limit(c, "the open-lead cap")).transpose()?;
+    update_member(store, ctx, group_name, user_name, "max_open", cap, |user, group| {
+        format!("{user} in {group}: open-lead cap {}", cap.map_or("the group's".into(), |c| c.to_string()))
+    })
+}
+
+/// A15: a member's share of the group's leads, 1–100.
+pub fn set_weight(store: &mut Store, ctx: &Ctx, group_name: &str, user_name: &str, weight: i64) -> Result<()> {
+    if !(1..=100).contains(&weight) {
+        return Err(Error::invalid(format!("a weight is a whole number from 1 to 100, not {weight}")));
+    }
+    update_member(store, ctx, group_name, user_name, "weight", Some(weight), |user, group| {
+        format!("{user} in {group}: weight {weight}")
+    })
+}
+
+/// Set one column of one membership, record the limits now in force, and note it.
+fn update_member(
+    store: &mut Store,
+    ctx: &Ctx,
+    group_name: &str,
+    user_name: &str,
+    column: &'static str,
+    value: Option<i64>,
+    describe: impl Fn(&str, &str) -> String,
+) -> Result<()> {
+    rights::require(ctx, Action::ManageGroups)?;
+    let group = find(store.conn(), group_name)?;
+    let user = users::find(store.conn(), user_name)?;
+    store.write(ctx, "group members", |w| {
+        // `column` is one of this module's fixed names, never input.
+        let changed = w.conn().execute(
+            &format!("UPDATE memberships SET {column} = ?1 WHERE group_id = ?2 AND user_id = ?3"),
+            params![value, group.id, user.id],
+        )?;
+        if changed == 0 {
+            return Err(Error::invalid(format!("{} is not a member of {}", user.name, group.name)));
+        }
+        record_limits(w, group.id, Some(user.id))?;
+        note(w, describe(&user.name, &group.name))
+    })?;
     Ok(())
 }
 

@@ -52,6 +52,10 @@ pub struct User {
     pub active: bool,
     pub on_leave: bool,
     pub can_pickup: bool,
+    /// A17: the weekly working hours (`Mon-Fri 09:00-17:30`; empty: always on).
+    pub schedule: String,
+    /// A17: the first day back after an absence (`YYYY-MM-DD`; empty: not away).
+    pub away_until: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

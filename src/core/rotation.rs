@@ -11,6 +11,7 @@ use serde_json::json;
 use super::context::Ctx;
 use super::error::Result;
 use super::groups::{self, Group, Method};
+use super::schedule::Availability;
 use super::store::Writer;
 use super::time;
 
@@ -22,37 +23,60 @@ pub struct Candidate {
     pub position: i64,
     pub active: bool,
     pub on_leave: bool,
+    /// A17: off shift or away now, and until when.
+    pub unavailable: Option<String>,
     /// Effective limits (member override, else the group's); 0 = unlimited.
     pub daily_limit: i64,
     pub monthly_limit: i64,
-    /// Deliveries from this group to this member since local midnight / the 1st.
+    /// A16: effective open-lead cap; 0 = none.
+    pub max_open: i64,
+    /// A15: share of the group's leads, 1–100.
+    pub weight: i64,
+    /// Deliveries from this group to this member in the office day / month of the clock.
     pub today: i64,
     pub month: i64,
+    /// Leads the member owns in an open stage (counted for balanced groups and caps).
     pub open_leads: i64,
+    /// A15: smooth weighted round-robin's balance.
+    pub credit: i64,
+    /// A18: when this group last delivered to the member ((0, 0): never), and
+    /// the order of deliveries within this run.
+    pub last_delivery: (i64, u64),
 }
 
 impl Candidate {
-    /// A8, without building the reason (this runs for every member of every lead).
+    /// A8, A16, A17, without building the reason (this runs for every member of every lead).
     pub fn eligible(&self) -> bool {
         self.active
             && !self.on_leave
+            && self.unavailable.is_none()
             && (self.monthly_limit == 0 || self.month < self.monthly_limit)
             && (self.daily_limit == 0 || self.today < self.daily_limit)
+            && (self.max_open == 0 || self.open_leads < self.max_open)
     }
 
-    /// `None` when eligible (A8), else why not.
+    /// `None` when eligible, else why not.
     pub fn ineligible(&self) -> Option<String> {
         if !self.active {
             Some("deactivated".into())
         } else if self.on_leave {
             Some("on leave".into())
+        } else if let Some(why) = &self.unavailable {
+            Some(why.clone())
         } else if self.monthly_limit > 0 && self.month >= self.monthly_limit {
             Some(format!("monthly limit reached ({}/{})", self.month, self.monthly_limit))
         } else if self.daily_limit > 0 && self.today >= self.daily_limit {
             Some(format!("daily limit reached ({}/{})", self.today, self.daily_limit))
+        } else if self.max_open > 0 && self.open_leads >= self.max_open {
+            Some(format!("at open-lead cap ({}/{})", self.open_leads, self.max_open))
         } else {
             None
         }
+    }
+
+    /// Present and able to work now: what remains is limits and caps.
+    fn on_duty(&self) -> bool {
+        self.active && !self.on_leave && self.unavailable.is_none()
     }
 }
 
@@ -66,6 +90,7 @@ pub struct Skipped {
 pub const NO_MEMBERS: &str = "group has no members";
 pub const NO_ACTIVE: &str = "no active members";
 pub const ALL_AT_LIMIT: &str = "all members at limit";
+pub const NOBODY_ON_SHIFT: &str = "nobody on shift";
 
 /// One group's rotation state for the length of one transaction.
 pub struct Distributor {
@@ -74,6 +99,13 @@ pub struct Distributor {
     cursor: i64,
     /// Where the cursor stood when this transaction read it (A4: undo puts it back).
     cursor_before: i64,
+    /// Each member's weighted balance as read, for undo (A4, A15).
+    credits_before: Vec<i64>,
+    /// Some weight is not 1: sequential uses smooth weighted round-robin (A15).
+    weighted: bool,
+    /// The clock of this run and how many leads it has handed out (A18's order).
+    now: i64,
+    handed_out: u64,
     rng: ChaCha8Rng,
     /// [`Distributor::detail`] by rule id, valid until someone's eligibility changes.
     details: HashMap<Option<i64>, Option<String>>,
@@ -93,37 +125,56 @@ impl Distributor {
     /// looked the group up is never ignored (§7).
     pub fn load(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<Distributor> {
         let group = groups::get(conn, group.id)?;
-        let (day_from, day_to) = time::day_bounds(ctx.tz, ctx.now());
-        let (month_from, month_to) = time::month_bounds(ctx.tz, ctx.now());
+        let now = ctx.now();
+        let (day_from, day_to) = time::day_bounds(ctx.tz, now);
+        let (month_from, month_to) = time::month_bounds(ctx.tz, now);
         let (day, month) = ((day_from.timestamp(), day_to.timestamp()), (month_from.timestamp(), month_to.timestamp()));
-        let needs_open = group.method == Method::Balanced;
         // The whole office day and month count, deliveries stamped later than
         // the clock included, so a backdated run cannot overrun a limit (A8).
         let mut count = conn.prepare_cached(
             "SELECT count(*) FROM deliveries WHERE group_id = ?1 AND user_id = ?2 AND at >= ?3 AND at < ?4",
         )?;
+        let mut last = conn.prepare_cached("SELECT max(at) FROM deliveries WHERE group_id = ?1 AND user_id = ?2")?;
         let mut members = Vec::new();
         for m in groups::members(conn, group.id)? {
             let today: i64 = count.query_row(params![group.id, m.user.id, day.0, day.1], |r| r.get(0))?;
             let this_month: i64 = count.query_row(params![group.id, m.user.id, month.0, month.1], |r| r.get(0))?;
+            let max_open = m.max_open.unwrap_or(group.max_open);
+            let needs_open = group.method == Method::Balanced || max_open > 0;
             let open_leads = if needs_open { open_leads(conn, m.user.id)? } else { 0 };
+            let last_at: Option<i64> = if group.method == Method::Balanced {
+                last.query_row(params![group.id, m.user.id], |r| r.get(0))?
+            } else {
+                None
+            };
+            let availability = Availability::from_stored(&m.user.schedule, &m.user.away_until);
             members.push(Candidate {
                 user_id: m.user.id,
                 name: m.user.name.clone(),
                 position: m.position,
                 active: m.user.active,
                 on_leave: m.user.on_leave,
+                unavailable: availability.unavailable(ctx.tz, now),
                 daily_limit: m.daily_limit.unwrap_or(group.daily_limit),
                 monthly_limit: m.monthly_limit.unwrap_or(group.monthly_limit),
+                max_open,
+                weight: m.weight,
                 today,
                 month: this_month,
                 open_leads,
+                credit: m.credit,
+                last_delivery: (last_at.unwrap_or(0), 0),
             });
         }
         let seed = ctx.seed.map_or_else(fresh_seed, |s| s ^ group.id as u64);
+        let credits_before = members.iter().map(|m| m.credit).collect();
         Ok(Distributor {
             cursor: group.cursor_position,
             cursor_before: group.cursor_position,
+            credits_before,
+            weighted: members.iter().any(|m| m.weight != 1),
+            now: now.timestamp(),
+            handed_out: 0,
             group,
             members,
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -143,6 +194,8 @@ impl Distributor {
             Some(NO_MEMBERS)
         } else if !self.members.iter().any(|m| m.active && !m.on_leave) {
             Some(NO_ACTIVE)
+        } else if !self.members.iter().any(Candidate::on_duty) {
+            Some(NOBODY_ON_SHIFT)
         } else if !self.members.iter().any(Candidate::eligible) {
             Some(ALL_AT_LIMIT)
         } else {
@@ -160,33 +213,104 @@ impl Distributor {
     /// Who gets the next lead, without handing it out. For `random` this draws
     /// from the generator, so call it once per lead.
     pub fn choose(&mut self) -> Result<usize, &'static str> {
+        self.choose_except(None)
+    }
+
+    /// [`Distributor::choose`] passing over one user (A19: a reclaimed lead
+    /// goes to someone other than its owner).
+    pub fn choose_except(&mut self, except: Option<i64>) -> Result<usize, &'static str> {
         if let Some(reason) = self.full_reason() {
             return Err(reason);
         }
-        let eligible: Vec<usize> = self.after_cursor().filter(|&i| self.members[i].eligible()).collect();
+        let eligible: Vec<usize> = self
+            .after_cursor()
+            .filter(|&i| self.members[i].eligible() && Some(self.members[i].user_id) != except)
+            .collect();
+        if eligible.is_empty() {
+            return Err(ALL_AT_LIMIT);
+        }
         let chosen = match self.group.method {
+            Method::Sequential if self.weighted => self.smooth_weighted(&eligible),
             Method::Sequential => eligible.first().copied(),
             Method::Random => {
-                let k = self.rng.random_range(0..eligible.len());
-                eligible.get(k).copied()
+                // A15: a draw proportional to weight (with weights of 1, uniform).
+                let total: i64 = eligible.iter().map(|&i| self.members[i].weight).sum();
+                let mut ticket = self.rng.random_range(0..total.max(1));
+                eligible.iter().copied().find(|&i| {
+                    ticket -= self.members[i].weight;
+                    ticket < 0
+                })
             }
-            // min_by_key keeps the first of equals: ties go by rotation order after the cursor.
-            Method::Balanced => eligible.iter().copied().min_by_key(|&i| self.members[i].open_leads),
+            Method::Balanced => self.least_busy(eligible.iter().copied()),
         };
         chosen.ok_or(ALL_AT_LIMIT)
     }
 
-    /// Count a delivery to member `i` and move the cursor to them.
-    pub fn deliver(&mut self, i: usize) {
-        if let Some(m) = self.members.get_mut(i) {
-            m.today += 1;
-            m.month += 1;
-            m.open_leads += 1;
-            self.cursor = m.position;
-            if !m.eligible() {
-                self.details.clear();
+    /// A15: the eligible member with the largest balance after each gets
+    /// their weight (ties: rotation order after the cursor). Over a full
+    /// cycle each gets exactly their weight's turns, interleaved.
+    fn smooth_weighted(&self, eligible: &[usize]) -> Option<usize> {
+        let mut best: Option<(i64, usize)> = None;
+        for &i in eligible {
+            let m = &self.members[i];
+            let score = m.credit + m.weight;
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, i));
             }
         }
+        best.map(|(_, i)| i)
+    }
+
+    /// A7 with A15 and A18: the fewest open leads per unit of weight; among
+    /// equals, the one who waited longest for a delivery from this group
+    /// (never: first); then rotation order after the cursor.
+    fn least_busy(&self, candidates: impl Iterator<Item = usize>) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for i in candidates {
+            let Some(b) = best else {
+                best = Some(i);
+                continue;
+            };
+            let (m, o) = (&self.members[i], &self.members[b]);
+            // open_m / w_m < open_o / w_o, in integers.
+            let load = (m.open_leads * o.weight).cmp(&(o.open_leads * m.weight));
+            if load.then(m.last_delivery.cmp(&o.last_delivery)).is_lt() {
+                best = Some(i);
+            }
+        }
+        best
+    }
+
+    /// Count a delivery to member `i` and move the cursor to them.
+    pub fn deliver(&mut self, i: usize) {
+        if i >= self.members.len() {
+            return;
+        }
+        if self.weighted && self.group.method == Method::Sequential {
+            let eligible: Vec<usize> = (0..self.members.len()).filter(|&j| self.members[j].eligible()).collect();
+            let total: i64 = eligible.iter().map(|&j| self.members[j].weight).sum();
+            for j in eligible {
+                let w = self.members[j].weight;
+                self.members[j].credit += w;
+            }
+            self.members[i].credit -= total;
+        }
+        self.handed_out += 1;
+        let m = &mut self.members[i];
+        m.today += 1;
+        m.month += 1;
+        m.open_leads += 1;
+        m.last_delivery = (self.now, self.handed_out);
+        self.cursor = m.position;
+        if !m.eligible() {
+            self.details.clear();
+        }
+    }
+
+    /// The member's open leads before this delivery and their cap (A16), kept
+    /// with the delivery so `doctor` can tell none went over a cap.
+    pub fn cap_state(&self, i: usize) -> (i64, Option<i64>) {
+        self.members.get(i).map_or((0, None), |m| (m.open_leads, (m.max_open > 0).then_some(m.max_open)))
     }
 
     /// The JSON kept with an assignment from this group for `explain` (R6):
@@ -200,7 +324,7 @@ impl Distributor {
             return detail.clone();
         }
         let skipped = self.skipped();
-        let detail = match rule {
+        let mut detail = match rule {
             Some((id, name)) => Some(json!({
                 "rule": id,
                 "rule_name": name,
@@ -210,9 +334,17 @@ impl Distributor {
                 "skipped": skipped,
             })),
             // `via` (`group:<id>`) names the group; only who was skipped needs keeping.
-            None if !skipped.is_empty() => Some(json!({ "skipped": skipped })),
+            None if !skipped.is_empty() || self.weighted => Some(json!({ "skipped": skipped })),
             None => None,
         };
+        // A15: the shares in force, for `explain`.
+        if self.weighted
+            && let Some(d) = detail.as_mut()
+        {
+            let weights: serde_json::Map<String, serde_json::Value> =
+                self.members.iter().map(|m| (m.name.clone(), json!(m.weight))).collect();
+            d["weights"] = serde_json::Value::Object(weights);
+        }
         let detail = detail.map(|d| d.to_string());
         self.details.insert(key, detail.clone());
         detail
@@ -226,7 +358,7 @@ impl Distributor {
         let eligible = self.after_cursor().filter(|&i| self.members[i].eligible());
         match self.group.method {
             Method::Sequential => eligible.into_iter().next().map(|i| &self.members[i]),
-            Method::Balanced => eligible.min_by_key(|&i| self.members[i].open_leads).map(|i| &self.members[i]),
+            Method::Balanced => self.least_busy(eligible).map(|i| &self.members[i]),
             Method::Random => None,
         }
     }
@@ -238,17 +370,26 @@ impl Distributor {
     /// Persist the cursor in the transaction of the deliveries, and where it
     /// stood before, so that undoing the batch can put it back (A4).
     pub fn save_cursor(&self, w: &Writer<'_>) -> Result<()> {
-        if self.cursor == self.cursor_before {
+        let credits_moved = self.members.iter().zip(&self.credits_before).any(|(m, before)| m.credit != *before);
+        if self.cursor == self.cursor_before && !credits_moved {
             return Ok(());
         }
         w.conn()
             .prepare_cached("UPDATE user_groups SET cursor_position = ?1 WHERE id = ?2")?
             .execute(params![self.cursor, self.group.id])?;
+        let mut credit =
+            w.conn().prepare_cached("UPDATE memberships SET credit = ?1 WHERE group_id = ?2 AND user_id = ?3")?;
+        for m in &self.members {
+            credit.execute(params![m.credit, self.group.id, m.user_id])?;
+        }
+        let before: Vec<(i64, i64)> =
+            self.members.iter().zip(&self.credits_before).map(|(m, c)| (m.user_id, *c)).collect();
         w.conn()
             .prepare_cached(
-                "INSERT OR IGNORE INTO batch_cursors (batch_id, group_id, cursor_before) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO batch_cursors (batch_id, group_id, cursor_before, credits_before) \
+                 VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![w.batch(), self.group.id, self.cursor_before])?;
+            .execute(params![w.batch(), self.group.id, self.cursor_before, json!(before).to_string()])?;
         Ok(())
     }
 }
@@ -268,13 +409,17 @@ mod tests {
 
     #[test]
     fn eligible_agrees_with_the_reason() {
-        for (active, on_leave, today, month, daily, monthly) in [
-            (true, false, 0, 0, 0, 0),
-            (false, false, 0, 0, 0, 0),
-            (true, true, 0, 0, 0, 0),
-            (true, false, 2, 2, 2, 0),
-            (true, false, 1, 7, 5, 7),
-            (true, false, 4, 6, 5, 7),
+        let away = Some("away until 2026-12-03".to_string());
+        for (active, on_leave, unavailable, today, month, daily, monthly, open, cap) in [
+            (true, false, None, 0, 0, 0, 0, 0, 0),
+            (false, false, None, 0, 0, 0, 0, 0, 0),
+            (true, true, None, 0, 0, 0, 0, 0, 0),
+            (true, false, away.clone(), 0, 0, 0, 0, 0, 0),
+            (true, false, None, 2, 2, 2, 0, 0, 0),
+            (true, false, None, 1, 7, 5, 7, 0, 0),
+            (true, false, None, 4, 6, 5, 7, 0, 0),
+            (true, false, None, 0, 0, 0, 0, 40, 40),
+            (true, false, None, 0, 0, 0, 0, 39, 40),
         ] {
             let c = Candidate {
                 user_id: 1,
@@ -282,13 +427,21 @@ mod tests {
                 position: 1,
                 active,
                 on_leave,
+                unavailable,
                 daily_limit: daily,
                 monthly_limit: monthly,
+                max_open: cap,
+                weight: 1,
                 today,
                 month,
-                open_leads: 0,
+                open_leads: open,
+                credit: 0,
+                last_delivery: (0, 0),
             };
             assert_eq!(c.eligible(), c.ineligible().is_none(), "{c:?}");
+            if open == 40 {
+                assert_eq!(c.ineligible().as_deref(), Some("at open-lead cap (40/40)"));
+            }
         }
     }
 }

@@ -260,9 +260,32 @@ fn apply(w: &mut Writer<'_>, batch: i64) -> Result<usize> {
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.group_id = user_groups.id AND d.batch_id > ?1)",
         [batch],
     )?;
+    restore_credits(w, batch)?;
     w.conn().execute("DELETE FROM deliveries WHERE batch_id = ?1", [batch])?;
     w.conn().execute("UPDATE batches SET undone = 1 WHERE id = ?1", [batch])?;
     Ok(changed)
+}
+
+/// A15: a weighted group's balances go back with its cursor, on the same condition.
+fn restore_credits(w: &Writer<'_>, batch: i64) -> Result<()> {
+    let saved: Vec<(i64, String)> = {
+        let mut stmt = w.conn().prepare(
+            "SELECT c.group_id, c.credits_before FROM batch_cursors c WHERE c.batch_id = ?1 \
+             AND c.credits_before IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.group_id = c.group_id AND d.batch_id > ?1)",
+        )?;
+        stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+    };
+    for (group, json) in saved {
+        let credits: Vec<(i64, i64)> = serde_json::from_str(&json).unwrap_or_default();
+        for (user, credit) in credits {
+            w.conn().execute(
+                "UPDATE memberships SET credit = ?1 WHERE group_id = ?2 AND user_id = ?3",
+                params![credit, group, user],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@ use super::error::{Error, Result};
 use super::model::{Role, User};
 use super::names;
 use super::rights::{self, Action};
+use super::schedule::{self, Schedule};
 use super::store::{Change, Store};
 
-const COLUMNS: &str = "id, name, email, role, active, on_leave, can_pickup";
+const COLUMNS: &str = "id, name, email, role, active, on_leave, can_pickup, schedule, away_until";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(3)?;
@@ -21,6 +22,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         active: r.get(4)?,
         on_leave: r.get(5)?,
         can_pickup: r.get(6)?,
+        schedule: r.get(7)?,
+        away_until: r.get(8)?,
     })
 }
 
@@ -133,4 +136,48 @@ pub fn set_can_pickup(store: &mut Store, ctx: &Ctx, name: &str, can_pickup: bool
     let user = find(store.conn(), name)?;
     let note = format!("{} {} pick up leads", user.name, if can_pickup { "may" } else { "may no longer" });
     update_flag(store, ctx, name, "can_pickup", can_pickup, note)
+}
+
+/// A17: set (or clear, with `None`) a user's weekly working hours in the
+/// office time zone; returns the user with the schedule in its canonical form.
+pub fn set_hours(store: &mut Store, ctx: &Ctx, name: &str, schedule: Option<&str>) -> Result<User> {
+    let parsed = Schedule::parse(schedule.unwrap_or(""))?;
+    if schedule.is_some() && parsed.is_always() {
+        return Err(Error::invalid("give working hours, e.g. \"Mon-Fri 09:00-17:30\" (or --clear for always on)"));
+    }
+    let text = parsed.to_string();
+    let note = if text.is_empty() { "works any time".to_string() } else { format!("works {text}") };
+    set_availability(store, ctx, name, "schedule", &text, note)
+}
+
+/// A17: away until `until` (the first day back, `YYYY-MM-DD`), or back now (`None`).
+pub fn set_away(store: &mut Store, ctx: &Ctx, name: &str, until: Option<&str>) -> Result<User> {
+    let text = until.map(schedule::parse_away).transpose()?.map(|d| d.to_string()).unwrap_or_default();
+    let note = if text.is_empty() { "is back".to_string() } else { format!("is away until {text}") };
+    set_availability(store, ctx, name, "away_until", &text, note)
+}
+
+/// Change one availability column and keep what is now in force, so
+/// `doctor` can tell whether a delivery went to someone off shift (A17).
+fn set_availability(
+    store: &mut Store,
+    ctx: &Ctx,
+    name: &str,
+    column: &'static str,
+    value: &str,
+    note: String,
+) -> Result<User> {
+    rights::require(ctx, Action::ManageUsers)?;
+    let user = find(store.conn(), name)?;
+    store.write(ctx, "user change", |w| {
+        // `column` is one of this module's fixed names, never input.
+        w.conn().execute(&format!("UPDATE users SET {column} = ?1 WHERE id = ?2"), params![value, user.id])?;
+        w.conn().execute(
+            "INSERT INTO availability_changes (user_id, schedule, away_until, batch_id, at) \
+             SELECT id, schedule, away_until, ?2, ?3 FROM users WHERE id = ?1",
+            params![user.id, w.batch(), w.now()],
+        )?;
+        w.record(Change::event(None, "user_changed", "manual", Some(format!("{} {note}", user.name))))
+    })?;
+    get(store.conn(), user.id)
 }

@@ -319,6 +319,8 @@ mod tests {
             active: true,
             on_leave: false,
             can_pickup: false,
+            schedule: String::new(),
+            away_until: String::new(),
         }
     }
 

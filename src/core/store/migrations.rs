@@ -10,6 +10,7 @@ const STEPS: &[&str] = &[
     include_str!("../../../assets/migrations/003_open_leads_by_owner.sql"),
     include_str!("../../../assets/migrations/004_search_index.sql"),
     include_str!("../../../assets/migrations/005_limit_history.sql"),
+    include_str!("../../../assets/migrations/006_beyond_round_robin.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -277,7 +277,7 @@ impl Writer<'_> {
 /// One planned owner change. Bulk operations, rotation and routing all fill
 /// a plan and apply it in one set-based step, so every owner change is
 /// written (lead, activity row, delivery, notification) by the same code.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanRow {
     pub lead: i64,
     pub from: Option<i64>,
@@ -287,6 +287,9 @@ pub struct PlanRow {
     pub delivery_group: Option<i64>,
     /// JSON kept with the activity row for `explain` (R6).
     pub detail: Option<String>,
+    /// For a delivery: the open leads the new owner held before it, and their cap (A16).
+    pub open_before: Option<i64>,
+    pub cap: Option<i64>,
 }
 
 impl Writer<'_> {
@@ -296,7 +299,7 @@ impl Writer<'_> {
             "DROP TABLE IF EXISTS temp.owner_plan; \
              CREATE TEMP TABLE owner_plan (\
                 lead_id INTEGER PRIMARY KEY, from_owner INTEGER, to_owner INTEGER, via TEXT NOT NULL, \
-                delivery_group INTEGER, detail TEXT);",
+                delivery_group INTEGER, detail TEXT, open_before INTEGER, cap INTEGER);",
         )?;
         Ok(())
     }
@@ -304,10 +307,19 @@ impl Writer<'_> {
     pub fn plan_push(&self, row: &PlanRow) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO temp.owner_plan (lead_id, from_owner, to_owner, via, delivery_group, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO temp.owner_plan (lead_id, from_owner, to_owner, via, delivery_group, detail, open_before, cap) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![row.lead, row.from, row.to, row.via, row.delivery_group, row.detail])?;
+            .execute(params![
+                row.lead,
+                row.from,
+                row.to,
+                row.via,
+                row.delivery_group,
+                row.detail,
+                row.open_before,
+                row.cap
+            ])?;
         Ok(())
     }
 
@@ -352,8 +364,8 @@ impl Writer<'_> {
             params![self.now, self.actor, self.batch],
         )?;
         self.tx.execute(
-            "INSERT INTO deliveries (group_id, user_id, lead_id, at, batch_id) \
-             SELECT delivery_group, to_owner, lead_id, ?1, ?2 FROM temp.owner_plan \
+            "INSERT INTO deliveries (group_id, user_id, lead_id, at, batch_id, open_before, cap) \
+             SELECT delivery_group, to_owner, lead_id, ?1, ?2, open_before, cap FROM temp.owner_plan \
              WHERE delivery_group IS NOT NULL AND to_owner IS NOT NULL ORDER BY lead_id",
             params![self.now, self.batch],
         )?;

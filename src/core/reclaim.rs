@@ -1,0 +1,95 @@
+//! A19 Reclaim untouched leads: a lead a group delivered whose owner has not
+//! touched it since (no status change, no note by them) for the group's
+//! `reclaim_after_hours` goes to the next eligible member other than its
+//! owner — a delivery of the group, via `reclaim`, with the previous owner in
+//! the activity row and a notification to both. One lead is reclaimed at most
+//! `reclaim_max` times. `leadrota reclaim` runs it (from cron); `--dry-run`
+//! shows it.
+
+use rusqlite::{Connection, params};
+
+use super::context::Ctx;
+use super::distribute::{RouteResult, hand_out, seeded};
+use super::error::Result;
+use super::groups::{self, Group};
+use super::rights::{self, Action};
+use super::rotation::Distributor;
+use super::store::{Store, Writer};
+
+/// Due leads of `group` at `now`: (lead, owner), oldest delivery first.
+const DUE: &str = "SELECT l.id, l.owner_id FROM deliveries d JOIN leads l ON l.id = d.lead_id \
+     WHERE d.group_id = ?1 AND d.at <= ?2 AND l.owner_id = d.user_id AND l.assigned_at = d.at \
+       AND l.stage_id IN (SELECT id FROM stages WHERE closed = 0) \
+       AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.lead_id = l.id AND a.actor_id = l.owner_id \
+            AND a.kind IN ('status', 'note') AND a.at >= d.at) \
+       AND (SELECT count(*) FROM activity r WHERE r.lead_id = l.id AND r.via = 'reclaim' \
+            AND r.kind IN ('assigned', 'reassigned')) < ?3 \
+     ORDER BY d.at, l.id";
+
+fn due(conn: &Connection, group: &Group, now: i64) -> Result<Vec<(i64, i64)>> {
+    if group.reclaim_after_hours == 0 || group.reclaim_max == 0 {
+        return Ok(Vec::new());
+    }
+    let cutoff = now - group.reclaim_after_hours * 3600;
+    let mut stmt = conn.prepare_cached(DUE)?;
+    let rows = stmt.query_map(params![group.id, cutoff, group.reclaim_max], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many of the group's leads are due for reclaim now (`group show`, the Groups pane).
+pub fn due_count(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<usize> {
+    Ok(due(conn, group, ctx.now_ts())?.len())
+}
+
+/// Reclaim every due lead of every group (A19); with `dry_run`, the same
+/// plan rolled back. `assigned` names the new owners, `unassigned` the leads
+/// nobody could take (they stay with their owner).
+pub fn reclaim(store: &mut Store, ctx: &Ctx, dry_run: bool) -> Result<RouteResult> {
+    rights::require(ctx, Action::Rotate)?;
+    let ctx = &seeded(ctx);
+    let written = store.write_or_preview(ctx, "reclaim", dry_run, |w| {
+        let mut result = RouteResult { seed: ctx.seed, ..RouteResult::default() };
+        let mut notices: Vec<(i64, i64)> = Vec::new();
+        w.plan_reset()?;
+        for group in groups::list(w.conn())? {
+            let leads = due(w.conn(), &group, w.now())?;
+            if leads.is_empty() {
+                continue;
+            }
+            let mut dist = Distributor::load(w.conn(), &group, ctx)?;
+            for (lead, owner) in leads {
+                result.selected += 1;
+                let outcome = match hand_out(w, &mut dist, lead, Some(owner), "reclaim", None)? {
+                    Ok(name) => {
+                        notices.push((owner, lead));
+                        Ok((name, None))
+                    }
+                    Err(reason) => Err(format!("stays with its owner: {reason}")),
+                };
+                result.record(lead, outcome);
+            }
+            dist.save_cursor(w)?;
+        }
+        ctx.check_expected(result.selected)?;
+        w.plan_apply()?;
+        notify_previous_owners(w, &notices)?;
+        Ok(result)
+    })?;
+    Ok(RouteResult { batch: written.batch, ..written.value })
+}
+
+/// The owner a lead was taken from hears of it too.
+fn notify_previous_owners(w: &Writer<'_>, notices: &[(i64, i64)]) -> Result<()> {
+    if !w.notifications_enabled() {
+        return Ok(());
+    }
+    let mut stmt = w.conn().prepare_cached(
+        "INSERT INTO notifications (user_id, lead_id, at, text) \
+         SELECT ?1, id, ?2, 'Lead #' || id || ' ' || name || ' was reclaimed: untouched too long' \
+         FROM leads WHERE id = ?3",
+    )?;
+    for &(owner, lead) in notices {
+        stmt.execute(params![owner, w.now(), lead])?;
+    }
+    Ok(())
+}
