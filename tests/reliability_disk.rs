@@ -164,6 +164,17 @@ fn the_binary_on_a_full_disk_says_so_on_one_line_and_writes_nothing() {
         assert_eq!(integrity(&db.path), "ok");
         assert_eq!(state(&db.conn()), before, "{args:?} left something behind");
     }
+    // A backup or an export that runs out of room leaves no file and no temporary.
+    let (copy, csv) = (db.dir.path().join("copy.db"), db.dir.path().join("all.csv"));
+    for args in [&["backup", copy.to_str().unwrap()][..], &["export", "-o", csv.to_str().unwrap()]] {
+        fails_cleanly(&limited(args), "nothing was written");
+        let left: Vec<_> = std::fs::read_dir(db.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".leadrota-") || n.starts_with("copy") || n.starts_with("all"))
+            .collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
     // With room, the same command works and the file is sound.
     db.ok(&["assign", "--to", "Tom", "--unassigned"]);
     doctor_ok(&db);

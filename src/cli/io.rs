@@ -206,7 +206,10 @@ pub fn export(s: &Session, filter: &FilterArgs, output: Option<&Path>, cells: Ce
     // Through the safe writer: never the database, a link or a device, and
     // never half a file.
     let n = safe_file::write(s.store.path(), path, IfExists::Replace, |file, _| {
-        export::write_csv(s.store.conn(), &filter, cells, std::io::BufWriter::new(file))
+        export::write_csv(s.store.conn(), &filter, cells, std::io::BufWriter::new(file)).map_err(|e| match e {
+            Error::Invalid(why) => Error::Invalid(format!("{why}; nothing was written to {}", path.display())),
+            other => other,
+        })
     })?;
     if s.json {
         print_json(&json!({"exported": n, "file": path.display().to_string()}))

@@ -46,7 +46,7 @@ pub fn backup(store: &Store, ctx: &Ctx, dest: &Path, overwrite: bool) -> Result<
             .to_str()
             .ok_or_else(|| Error::invalid(format!("{} is not a UTF-8 path; choose another name", dest.display())))?;
         // SQLite writes into the empty temporary, which already has the database's mode.
-        store.conn().execute("VACUUM INTO ?1", [temp_text])?;
+        store.conn().execute("VACUUM INTO ?1", [temp_text]).map_err(|e| write_failed(dest, &e))?;
         verify(temp)
     })?;
     let bytes = fs::metadata(dest).map_err(|source| Error::Io { path: dest.to_path_buf(), source })?.len();
@@ -57,6 +57,18 @@ pub fn backup(store: &Store, ctx: &Ctx, dest: &Path, overwrite: bool) -> Result<
         leads,
         schema_version,
     })
+}
+
+/// Why SQLite could not write the copy, in words (never its raw text).
+fn write_failed(dest: &Path, e: &rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode as Code;
+    let why = match e.sqlite_error_code() {
+        Some(Code::DiskFull) => "the disk is full",
+        Some(Code::SystemIoFailure) => "the disk refused the write (full, or a file size limit)",
+        Some(Code::CannotOpen | Code::PermissionDenied | Code::ReadOnly) => "the file cannot be written there",
+        _ => "SQLite could not write the copy",
+    };
+    Error::invalid(format!("cannot write the backup {}: {why}; nothing was written", dest.display()))
 }
 
 /// Open the copy read-only and check it is whole and ours.
