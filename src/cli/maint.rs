@@ -58,7 +58,19 @@ fn print_doctor(r: &DoctorReport) {
         c("deliveries"),
         c("notifications")
     );
-    for check in ["integrity", "schema", "journal", "orphans", "ownership", "deliveries", "limits", "rotations"] {
+    for check in [
+        "integrity",
+        "schema",
+        "journal",
+        "orphans",
+        "ownership",
+        "deliveries",
+        "limits",
+        "caps",
+        "shifts",
+        "reclaim",
+        "rotations",
+    ] {
         let problems: Vec<_> = r.problems.iter().filter(|f| f.check == check).collect();
         let warnings: Vec<_> = r.warnings.iter().filter(|f| f.check == check).collect();
         if problems.is_empty() && warnings.is_empty() {

@@ -25,6 +25,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::error::Result;
+use super::schedule::Availability;
 use super::store::{APPLICATION_ID, SCHEMA_VERSION, Store};
 
 /// At most this many examples are listed per finding.
@@ -82,6 +83,7 @@ const TABLES: &[&str] = &[
     "activity",
     "deliveries",
     "limit_changes",
+    "availability_changes",
     "notifications",
     "settings",
 ];
@@ -145,6 +147,7 @@ pub fn check(store: &Store, tz: Tz, opts: DoctorOptions) -> Result<DoctorReport>
     ownership(conn, &mut report)?;
     deliveries(conn, &mut report)?;
     limits(conn, tz, &mut report)?;
+    caps_and_shifts(conn, tz, &mut report)?;
     rotations(conn, &mut report)?;
     Ok(report)
 }
@@ -473,6 +476,72 @@ impl Overruns {
             });
         }
     }
+}
+
+/// A16, A17, A19: no delivery went to a member at their open-lead cap or
+/// to someone off shift or away by the schedule in force then; no lead was
+/// reclaimed more often than its group allows.
+fn caps_and_shifts(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()> {
+    let over_cap = "FROM deliveries WHERE cap IS NOT NULL AND open_before >= cap";
+    let n = count(conn, &format!("SELECT count(*) {over_cap}"))?;
+    if n > 0 {
+        let ids = strings(conn, &format!("SELECT '#' || lead_id {over_cap} LIMIT {EXAMPLES}"), [])?;
+        report.problems.push(Finding {
+            check: "caps",
+            detail: format!("{n} delivery(ies) to a member already at their open-lead cap; leads {}", ids.join(", ")),
+        });
+    }
+    // Schedules in force at each delivery: only users who ever had one matter.
+    let mut changes: HashMap<i64, Vec<(i64, Availability)>> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT user_id, batch_id, schedule, away_until FROM availability_changes ORDER BY user_id, id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        for row in rows {
+            let (user, batch, schedule, away) = row?;
+            changes.entry(user).or_default().push((batch, Availability::from_stored(&schedule, &away)));
+        }
+    }
+    let mut off_shift: Vec<String> = Vec::new();
+    for (user, history) in &changes {
+        let mut stmt =
+            conn.prepare_cached("SELECT lead_id, at, batch_id FROM deliveries WHERE user_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([user], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (lead, at, batch) = row?;
+            let Some((_, in_force)) = history.iter().rev().find(|(b, _)| *b < batch) else { continue };
+            let when = DateTime::from_timestamp(at, 0).unwrap_or_default();
+            if let Some(why) = in_force.unavailable(tz, when) {
+                off_shift.push(format!("#{lead} ({why})"));
+            }
+        }
+    }
+    if !off_shift.is_empty() {
+        let n = off_shift.len();
+        off_shift.truncate(EXAMPLES);
+        report.problems.push(Finding {
+            check: "shifts",
+            detail: format!("{n} delivery(ies) to someone off shift or away at the time: {}", off_shift.join(", ")),
+        });
+    }
+    let over_reclaimed = "FROM (SELECT a.lead_id, count(*) AS n, max(g.reclaim_max) AS allowed FROM activity a \
+         JOIN deliveries d ON d.lead_id = a.lead_id AND d.batch_id = a.batch_id \
+         JOIN user_groups g ON g.id = d.group_id \
+         WHERE a.via = 'reclaim' AND a.kind IN ('assigned', 'reassigned') GROUP BY a.lead_id) WHERE n > allowed";
+    let n = count(conn, &format!("SELECT count(*) {over_reclaimed}"))?;
+    if n > 0 {
+        let ids = strings(conn, &format!("SELECT '#' || lead_id {over_reclaimed} LIMIT {EXAMPLES}"), [])?;
+        report.warnings.push(Finding {
+            check: "reclaim",
+            detail: format!(
+                "{n} lead(s) reclaimed more often than their group allows now (lowered since?): {}",
+                ids.join(", ")
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A deactivated user leaves every rotation (A12).
