@@ -4,12 +4,13 @@
 //! owner — a delivery of the group, via `reclaim`, with the previous owner in
 //! the activity row and a notification to both. One lead is reclaimed at most
 //! `reclaim_max` times. `leadrota reclaim` runs it (from cron); `--dry-run`
-//! shows it.
+//! shows it. A due lead nobody else can take stays with its owner and is
+//! reported as skipped.
 
 use rusqlite::{Connection, params};
 
 use super::context::Ctx;
-use super::distribute::{RouteResult, hand_out, seeded};
+use super::distribute::{RouteResult, Unplaced, hand_out, seeded};
 use super::error::Result;
 use super::groups::{self, Group};
 use super::rights::{self, Action};
@@ -42,8 +43,8 @@ pub fn due_count(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<usize> {
 }
 
 /// Reclaim every due lead of every group (A19); with `dry_run`, the same
-/// plan rolled back. `assigned` names the new owners, `unassigned` the leads
-/// nobody could take (they stay with their owner).
+/// plan rolled back. `assigned` names the new owners, `skipped` the due
+/// leads nobody else could take (they stay with their owner).
 pub fn reclaim(store: &mut Store, ctx: &Ctx, dry_run: bool) -> Result<RouteResult> {
     rights::require(ctx, Action::Rotate)?;
     let ctx = &seeded(ctx);
@@ -59,14 +60,16 @@ pub fn reclaim(store: &mut Store, ctx: &Ctx, dry_run: bool) -> Result<RouteResul
             let mut dist = Distributor::load(w.conn(), &group, ctx)?;
             for (lead, owner) in leads {
                 result.selected += 1;
-                let outcome = match hand_out(w, &mut dist, lead, Some(owner), "reclaim", None)? {
+                match hand_out(w, &mut dist, lead, Some(owner), "reclaim", None)? {
                     Ok(name) => {
                         notices.push((owner, lead));
-                        Ok((name, None))
+                        result.record(lead, Ok((name, None)));
                     }
-                    Err(reason) => Err(format!("stays with its owner: {reason}")),
-                };
-                result.record(lead, outcome);
+                    // Nobody else can take it: it stays with its owner, not unassigned.
+                    Err(reason) => {
+                        result.skipped.push(Unplaced { lead, reason: format!("kept by its owner: {reason}") })
+                    }
+                }
             }
             dist.save_cursor(w)?;
         }
