@@ -19,7 +19,7 @@ use super::panes::users::UsersPane;
 use super::shared::Shared;
 use super::theme::Theme;
 use super::window::{Picked, Window};
-use super::worker::{Counts, Job, PageSizes, Reply, Worker};
+use super::worker::{Counts, Job, Reply, Worker};
 use crate::config::Config;
 use crate::core::Store;
 use crate::core::context::{Actor, Ctx};
@@ -119,7 +119,7 @@ impl App {
         .0;
         app.leads.window.install(app.shared.filter.clone(), app.shared.sort, first, 0);
         app.data_version = data_version(app.store.conn())?;
-        app.request(true);
+        app.request(false, true);
         app.poll_worker();
         Ok(app)
     }
@@ -149,19 +149,21 @@ impl App {
         Look { theme, keymap: &self.keymap, shared: &self.shared, counts: &self.counts, now: self.ctx.now_ts() }
     }
 
-    /// Ask the worker for counts (and, after a new filter or sort, first pages).
-    fn request(&mut self, pages: bool) {
+    /// Ask the worker for the first pages of the list in view (after a new
+    /// filter or sort) and for counts.
+    fn request(&mut self, pages: bool, count: bool) {
         let alert = i64::from(self.config.unassigned_alert_hours) * 3600;
         let columns = { self.board.filters(&env!(self)) };
+        let board = self.pane == Pane::Kanban;
         let job = Job {
             stamp: self.shared.stamp(),
             filter: self.shared.filter.clone(),
             sort: self.shared.sort,
             columns,
-            pages: pages.then_some(PageSizes {
-                leads: self.leads.window.height,
-                cards: super::panes::kanban::cards_per_column(self.height),
-            }),
+            leads_page: (pages && self.pane == Pane::Leads).then_some(self.leads.window.height),
+            cards_page: (pages && board).then(|| super::panes::kanban::cards_per_column(self.height)),
+            count,
+            count_columns: board,
             unassigned: Filter::unassigned(&self.ctx),
             waiting_before: self.ctx.now_ts() - alert,
         };
@@ -172,19 +174,16 @@ impl App {
     pub fn poll_worker(&mut self) -> bool {
         let replies = self.worker.replies();
         let changed = !replies.is_empty();
+        let generation = self.shared.generation();
         for reply in replies {
+            let env = env!(self);
             match reply {
-                Reply::Pages(mut pages) if pages.stamp.filter == self.shared.generation() => {
-                    let env = env!(self);
-                    self.leads.install(&mut pages, &env);
-                    self.board.install(&mut pages, &env);
-                }
-                Reply::Pages(_) => {}
-                Reply::Counts(counts) => {
-                    // The unassigned figures hold whatever the filter; the
-                    // filter's own only for its stamp (Counts::matching_at).
-                    self.counts = counts;
-                }
+                Reply::Leads { stamp, rows } if stamp.filter == generation => self.leads.install(rows, &env),
+                Reply::Columns { stamp, columns } if stamp.filter == generation => self.board.install(columns, &env),
+                // The unassigned figures hold whatever the filter; the
+                // filter's own only for its stamp (Counts::matching_at).
+                Reply::Counts(counts) => self.counts.update(counts),
+                _ => {}
             }
         }
         changed
@@ -210,7 +209,7 @@ impl App {
                 d.reload(&self.store, &self.ctx)?;
             }
         }
-        self.request(false);
+        self.request(false, true);
         Ok(())
     }
 
@@ -226,8 +225,21 @@ impl App {
         }
     }
 
+    /// Show `pane`: what it lacks for the filter in force (rows made while
+    /// another pane was in view, the board's counts) is asked for now.
     fn show(&mut self, pane: Pane) -> Result<()> {
         self.pane = pane;
+        let generation = self.shared.generation();
+        let stale_rows = match pane {
+            Pane::Leads => self.leads.window.generation != generation,
+            Pane::Kanban => self.board.columns.iter().any(|c| c.window.generation != generation),
+            _ => false,
+        };
+        let uncounted = pane == Pane::Kanban && self.counts.column_at(0, self.shared.stamp()).is_none();
+        if stale_rows || uncounted {
+            self.request(stale_rows, uncounted);
+            self.poll_worker();
+        }
         self.reload_pane()
     }
 
@@ -341,16 +353,22 @@ impl App {
     /// Carry out what a pane or a modal asked for.
     pub fn apply(&mut self, step: Step) -> Result<()> {
         match step {
-            Step::Open(modal) => self.modals.push(modal),
+            Step::Open(modal) => {
+                // A confirm follows a preview (a rolled-back write): give back what it used (§8).
+                if matches!(modal, Modal::Confirm(_)) {
+                    super::memory::release(self.store.conn());
+                }
+                self.modals.push(modal);
+            }
             Step::Run(pending) => self.run(pending),
             Step::Filter(filter) => {
                 self.shared.set_filter(self.store.conn(), filter);
-                self.request(true);
+                self.request(true, true);
                 self.poll_worker();
             }
             Step::Sort(sort) => {
                 self.shared.set_sort(sort);
-                self.request(true);
+                self.request(true, true);
                 self.poll_worker();
             }
             Step::Show(pane) => self.show(pane)?,

@@ -90,6 +90,11 @@ impl Window {
         Window { filter, height: height.max(1), ..Window::default() }
     }
 
+    /// A window that has no rows for any filter yet: it waits for its first page.
+    pub fn unloaded(height: usize) -> Window {
+        Window { height: height.max(1), generation: u64::MAX, ..Window::default() }
+    }
+
     /// The first page of a new filter or sort, read by the worker: the
     /// selection of the old one goes with it.
     pub fn install(&mut self, filter: Filter, sort: Sort, rows: Vec<Lead>, generation: u64) {

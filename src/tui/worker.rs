@@ -1,5 +1,5 @@
 //! Queries off the keystroke path (T7): a thread with its own connection
-//! reads the first pages of a new filter (the screen says "searching…" and
+//! reads the first pages of a new filter or sort (the screen says "searching…" and
 //! typing goes on) and counts its matches and the unassigned queue. Every
 //! reply carries the [`Stamp`] it was made for; only the newest job is
 //! worked on, and a newer filter interrupts a query still running for an
@@ -36,6 +36,17 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Newer figures; column counts of the same stamp are kept when these
+    /// come without them.
+    pub fn update(&mut self, newer: Counts) {
+        let columns = if newer.columns.is_empty() && newer.stamp == self.stamp {
+            std::mem::take(&mut self.columns)
+        } else {
+            newer.columns
+        };
+        *self = Counts { columns, ..newer };
+    }
+
     pub fn matching_at(&self, stamp: Stamp) -> Option<i64> {
         self.matching.filter(|_| self.stamp == stamp)
     }
@@ -45,21 +56,8 @@ impl Counts {
     }
 }
 
-/// How many rows each first page holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageSizes {
-    pub leads: usize,
-    pub cards: usize,
-}
-
-/// First pages of the table and of each column for a filter generation.
-#[derive(Debug, Clone, Default)]
-pub struct Pages {
-    pub stamp: Stamp,
-    pub leads: Vec<Lead>,
-    pub columns: Vec<Vec<Lead>>,
-}
-
+/// What a job asks for. Pages are read only for the list in view (the other
+/// pane asks when it is shown), and pages come before counts.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub stamp: Stamp,
@@ -67,14 +65,40 @@ pub struct Job {
     pub sort: Sort,
     /// One filter per Kanban column.
     pub columns: Vec<Filter>,
-    /// Read first pages too (a new filter or sort); counts only when `None`.
-    pub pages: Option<PageSizes>,
+    /// First rows of the table, for a new filter or sort.
+    pub leads_page: Option<usize>,
+    /// First cards of each column.
+    pub cards_page: Option<usize>,
+    /// Count the filter's matches and the unassigned queue...
+    pub count: bool,
+    /// ...and each column's cards.
+    pub count_columns: bool,
     pub unassigned: Filter,
     pub waiting_before: i64,
 }
 
+impl Job {
+    /// Take over what an older job still owes: pages of the same filter,
+    /// counts of the same stamp.
+    fn absorb(&mut self, older: Job) {
+        if older.stamp.filter == self.stamp.filter {
+            self.leads_page = self.leads_page.or(older.leads_page);
+            self.cards_page = self.cards_page.or(older.cards_page);
+        }
+        if older.stamp == self.stamp {
+            self.count |= older.count;
+            self.count_columns |= older.count_columns;
+        }
+    }
+
+    fn reads_pages(&self) -> bool {
+        self.leads_page.is_some() || self.cards_page.is_some()
+    }
+}
+
 pub enum Reply {
-    Pages(Pages),
+    Leads { stamp: Stamp, rows: Vec<Lead> },
+    Columns { stamp: Stamp, columns: Vec<Vec<Lead>> },
     Counts(Counts),
 }
 
@@ -82,20 +106,32 @@ fn first_page(conn: &Connection, filter: &Filter, sort: Sort, n: usize) -> Resul
     Ok(page::page(conn, filter, sort, None, Direction::Forward, n)?.0)
 }
 
-/// Work one job, sending pages as soon as they are read, then counts.
+/// Work one job, sending each part as soon as it is read: pages, then counts.
 fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Result<()> {
-    if let Some(sizes) = job.pages {
-        let leads = first_page(conn, &job.filter, job.sort, sizes.leads)?;
-        let columns = job.columns.iter().map(|f| first_page(conn, f, job.sort, sizes.cards)).collect::<Result<_>>()?;
-        if !send(Reply::Pages(Pages { stamp: job.stamp, leads, columns })) {
+    if let Some(n) = job.leads_page
+        && !send(Reply::Leads { stamp: job.stamp, rows: first_page(conn, &job.filter, job.sort, n)? })
+    {
+        return Ok(());
+    }
+    if let Some(n) = job.cards_page {
+        let columns = job.columns.iter().map(|f| first_page(conn, f, job.sort, n)).collect::<Result<_>>()?;
+        if !send(Reply::Columns { stamp: job.stamp, columns }) {
             return Ok(());
         }
     }
+    if !job.count {
+        return Ok(());
+    }
     let waiting = Filter { created_before: Some(job.waiting_before), ..job.unassigned.clone() };
+    let columns = if job.count_columns {
+        job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
     let counts = Counts {
         stamp: job.stamp,
         matching: Some(leads::count(conn, &job.filter)?),
-        columns: job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?,
+        columns,
         unassigned: Some(leads::count(conn, &job.unassigned)?),
         waiting: Some(leads::count(conn, &waiting)?),
     };
@@ -135,9 +171,7 @@ impl Worker {
                 // Only the newest job matters, but a page read asked for by
                 // an older job of the same filter is still owed.
                 while let Ok(mut newer) = inbox.try_recv() {
-                    if newer.pages.is_none() && newer.stamp.filter == job.stamp.filter {
-                        newer.pages = job.pages;
-                    }
+                    newer.absorb(job);
                     job = newer;
                 }
                 // Opened on first use and again after a failure (a file busy
@@ -175,7 +209,7 @@ impl Worker {
         match self {
             Worker::Thread { jobs, running, .. } => {
                 // A query still running for an older filter is of no use now.
-                if job.pages.is_some()
+                if job.reads_pages()
                     && running.generation.load(Ordering::SeqCst) < job.stamp.filter
                     && let Ok(slot) = running.interrupt.lock()
                     && let Some(handle) = slot.as_ref()

@@ -15,7 +15,6 @@ use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
 use crate::tui::window::Window;
-use crate::tui::worker::Pages;
 
 /// Lines per card: name, then company and owner.
 const CARD_LINES: u16 = 2;
@@ -43,7 +42,7 @@ impl Board {
         let cards = cards_per_column(height);
         let columns = stages::list(env.store.conn())?
             .into_iter()
-            .map(|stage| Column { stage, window: Window { height: cards, ..Window::default() } })
+            .map(|stage| Column { stage, window: Window::unloaded(cards) })
             .collect();
         Ok(Board { columns, focus: 0 })
     }
@@ -53,10 +52,11 @@ impl Board {
         self.columns.iter().map(|c| list::column_filter(&env.shared.filter, c.stage.id)).collect()
     }
 
-    pub fn install(&mut self, pages: &mut Pages, env: &Env<'_>) {
+    /// Each column's first cards for the filter in force, from the worker.
+    pub fn install(&mut self, columns: Vec<Vec<crate::core::model::Lead>>, env: &Env<'_>) {
         let filters = self.filters(env);
-        for ((column, rows), filter) in self.columns.iter_mut().zip(pages.columns.drain(..)).zip(filters) {
-            column.window.install(filter, env.shared.sort, rows, pages.stamp.filter);
+        for ((column, rows), filter) in self.columns.iter_mut().zip(columns).zip(filters) {
+            column.window.install(filter, env.shared.sort, rows, env.shared.generation());
         }
     }
 

@@ -14,7 +14,6 @@ use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
 use crate::tui::window::Window;
-use crate::tui::worker::Pages;
 
 /// Lines of the screen that are not table rows: tabs, filter bar, table
 /// header, status bar, hints.
@@ -32,7 +31,7 @@ pub struct LeadsPane {
 
 impl LeadsPane {
     pub fn new(height: u16) -> LeadsPane {
-        LeadsPane { window: Window { height: rows_for(height), ..Window::default() } }
+        LeadsPane { window: Window::unloaded(rows_for(height)) }
     }
 
     /// After a write: the same place, re-read (a new filter's rows come from the worker).
@@ -43,9 +42,9 @@ impl LeadsPane {
         Ok(())
     }
 
-    pub fn install(&mut self, pages: &mut Pages, env: &Env<'_>) {
-        let rows = std::mem::take(&mut pages.leads);
-        self.window.install(env.shared.filter.clone(), env.shared.sort, rows, pages.stamp.filter);
+    /// The first rows for the filter in force, from the worker.
+    pub fn install(&mut self, rows: Vec<crate::core::model::Lead>, env: &Env<'_>) {
+        self.window.install(env.shared.filter.clone(), env.shared.sort, rows, env.shared.generation());
     }
 
     pub fn resize(&mut self, env: &Env<'_>, height: u16) -> Result<()> {
