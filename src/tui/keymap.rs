@@ -287,8 +287,13 @@ impl Keymap {
     /// The first key that does `action` in `context`, inherited keys included:
     /// every hint and message names keys through this, never a typed letter.
     pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        // A plain key reads better in a hint than its Ctrl or Alt twin (q, not C-c).
         std::iter::once(context).chain(context.inherits().iter().copied()).find_map(|ctx| {
-            self.bindings.iter().find(|b| b.context == ctx && b.action == action).map(|b| b.key.label())
+            self.bindings
+                .iter()
+                .filter(|b| b.context == ctx && b.action == action)
+                .min_by_key(|b| b.key.ctrl || b.key.alt)
+                .map(|b| b.key.label())
         })
     }
 

@@ -23,8 +23,9 @@ fn count(n: Option<i64>) -> String {
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let quit = app.keymap.label(super::keymap::Context::Global, super::action::Action::Quit);
         let text = format!(
-            "terminal too small: leadrota needs {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}); q quits",
+            "terminal too small: leadrota needs {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}); {quit} quits",
             area.width, area.height
         );
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
