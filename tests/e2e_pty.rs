@@ -81,7 +81,7 @@ impl Console {
     fn settled(&self) -> String {
         self.wait_until("the count of the filter in force", |t| {
             let status = status_line(t);
-            status.contains(" of ") || status.contains("no rows")
+            (status.contains(" of ") || status.contains("no rows")) && !t.contains("(…)") && !t.contains("searching…")
         })
     }
 
