@@ -64,6 +64,8 @@ pub(super) enum Status<'a> {
 /// Our stages and users, and the maps onto them, read once per import.
 pub(super) struct Names {
     stages: Vec<Stage>,
+    /// Lower-case stage names, for a status cell that is one of ours.
+    stage_keys: std::collections::HashSet<String>,
     users: Vec<User>,
     /// Lower-case FROM → stage name.
     status_map: HashMap<String, String>,
@@ -117,7 +119,8 @@ impl Names {
             };
             owners.insert(key(from), i);
         }
-        Ok(Names { stages, users, status_map: statuses, owners })
+        let stage_keys = stages.iter().map(|s| key(&s.name)).collect();
+        Ok(Names { stages, stage_keys, users, status_map: statuses, owners })
     }
 
     pub fn status(&self, cell: &str) -> Status<'_> {
@@ -125,7 +128,7 @@ impl Names {
         if let Some(stage) = self.status_map.get(&wanted) {
             return Status::Mapped(stage);
         }
-        if self.stages.iter().any(|s| s.name.to_lowercase() == wanted) { Status::Ours } else { Status::Unknown }
+        if self.stage_keys.contains(&wanted) { Status::Ours } else { Status::Unknown }
     }
 
     /// The user an owner cell names: through the owner map, by name or by email.
