@@ -90,7 +90,7 @@ fn consistent(app: &App) {
         window_ok(&column.window, conn, &format!("kanban column {i}"));
     }
     assert!(app.board.columns.is_empty() || app.board.focus < app.board.columns.len());
-    assert!(!app.notice.text.contains("database error"), "internal error surfaced: {}", app.notice.text);
+    assert!(!app.notice.text.contains("database refused"), "internal error surfaced: {}", app.notice.text);
 }
 
 #[test]

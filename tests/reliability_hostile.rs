@@ -334,7 +334,7 @@ proptest! {
             app.poll_worker();
         }
         app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-        prop_assert!(!app.notice.text.contains("database error"), "{}", app.notice.text);
+        prop_assert!(!app.notice.text.contains("database refused"), "{}", app.notice.text);
         let matching = leads::count(app.store.conn(), &app.leads.window.filter).unwrap();
         prop_assert!(app.leads.window.rows.len() as i64 <= matching);
         prop_assert_eq!(fingerprint(&app.store), before);
@@ -503,7 +503,7 @@ fn hostile_command_lines_fail_cleanly_and_change_nothing() {
         let stderr: String = stderr.chars().take(300).collect();
         if !out.status.success() {
             assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line: {stderr}");
-            assert!(!stderr.contains("database error"), "{args:?}: {stderr}");
+            assert!(!stderr.contains("database refused"), "{args:?}: {stderr}");
         }
     }
     let after = reliability_support::state(&db.conn());

@@ -57,7 +57,7 @@ fn fails(bin: &Bin, args: &[&str]) -> String {
     let out = bin.cmd(args).assert().code(1).get_output().clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(!stderr.contains("constraint") && !stderr.contains("database error"), "{stderr}");
+    assert!(!stderr.contains("constraint") && !stderr.contains("database refused"), "{stderr}");
     stderr
 }
 
@@ -374,4 +374,15 @@ fn the_unassigned_figures_agree() {
     assert_eq!(routed.selected as i64, counted);
     let report = doctor::check(&s, ctx.tz, DoctorOptions::default()).unwrap();
     assert!(report.problems.iter().all(|p| p.check != "limits"), "{:?}", report.problems);
+}
+
+#[test]
+fn an_internal_database_failure_never_shows_sqlite_words() {
+    let err = leadrota::core::error::Error::Sql(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+        Some("UNIQUE constraint failed: owner_plan.lead_id".into()),
+    ));
+    let said = err.to_string();
+    assert!(!said.contains("UNIQUE") && !said.contains("owner_plan"), "{said}");
+    assert!(said.contains("nothing was written"), "{said}");
 }

@@ -19,7 +19,9 @@ pub enum Error {
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("cannot open {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("database error: {0}")]
+    /// Shown without SQLite's own words (§7: no "UNIQUE constraint failed…"
+    /// reaches a user); the full error goes to the log.
+    #[error("{}", sql_message(.0))]
     Sql(#[from] rusqlite::Error),
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
@@ -43,6 +45,14 @@ impl Error {
     pub fn not_found(kind: &'static str, name: impl Into<String>) -> Self {
         Error::NotFound { kind, name: name.into() }
     }
+}
+
+/// What a user reads for an internal database failure: what happened to
+/// their change and what to do, with SQLite's error code for a bug report.
+fn sql_message(e: &rusqlite::Error) -> String {
+    tracing::error!("database error: {e}");
+    let code = e.sqlite_error_code().map_or_else(|| "internal".to_string(), |c| format!("{c:?}"));
+    format!("the database refused this ({code}); nothing was written — `leadrota doctor` checks the file")
 }
 
 /// `8407` as "8,407": the figures a user compares with what they confirmed.
