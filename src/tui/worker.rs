@@ -167,6 +167,7 @@ impl Worker {
         let shared = Arc::clone(&running);
         std::thread::spawn(move || {
             let mut opened: Option<Store> = None;
+            let mut released = 0;
             while let Ok(mut job) = inbox.recv() {
                 // Only the newest job matters, but a page read asked for by
                 // an older job of the same filter is still owed.
@@ -191,11 +192,15 @@ impl Worker {
                 }
                 // Counts follow every change, this seat's or another's: fold
                 // the log into the file here, off the keystroke path, and
-                // give back the memory the reads used.
+                // after a write give back the memory the reads used (not
+                // after each search: trimming the heap holds the allocator).
                 if let Err(e) = store.checkpoint() {
                     tracing::warn!("checkpoint failed: {e}");
                 }
-                super::memory::release(store.conn());
+                if job.stamp.data != released {
+                    super::memory::release(store.conn());
+                    released = job.stamp.data;
+                }
             }
         });
         Worker::Thread { jobs, replies, running }
