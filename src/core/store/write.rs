@@ -201,6 +201,20 @@ impl Writer<'_> {
         self.actor
     }
 
+    /// Open another batch in this transaction, made by `actor` at `at`, and
+    /// write what follows under it, at that time. A generated history (the
+    /// demo) is one transaction holding two years of an office's batches:
+    /// each routing run is stamped with its own moment, as it was made.
+    pub fn begin_batch(&mut self, at: i64, actor: Option<i64>, command: &str) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO batches (actor_id, at, command) VALUES (?1, ?2, ?3)")?
+            .execute(params![actor, at, command])?;
+        self.batch = self.tx.last_insert_rowid();
+        self.now = at;
+        self.actor = actor;
+        Ok(self.batch)
+    }
+
     /// Write one activity row, and a notification when a lead gets a new owner.
     pub fn record(&mut self, change: Change) -> Result<()> {
         self.tx
@@ -381,5 +395,41 @@ impl Writer<'_> {
         self.tx.execute("DROP TABLE temp.owner_plan", [])?;
         self.changes += changed;
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Ctx;
+
+    #[test]
+    fn a_batch_begun_inside_a_write_stamps_what_follows() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ctx = Ctx::new(chrono_tz::Tz::UTC);
+        let written = store
+            .write(&ctx, "first", |w| {
+                w.conn().execute("INSERT INTO users (id, name, role, created_at) VALUES (1, 'Priya', 'admin', 0)", [])?;
+                let first = w.batch();
+                w.record(Change::event(None, "note", "manual", Some("one".into())))?;
+                let second = w.begin_batch(1_000, Some(1), "later")?;
+                w.record(Change::event(None, "note", "manual", Some("two".into())))?;
+                assert_eq!((w.batch(), w.now(), w.actor()), (second, 1_000, Some(1)));
+                Ok((first, second))
+            })
+            .unwrap();
+        let (first, second) = written.value;
+        assert!(second > first);
+        let rows: Vec<(i64, i64, Option<i64>, String)> = store
+            .conn()
+            .prepare("SELECT a.batch_id, a.at, a.actor_id, b.command FROM activity a JOIN batches b ON b.id = a.batch_id ORDER BY a.id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows[0].0, first);
+        assert_eq!(rows[0].3, "first");
+        assert_eq!(rows[1], (second, 1_000, Some(1), "later".to_string()));
     }
 }
