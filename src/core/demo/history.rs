@@ -13,11 +13,11 @@ use chrono::DateTime;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::DAY;
 use super::calendar::Days;
 use super::people::{Arrival, COLD_CALL, CSV_IMPORT, pick_weighted, skewed, weighted};
 use super::team::{self, DEPARTED_DAYS_AGO, HELEN, LEAVE_DAYS_AGO, MARCUS, PRIYA, Standing, TEAM};
 use super::write::{Event, Kind, LeadRow, Sink, Via, id8};
-use super::DAY;
 use crate::core::context::Ctx;
 use crate::core::distribute::Router;
 use crate::core::error::Result;
@@ -349,7 +349,11 @@ impl Office {
             let actor = match &assignment {
                 // The leaver's open leads went to the heir (through the core's offboarding).
                 Some(a) if a.owner == self.leaver && status_at >= departed => {
-                    if stage <= LAST_OPEN_STAGE { self.heir } else { self.manager() }
+                    if stage <= LAST_OPEN_STAGE {
+                        self.heir
+                    } else {
+                        self.manager()
+                    }
                 }
                 Some(a) => a.owner,
                 None => self.manager(),

@@ -119,7 +119,8 @@ fn ensure_empty(conn: &Connection) -> Result<()> {
 fn run(store: &mut Store, ctx: &Ctx, opts: &DemoOptions, indexes: &mut Option<Vec<String>>) -> Result<DemoSummary> {
     let now = ctx.now_ts();
     // The office's clock is the demo's: every step of it is pinned.
-    let base = Ctx { actor: Actor::System, pinned_now: Some(ctx.now()), notify_on_assign: false, expect: None, ..ctx.clone() };
+    let base =
+        Ctx { actor: Actor::System, pinned_now: Some(ctx.now()), notify_on_assign: false, expect: None, ..ctx.clone() };
     let (tx, rx) = std::sync::mpsc::sync_channel(8);
     let arrivals = people::Arrivals::new(ctx.tz, now, opts.leads, opts.seed);
     std::thread::scope(|scope| {

@@ -143,7 +143,6 @@ pub(super) fn skewed(rng: &mut ChaCha8Rng, lo: i64, hi: i64, power: u32) -> i64 
     lo + (u * (hi - lo) as f64) as i64
 }
 
-
 fn fold(text: &str, out: &mut String) {
     for c in text.chars() {
         let lower = c.to_lowercase().next().unwrap_or(c);
@@ -329,7 +328,9 @@ impl Arrivals {
                 self.remember(draft.clone());
             }
             chunk.push(Arrival { id, t, imported, source, draft, tags });
-            if chunk.len() >= PER_CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(PER_CHUNK))).is_err() {
+            if chunk.len() >= PER_CHUNK
+                && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(PER_CHUNK))).is_err()
+            {
                 return;
             }
         }

@@ -209,7 +209,6 @@ const RULES: [RuleSpec; 6] = [
     },
 ];
 
-
 /// Something that happened to the team, made through the core at `at`.
 pub(super) struct Milestone {
     pub at: i64,
@@ -271,8 +270,7 @@ impl Sizing {
     fn new(leads: u64) -> Sizing {
         /// Relative lead volume per weekday (Monday first); see `people::WEEKDAY_WEIGHT`.
         use super::people::WEEKDAY_WEIGHT;
-        let rate =
-            leads as f64 * (1.0 + super::GROWTH) / (1.0 + super::GROWTH / 2.0) / HISTORY_DAYS as f64;
+        let rate = leads as f64 * (1.0 + super::GROWTH) / (1.0 + super::GROWTH / 2.0) / HISTORY_DAYS as f64;
         let week: u32 = WEEKDAY_WEIGHT.iter().sum();
         Sizing { rate, peak_day: rate * 7.0 * f64::from(WEEKDAY_WEIGHT[0]) / f64::from(week) }
     }
@@ -341,7 +339,12 @@ pub(super) fn apply(store: &mut Store, base: &Ctx, leads: u64, milestone: &Miles
                 groups::add(store, ctx, spec.name, spec.method, daily, monthly)?;
                 if !spec.pickup.is_empty() {
                     let pickup = Some(spec.pickup.iter().map(|s| (*s).to_string()).collect());
-                    groups::set(store, ctx, spec.name, &GroupChanges { pickup_statuses: pickup, ..Default::default() })?;
+                    groups::set(
+                        store,
+                        ctx,
+                        spec.name,
+                        &GroupChanges { pickup_statuses: pickup, ..Default::default() },
+                    )?;
                 }
                 let present: Vec<&str> = spec
                     .members
@@ -403,7 +406,7 @@ fn when(base: &Ctx, at: i64, actor: Actor) -> Ctx {
 }
 
 fn by(store: &Store, id: i64) -> Result<Actor> {
-    let user = users::get(store.conn(), id)
-        .map_err(|_| Error::invalid(format!("the demo team lost its user #{id}")))?;
+    let user =
+        users::get(store.conn(), id).map_err(|_| Error::invalid(format!("the demo team lost its user #{id}")))?;
     Ok(Actor::User(user))
 }

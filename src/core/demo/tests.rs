@@ -221,8 +221,11 @@ fn the_team_is_made_by_the_core_commands_at_their_moments() {
     let now = ctx().now_ts();
     // Users come in the order they joined, each added when they joined.
     for (p, id) in team::TEAM.iter().zip(1i64..) {
-        let sql = format!("SELECT count(*) FROM users WHERE id = {id} AND name = '{}' AND created_at = {}", p.name,
-            now - p.joined_days_ago * DAY);
+        let sql = format!(
+            "SELECT count(*) FROM users WHERE id = {id} AND name = '{}' AND created_at = {}",
+            p.name,
+            now - p.joined_days_ago * DAY
+        );
         assert_eq!(count(&s, &sql), 1, "{}", p.name);
     }
     // Every group's limits and every override were recorded as they were set.
