@@ -310,9 +310,9 @@ impl Router {
         }))
     }
 
-    /// Save the groups' cursors; call once, after the last lead.
-    pub fn finish(&self, w: &Writer<'_>) -> Result<()> {
-        for dist in self.distributors.values() {
+    /// Save the groups' cursors, after the last lead of a batch.
+    pub fn finish(&mut self, w: &Writer<'_>) -> Result<()> {
+        for dist in self.distributors.values_mut() {
             dist.save_cursor(w)?;
         }
         Ok(())
@@ -487,7 +487,7 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover,
             result.record(lead, outcome);
         }
         w.plan_apply()?;
-        if let Some(dist) = &dist {
+        if let Some(dist) = dist.as_mut() {
             dist.save_cursor(w)?;
         }
         Ok(result)

@@ -369,7 +369,10 @@ impl Distributor {
 
     /// Persist the cursor in the transaction of the deliveries, and where it
     /// stood before, so that undoing the batch can put it back (A4).
-    pub fn save_cursor(&self, w: &Writer<'_>) -> Result<()> {
+    /// What it saves becomes the new "before": a distributor kept across
+    /// several batches of one transaction (the demo's office hours) records
+    /// for each batch where that batch found the cursor.
+    pub fn save_cursor(&mut self, w: &Writer<'_>) -> Result<()> {
         let credits_moved = self.members.iter().zip(&self.credits_before).any(|(m, before)| m.credit != *before);
         if self.cursor == self.cursor_before && !credits_moved {
             return Ok(());
@@ -390,6 +393,8 @@ impl Distributor {
                  VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![w.batch(), self.group.id, self.cursor_before, json!(before).to_string()])?;
+        self.cursor_before = self.cursor;
+        self.credits_before = self.members.iter().map(|m| m.credit).collect();
         Ok(())
     }
 }

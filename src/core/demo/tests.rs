@@ -310,3 +310,19 @@ fn demo_timing() {
         .sum();
     println!("{summary:?}\n{leads} leads in {:.2} s, {:.1} MB", elapsed.as_secs_f64(), size as f64 / 1e6);
 }
+
+#[test]
+fn each_routing_batch_records_where_it_found_the_cursor() {
+    // Inbound is sequential, unweighted and nobody ever left it: its cursor
+    // is the position of whoever got its last delivery, so undoing any of
+    // its batches must put back the position of the delivery before it.
+    let (s, _) = demo(3000, 12);
+    let wrong = count(
+        &s,
+        "SELECT count(*) FROM batch_cursors c WHERE c.group_id = 1 AND c.cursor_before IS NOT \
+         coalesce((SELECT m.position FROM deliveries d JOIN memberships m ON m.group_id = 1 AND m.user_id = d.user_id \
+                   WHERE d.group_id = 1 AND d.batch_id < c.batch_id ORDER BY d.batch_id DESC, d.id DESC LIMIT 1), 0)",
+    );
+    assert!(count(&s, "SELECT count(*) FROM batch_cursors WHERE group_id = 1") > 100);
+    assert_eq!(wrong, 0);
+}

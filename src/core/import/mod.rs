@@ -223,7 +223,7 @@ fn write(
                 None => {}
             }
         }
-        if let Some(router) = router {
+        if let Some(mut router) = router {
             w.plan_apply()?;
             router.finish(w)?;
         }
