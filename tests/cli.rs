@@ -271,7 +271,7 @@ fn routing_rules_overflow_to_the_next_rule_when_a_group_is_full() {
     db.cmd_at("2026-03-02T11:00:00Z", &["routing", "off"]).assert().success();
     db.cmd_at("2026-03-02T11:05:00Z", &["lead", "add", "--name", "D", "--source", "Facebook"]).assert().success();
     let on = db.ok(&["routing", "on"]);
-    assert!(on.contains("1 leads arrived while paused"), "{on}");
+    assert!(on.contains("1 lead arrived while paused and is still unassigned"), "{on}");
     let preview = db.json(&["route", "--unassigned", "--dry-run"]);
     assert_eq!(preview["batch"], Value::Null);
     assert_eq!(preview["unassigned"].as_array().unwrap().len(), 1, "C matches no rule");

@@ -99,7 +99,11 @@ pub fn routing(s: &mut Session, command: &RoutingCommand) -> Result<()> {
             }
             println!("auto-assign is on");
             if backlog > 0 {
-                println!("{backlog} leads arrived while paused and are still unassigned;");
+                if backlog == 1 {
+                    println!("1 lead arrived while paused and is still unassigned;");
+                } else {
+                    println!("{backlog} leads arrived while paused and are still unassigned;");
+                }
                 println!(
                     "preview with `leadrota route --unassigned --dry-run`, then run `leadrota route --unassigned`"
                 );

@@ -154,6 +154,16 @@ impl Filter {
         Filter { owner: OwnerFilter::Unassigned, ..Filter::for_actor(ctx) }
     }
 
+    /// V1's triage queue: open, unassigned, created more than `hours` before
+    /// the clock. Its count is the status bar's and the report's "waiting".
+    pub fn waiting(ctx: &Ctx, hours: u32) -> Filter {
+        Filter {
+            open_only: true,
+            created_before: Some(ctx.now_ts() - i64::from(hours) * 3600),
+            ..Filter::unassigned(ctx)
+        }
+    }
+
     /// The WHERE clause (over `leads l`) and its parameters, the search text
     /// looked up in the index. Every value is a parameter; only fixed SQL text
     /// is ever concatenated.

@@ -120,7 +120,7 @@ pub struct Waiting {
 /// (since they were created), oldest first, up to `limit`.
 pub fn waiting(conn: &Connection, ctx: &Ctx, older_than_hours: u32, limit: Option<usize>) -> Result<Waiting> {
     let all = Filter { owner: OwnerFilter::Unassigned, open_only: true, ..Filter::for_actor(ctx) };
-    let filter = Filter { created_before: Some(ctx.now_ts() - i64::from(older_than_hours) * 3600), ..all.clone() };
+    let filter = Filter::waiting(ctx, older_than_hours);
     let unassigned = leads::count(conn, &all)?;
     let waiting = leads::count(conn, &filter)?;
     let leads = match limit {

@@ -105,14 +105,15 @@ pub fn to_rfc3339(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Compact age for tables: `45m`, `7h`, `12d`, `3mo`, `2y`.
+/// Compact age for tables: `45m`, `7h`, `12d`, `3mo`, `2y`; a year and more
+/// is always in years, so a column never shows `24mo` beside `2y`.
 pub fn short_age(seconds: i64) -> String {
     let s = seconds.max(0);
     match s {
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),
         s if s < 86_400 * 60 => format!("{}d", s / 86_400),
-        s if s < 86_400 * 730 => format!("{}mo", s / (86_400 * 30)),
+        s if s < 86_400 * 365 => format!("{}mo", s / (86_400 * 30)),
         s => format!("{}y", s / (86_400 * 365)),
     }
 }
@@ -120,6 +121,16 @@ pub fn short_age(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_age_of_a_year_or_more_is_in_years_only() {
+        let day = 86_400;
+        assert_eq!(short_age(45 * day), "45d");
+        assert_eq!(short_age(300 * day), "10mo");
+        assert_eq!(short_age(400 * day), "1y");
+        assert_eq!(short_age(729 * day), "1y");
+        assert_eq!(short_age(730 * day), "2y");
+    }
 
     fn utc(text: &str) -> DateTime<Utc> {
         parse_now(text).unwrap()

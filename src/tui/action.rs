@@ -46,6 +46,8 @@ pub enum Action {
     FilterPanel,
     ToggleUnassigned,
     CycleSort,
+    ReverseSort,
+    TriageQueue,
     Open,
     ChangeOwner,
     ChangeStatus,

@@ -3,6 +3,8 @@
 //! [`Step`], which only this file applies. It holds the one shared filter
 //! (T8), the modal stack, and the worker's replies. Drawing is `view.rs`.
 
+use std::time::{Duration, Instant};
+
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use rusqlite::Connection;
 
@@ -27,7 +29,10 @@ use crate::core::error::Result;
 use crate::core::filter::Filter;
 use crate::core::page::{self, Direction};
 
-/// The last thing that happened, shown in the status bar.
+/// How long a notice stays on its line (Esc clears it sooner).
+const NOTICE_FOR: Duration = Duration::from_secs(10);
+
+/// The last thing that happened, shown on its own line over the status bar.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Notice {
     pub text: String,
@@ -49,6 +54,8 @@ pub struct App {
     pub routing: RoutingPane,
     pub modals: Vec<Modal>,
     pub notice: Notice,
+    /// When the notice was set: it goes after [`NOTICE_FOR`].
+    notice_at: Option<Instant>,
     pub quit: bool,
     height: u16,
     worker: Worker,
@@ -73,7 +80,7 @@ impl App {
     /// `height` is the terminal's height in lines.
     pub fn new(mut store: Store, ctx: Ctx, config: Config, worker: Worker, height: u16) -> Result<App> {
         let keymap = Keymap::load(&config.keys)?;
-        let shared = Shared::new(store.conn(), Filter::for_actor(&ctx));
+        let shared = Shared::new(store.conn(), Filter::for_actor(&ctx), ctx.tz);
         let counts = Counts::default();
         let board = {
             let env = Env {
@@ -101,6 +108,7 @@ impl App {
             counts,
             modals: Vec::new(),
             notice: Notice::default(),
+            notice_at: None,
             quit: false,
             height,
             worker,
@@ -152,7 +160,6 @@ impl App {
     /// Ask the worker for the first pages of the list in view (after a new
     /// filter or sort) and for counts.
     fn request(&mut self, pages: bool, count: bool) {
-        let alert = i64::from(self.config.unassigned_alert_hours) * 3600;
         let columns = { self.board.filters(&env!(self)) };
         let board = self.pane == Pane::Kanban;
         let job = Job {
@@ -165,7 +172,7 @@ impl App {
             count,
             count_columns: board,
             unassigned: Filter::unassigned(&self.ctx),
-            waiting_before: self.ctx.now_ts() - alert,
+            waiting: Filter::waiting(&self.ctx, self.config.unassigned_alert_hours),
         };
         self.worker.request(self.store.conn(), job);
     }
@@ -253,6 +260,19 @@ impl App {
 
     pub fn set_notice(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Notice { text: text.into(), error };
+        self.notice_at = Some(Instant::now());
+    }
+
+    /// Clear a notice shown long enough; true when the screen changed.
+    pub fn expire_notice(&mut self) -> bool {
+        match self.notice_at {
+            Some(at) if at.elapsed() >= NOTICE_FOR => {
+                self.notice = Notice::default();
+                self.notice_at = None;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) {
@@ -322,7 +342,7 @@ impl App {
     pub fn on_action(&mut self, action: Action) -> Result<()> {
         let step = match action {
             Action::Quit => Some(Step::Quit),
-            Action::Help => Some(Step::Open(Modal::Help(self.context()))),
+            Action::Help => Some(Step::Open(Modal::Help(modal::Help::new(self.context())))),
             Action::ShowKanban => Some(Step::Show(Pane::Kanban)),
             Action::ShowLeads => Some(Step::Show(Pane::Leads)),
             Action::ShowGroups => Some(Step::Show(Pane::Groups)),
@@ -367,6 +387,12 @@ impl App {
                 self.poll_worker();
             }
             Step::Sort(sort) => {
+                self.shared.set_sort(sort);
+                self.request(true, true);
+                self.poll_worker();
+            }
+            Step::FilterSorted(filter, sort) => {
+                self.shared.set_filter(self.store.conn(), filter);
                 self.shared.set_sort(sort);
                 self.request(true, true);
                 self.poll_worker();

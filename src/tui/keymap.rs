@@ -23,6 +23,7 @@ pub enum Context {
     Routing,
     Detail,
     Confirm,
+    Help,
 }
 
 impl Context {
@@ -35,7 +36,7 @@ impl Context {
     fn inherits(self) -> &'static [Context] {
         match self {
             Context::Kanban => &[Context::Leads, Context::Global],
-            Context::Confirm => &[],
+            Context::Confirm | Context::Help => &[],
             _ => &[Context::Global],
         }
     }
@@ -157,6 +158,8 @@ pub struct Binding {
     pub key: Key,
     pub action: Action,
     pub desc: String,
+    /// A word or two for the hint bar; the description when there is none.
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +171,12 @@ pub struct Keymap {
 struct Entry {
     action: Action,
     desc: String,
+    #[serde(default)]
+    hint: Option<String>,
 }
+
+/// Where an action has a key: the context, its description and hint there.
+type Home = (Context, String, Option<String>);
 
 /// A `[keys]` entry the console cannot take: the action it names, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,13 +207,13 @@ impl Keymap {
             let key = Key::parse(text).map_err(|e| problem(e.to_string()))?;
             parsed.push((name, text, action, key));
         }
-        let homes: Vec<Vec<(Context, String)>> = parsed.iter().map(|(_, _, action, _)| keymap.homes(*action)).collect();
+        let homes: Vec<Vec<Home>> = parsed.iter().map(|(_, _, action, _)| keymap.homes(*action)).collect();
         for (_, _, action, _) in &parsed {
             keymap.bindings.retain(|b| b.action != *action);
         }
         for ((_, _, action, key), homes) in parsed.iter().zip(homes) {
-            for (context, desc) in homes {
-                keymap.bindings.push(Binding { context, key: *key, action: *action, desc });
+            for (context, desc, hint) in homes {
+                keymap.bindings.push(Binding { context, key: *key, action: *action, desc, hint });
             }
         }
         for (name, text, action, key) in &parsed {
@@ -235,6 +243,7 @@ impl Keymap {
                     key: Key::parse(key)?,
                     action: entry.action,
                     desc: entry.desc.clone(),
+                    hint: entry.hint.clone(),
                 });
             }
         }
@@ -242,11 +251,11 @@ impl Keymap {
     }
 
     /// The contexts `action` has keys in, each once, with its description there.
-    fn homes(&self, action: Action) -> Vec<(Context, String)> {
-        let mut homes: Vec<(Context, String)> = Vec::new();
+    fn homes(&self, action: Action) -> Vec<Home> {
+        let mut homes: Vec<Home> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.action == action) {
-            if !homes.iter().any(|(c, _)| *c == b.context) {
-                homes.push((b.context, b.desc.clone()));
+            if !homes.iter().any(|(c, _, _)| *c == b.context) {
+                homes.push((b.context, b.desc.clone(), b.hint.clone()));
             }
         }
         homes
@@ -294,6 +303,18 @@ impl Keymap {
                 .filter(|b| b.context == ctx && b.action == action)
                 .min_by_key(|b| b.key.ctrl || b.key.alt)
                 .map(|b| b.key.label())
+        })
+    }
+
+    /// The first key for `action` in `context` (inherited keys included) and
+    /// its words for the hint bar: the keymap's hint, else its description.
+    pub fn hint(&self, context: Context, action: Action) -> Option<(String, String)> {
+        std::iter::once(context).chain(context.inherits().iter().copied()).find_map(|ctx| {
+            self.bindings
+                .iter()
+                .filter(|b| b.context == ctx && b.action == action)
+                .min_by_key(|b| b.key.ctrl || b.key.alt)
+                .map(|b| (b.key.label(), b.hint.clone().unwrap_or_else(|| b.desc.clone())))
         })
     }
 

@@ -89,6 +89,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
             }
         }
         dirty |= app.poll_worker();
+        dirty |= app.expire_notice();
         if last_poll.elapsed() >= EXTERNAL_POLL {
             last_poll = Instant::now();
             dirty |= app.poll_external()?;

@@ -134,13 +134,14 @@ impl Pending {
             }
             Pending::MoveRule { id, to } => {
                 rules::move_to(store, ctx, id, to)?;
-                format!("rule #{id} is now tried {to}")
+                format!("rule #{id} is now tried {}", ordinal(to))
             }
             Pending::AutoAssign { on } => {
                 let backlog = distribute::set_auto_assign(store, ctx, on)?;
                 match (on, backlog) {
                     (false, _) => "auto-assign paused: new leads stay unassigned".to_string(),
                     (true, 0) => "auto-assign on".to_string(),
+                    (true, 1) => "auto-assign on; 1 lead arrived while paused".to_string(),
                     (true, n) => format!("auto-assign on; {n} leads arrived while paused"),
                 }
             }
@@ -159,5 +160,28 @@ impl Pending {
                 format!("duplicate routing {}", if on { "on" } else { "off" })
             }
         })
+    }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`: a rule's place in the order.
+pub fn ordinal(n: i64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn a_rules_place_reads_as_an_ordinal() {
+        let read: Vec<String> = [1, 2, 3, 4, 5, 11, 12, 13, 21, 22, 101, 111].into_iter().map(ordinal).collect();
+        assert_eq!(read, ["1st", "2nd", "3rd", "4th", "5th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]);
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 
 use crate::core::filter::{Filter, OwnerFilter};
 use crate::core::page::Sort;
-use crate::core::{stages, time, users};
+use crate::core::{stages, users};
 
 /// What a figure or a page was computed for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,12 +28,14 @@ pub struct Shared {
     /// The filter in words, for the filter bar: built when it changes so
     /// that drawing never reads the database.
     pub label: String,
+    /// The office's time zone: dates in the label are office dates.
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl Shared {
-    pub fn new(conn: &Connection, filter: Filter) -> Shared {
-        let label = label(conn, &filter);
-        Shared { filter, label, ..Shared::default() }
+    pub fn new(conn: &Connection, filter: Filter, tz: chrono_tz::Tz) -> Shared {
+        let label = label(conn, &filter, tz);
+        Shared { filter, label, tz: Some(tz), ..Shared::default() }
     }
 
     pub fn stamp(&self) -> Stamp {
@@ -46,7 +48,7 @@ impl Shared {
 
     /// A new filter is in force: everything made for the old one is stale.
     pub fn set_filter(&mut self, conn: &Connection, filter: Filter) {
-        self.label = label(conn, &filter);
+        self.label = label(conn, &filter, self.tz.unwrap_or(chrono_tz::UTC));
         self.filter = filter;
         self.generation += 1;
     }
@@ -63,7 +65,7 @@ impl Shared {
 }
 
 /// The filter in words ("unassigned · source Facebook").
-fn label(conn: &Connection, f: &Filter) -> String {
+fn label(conn: &Connection, f: &Filter, tz: chrono_tz::Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
     match f.owner {
         OwnerFilter::Any => {}
@@ -90,10 +92,10 @@ fn label(conn: &Connection, f: &Filter) -> String {
         parts.push(format!("tag {}", f.tags.join("|")));
     }
     if let Some(from) = f.created_from {
-        parts.push(format!("since {}", day(from)));
+        parts.push(format!("since {}", office_time(from, tz)));
     }
     if let Some(before) = f.created_before {
-        parts.push(format!("before {}", day(before)));
+        parts.push(format!("before {}", office_time(before, tz)));
     }
     if !f.search.is_empty() {
         parts.push(format!("search \"{}\"", f.search));
@@ -101,6 +103,30 @@ fn label(conn: &Connection, f: &Filter) -> String {
     if parts.is_empty() { "all leads".into() } else { parts.join(" · ") }
 }
 
-fn day(ts: i64) -> String {
-    time::to_rfc3339(ts).chars().take(10).collect()
+/// `ts` as the office reads it: its date, and the time unless it is midnight
+/// (a bound typed as a date is the office's midnight, not UTC's).
+fn office_time(ts: i64, tz: chrono_tz::Tz) -> String {
+    let Some(at) = chrono::DateTime::from_timestamp(ts, 0) else { return String::new() };
+    let local = at.with_timezone(&tz);
+    if local.time() == chrono::NaiveTime::MIN {
+        local.format("%Y-%m-%d").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time;
+
+    #[test]
+    fn a_bound_typed_as_an_office_date_reads_as_that_date_not_utcs() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let since = time::parse_date(berlin, "2026-03-01").unwrap().timestamp();
+        assert_eq!(office_time(since, berlin), "2026-03-01");
+        // A bound with a time of day (the triage queue's) keeps it, in office time.
+        let at = time::parse_now("2026-03-01T09:30:00Z").unwrap().timestamp();
+        assert_eq!(office_time(at, berlin), "2026-03-01 10:30");
+    }
 }

@@ -7,13 +7,16 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::action::Action;
 use super::app::App;
 use super::flow::{Look, Pane};
 use super::run::thousands;
 use super::theme::Theme;
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// Designed for 80×24; smaller windows lose rows of the panes (a 120×23
+/// tmux pane works), and only below this is there too little to work with.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
 
 /// A count, or `…` while the one for the filter in force is being made (T8).
 fn count(n: Option<i64>) -> String {
@@ -25,17 +28,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let quit = app.keymap.label(super::keymap::Context::Global, super::action::Action::Quit);
         let text = format!(
-            "terminal too small: leadrota needs {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}); {quit} quits",
+            "terminal too small: leadrota needs at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}); {quit} quits",
             area.width, area.height
         );
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
     let look = app.look(theme);
-    let [tabs, filter, main, status, hints] = Layout::vertical([
+    let notice = u16::from(!app.notice.text.is_empty());
+    let [tabs, filter, main, notice_line, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(notice),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -48,6 +53,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Pane::Groups => app.groups.draw(frame, main, &look),
         Pane::Users => app.users.draw(frame, main, &look),
         Pane::Routing => app.routing.draw(frame, main, &look),
+    }
+    if notice > 0 {
+        draw_notice(frame, app, &look, notice_line);
     }
     draw_status(frame, app, &look, status);
     draw_hints(frame, app, &look, hints);
@@ -79,11 +87,14 @@ fn draw_filter(frame: &mut Frame<'_>, look: &Look<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The status bar. When the window is narrow the least useful parts go
+/// first (the database name, then the unassigned count); the acting user,
+/// the waiting figure, the selection and `row N of M` always stay.
 fn draw_status(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
     let theme = look.theme;
     let c = &app.counts;
     let (selected, position) = match app.active() {
-        Some((w, _)) if w.generation != app.shared.generation() => ("0".to_string(), " · searching…".to_string()),
+        Some((w, _)) if w.generation != app.shared.generation() => ("0".to_string(), Some("searching…".to_string())),
         Some((w, matching)) => {
             let selected = match matching {
                 Some(m) => count(Some(w.picked.count(m))),
@@ -92,46 +103,74 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
             };
             let position = match matching {
                 Some(m) if m > 0 => {
-                    format!(" · row {} of {}", count(Some(w.offset + w.cursor as i64 + 1)), count(Some(m)))
+                    format!("row {} of {}", count(Some(w.offset + w.cursor as i64 + 1)), count(Some(m)))
                 }
-                Some(_) => " · no rows".to_string(),
-                None => " · counting…".to_string(),
+                Some(_) => "no rows".to_string(),
+                None => "counting…".to_string(),
             };
-            (selected, position)
+            (selected, Some(position))
         }
-        None => ("0".to_string(), String::new()),
+        None => ("0".to_string(), None),
     };
     let path = app.store.path();
     let db = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().to_string());
     let alert = app.config.unassigned_alert_hours;
     let waiting = c.waiting.unwrap_or(0);
-    let spans = vec![
-        Span::styled(format!(" {} ", app.actor_label()), theme.focus_tab()),
-        Span::raw(format!(" {db} · unassigned {} · ", count(c.unassigned))),
-        Span::styled(
-            format!("waiting >{alert}h {}", count(c.waiting)),
-            if waiting > 0 { theme.warn() } else { theme.dim() },
-        ),
-        Span::raw(format!(" · selected {selected}{position}")),
+    let waiting_style = if waiting > 0 { theme.warn() } else { theme.dim() };
+    // (text, style, the order it is dropped in when the line is too long: 0 never)
+    let mut parts: Vec<(String, ratatui::style::Style, u8)> = vec![
+        (format!(" {} ", app.actor_label()), theme.focus_tab(), 0),
+        (format!(" {db}"), ratatui::style::Style::default(), 2),
+        (format!(" · unassigned {}", count(c.unassigned)), ratatui::style::Style::default(), 1),
+        (format!(" · waiting >{alert}h {}", count(c.waiting)), waiting_style, 0),
+        (format!(" · selected {selected}"), ratatui::style::Style::default(), 0),
     ];
+    if let Some(position) = position {
+        parts.push((format!(" · {position}"), ratatui::style::Style::default(), 0));
+    }
+    let width =
+        |parts: &[(String, ratatui::style::Style, u8)]| parts.iter().map(|p| p.0.chars().count()).sum::<usize>();
+    for rank in [2, 1] {
+        if width(&parts) > usize::from(area.width) {
+            parts.retain(|p| p.2 != rank);
+        }
+    }
+    let spans: Vec<Span<'_>> = parts.into_iter().map(|(text, style, _)| Span::styled(text, style)).collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The hint bar: the pane's (or the drawer's) keys with the keymap's words,
+/// as many as fit, and always the help key at the end.
 fn draw_hints(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
     let theme = look.theme;
-    if !app.notice.text.is_empty() {
-        let style = if app.notice.error { theme.error() } else { theme.ok() };
-        frame.render_widget(Paragraph::new(Span::styled(format!(" {}", app.notice.text), style)), area);
-        return;
-    }
     // Under a confirmation the pane's keys are still the ones worth knowing.
     let context = if app.context() == super::keymap::Context::Detail { app.context() } else { app.pane_context() };
+    let help = look.keymap.hint(context, Action::Help);
+    let help_width = help.as_ref().map_or(0, |(k, w)| k.chars().count() + w.chars().count() + 3);
+    let room = usize::from(area.width).saturating_sub(help_width);
     let mut spans = Vec::new();
-    for &action in app.hints() {
-        if let Some(key) = app.keymap.key_for(context, action) {
-            spans.push(Span::styled(format!(" {key}"), theme.accent()));
-            spans.push(Span::raw(format!(" {}", action.name().replace('_', " "))));
+    let mut used = 0;
+    for &action in app.hints().iter().filter(|a| **a != Action::Help) {
+        let Some((key, words)) = look.keymap.hint(context, action) else { continue };
+        let width = key.chars().count() + words.chars().count() + 3;
+        if used + width > room {
+            break;
         }
+        used += width;
+        spans.push(Span::styled(format!(" {key}"), theme.accent()));
+        spans.push(Span::raw(format!(" {words} ")));
+    }
+    if let Some((key, words)) = help {
+        spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+        spans.push(Span::styled(format!(" {key}"), theme.accent()));
+        spans.push(Span::raw(format!(" {words} ")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The last thing that happened, on its own line above the status bar.
+fn draw_notice(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
+    let style = if app.notice.error { look.theme.error() } else { look.theme.ok() };
+    let line = Line::from(Span::styled(format!(" {}", app.notice.text), style));
+    frame.render_widget(Paragraph::new(line), area);
 }

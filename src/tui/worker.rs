@@ -74,7 +74,8 @@ pub struct Job {
     /// ...and each column's cards.
     pub count_columns: bool,
     pub unassigned: Filter,
-    pub waiting_before: i64,
+    /// The triage queue (V1), whose count is the status bar's "waiting".
+    pub waiting: Filter,
 }
 
 impl Job {
@@ -122,7 +123,6 @@ fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Re
     if !job.count {
         return Ok(());
     }
-    let waiting = Filter { created_before: Some(job.waiting_before), ..job.unassigned.clone() };
     let columns = if job.count_columns {
         job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?
     } else {
@@ -133,7 +133,7 @@ fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Re
         matching: Some(leads::count(conn, &job.filter)?),
         columns,
         unassigned: Some(leads::count(conn, &job.unassigned)?),
-        waiting: Some(leads::count(conn, &waiting)?),
+        waiting: Some(leads::count(conn, &job.waiting)?),
     };
     send(Reply::Counts(counts));
     Ok(())

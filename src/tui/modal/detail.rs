@@ -70,7 +70,7 @@ impl Detail {
             Some(Action::AddNote) => {
                 Outcome::Step(Step::Open(prompt::ask("Note", "", Then::Detail(DetailThen::Note { lead }))))
             }
-            Some(Action::Help) => Outcome::Step(Step::Open(Modal::Help(Context::Detail))),
+            Some(Action::Help) => Outcome::Step(Step::Open(Modal::Help(super::Help::new(Context::Detail)))),
             _ => Outcome::Keep,
         })
     }

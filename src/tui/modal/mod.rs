@@ -7,19 +7,19 @@ pub mod choose;
 pub mod confirm;
 pub mod detail;
 pub mod filter_panel;
+pub mod help;
 pub mod prompt;
 pub mod search;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::core::error::Result;
 use crate::core::filter::Filter;
 use crate::core::page::Sort;
-use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pane, Pending, Then};
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
@@ -28,13 +28,14 @@ pub use choose::Choose;
 pub use confirm::Confirm;
 pub use detail::Detail;
 pub use filter_panel::FilterPanel;
+pub use help::Help;
 pub use prompt::Prompt;
 pub use search::Search;
 
 #[derive(Debug)]
 pub enum Modal {
     /// Every key of the context it was opened in.
-    Help(Context),
+    Help(Help),
     Confirm(Confirm),
     Choose(Choose),
     Prompt(Prompt),
@@ -51,6 +52,8 @@ pub enum Step {
     /// A new shared filter (T8: every pane follows it).
     Filter(Filter),
     Sort(Sort),
+    /// A filter and the sort that goes with it (the triage queue).
+    FilterSorted(Filter, Sort),
     Show(Pane),
     /// Tell the user something that is not an error.
     Say(String),
@@ -74,7 +77,7 @@ pub enum Outcome {
 impl Modal {
     pub fn handle(&mut self, key: KeyEvent, env: &mut Env<'_>) -> Result<Outcome> {
         match self {
-            Modal::Help(_) => Ok(help_key(key, env)),
+            Modal::Help(h) => Ok(h.handle(key, env.keymap)),
             Modal::Confirm(c) => Ok(c.handle(key, env.keymap)),
             Modal::Choose(c) => Ok(c.handle(key)),
             Modal::Prompt(p) => Ok(p.handle(key)),
@@ -100,13 +103,14 @@ impl Modal {
         match self {
             Modal::Detail(_) => Some(Context::Detail),
             Modal::Confirm(_) => Some(Context::Confirm),
+            Modal::Help(_) => Some(Context::Help),
             _ => None,
         }
     }
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
         match self {
-            Modal::Help(context) => draw_help(frame, *context, main, look),
+            Modal::Help(h) => h.draw(frame, main, look),
             Modal::Confirm(c) => c.draw(frame, main, look),
             Modal::Choose(c) => c.picker.render(frame, centred(main, 50, 16), look.theme),
             Modal::Prompt(p) => p.draw(frame, main, look),
@@ -114,15 +118,6 @@ impl Modal {
             Modal::FilterPanel(f) => f.draw(frame, main, look),
             Modal::Detail(d) => d.draw(frame, main, look),
         }
-    }
-}
-
-fn help_key(key: KeyEvent, env: &Env<'_>) -> Outcome {
-    let action = env.keymap.lookup(Context::Global, &key);
-    if matches!(key.code, KeyCode::Esc | KeyCode::Enter) || matches!(action, Some(Action::Help | Action::Quit)) {
-        Outcome::Close
-    } else {
-        Outcome::Keep
     }
 }
 
@@ -137,41 +132,4 @@ pub fn popup(frame: &mut Frame<'_>, theme: &Theme, area: Rect, title: &str, line
     frame.render_widget(Clear, area);
     let block = Block::default().borders(Borders::ALL).title(format!(" {title} ")).border_style(theme.accent());
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
-}
-
-fn draw_help(frame: &mut Frame<'_>, context: Context, main: Rect, look: &Look<'_>) {
-    let theme = look.theme;
-    let mut lines = Vec::new();
-    let mut section = |title: &str, rows: Vec<(String, String)>| {
-        lines.push(Line::from(Span::styled(title.to_string(), theme.accent())));
-        for (keys, desc) in rows {
-            lines.push(Line::from(vec![Span::styled(format!("  {keys:<16}"), theme.header()), Span::raw(desc)]));
-        }
-    };
-    let km = look.keymap;
-    section("Everywhere", km.help(Context::Global));
-    match context {
-        Context::Detail => section("Lead details", km.help(Context::Detail)),
-        Context::Kanban => {
-            section("Board", km.help(Context::Kanban));
-            section("Also on the board, as in Leads", km.help(Context::Leads));
-        }
-        Context::Groups => section("Groups", km.help(Context::Groups)),
-        Context::Users => section("Users", km.help(Context::Users)),
-        Context::Routing => section("Routing", km.help(Context::Routing)),
-        _ => section("Leads", km.help(Context::Leads)),
-    }
-    section("Confirmations", km.help(Context::Confirm));
-    section(
-        "Pickers and prompts",
-        vec![
-            ("type".into(), "Narrow the list (fuzzy)".into()),
-            ("↑/↓".into(), "Move".into()),
-            ("Enter".into(), "Choose".into()),
-            ("Esc".into(), "Cancel".into()),
-        ],
-    );
-    let h = (lines.len() as u16 + 2).min(main.height);
-    let close = km.label(Context::Global, Action::Help);
-    popup(frame, theme, centred(main, 70, h), &format!("Keys — Esc or {close} closes"), lines);
 }

@@ -14,6 +14,7 @@ use crate::tui::flow::{Env, Look, Pending};
 use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
+use crate::tui::widgets::fit::{clip, titled_count};
 use crate::tui::window::Window;
 
 /// Lines per card: name, then company and owner.
@@ -145,15 +146,6 @@ fn initials(name: &str) -> String {
     out.to_uppercase()
 }
 
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 impl Board {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
         if self.columns.is_empty() {
@@ -165,8 +157,8 @@ impl Board {
         let areas = Layout::horizontal(constraints).split(area);
         for (i, (column, col_area)) in self.columns.iter().zip(areas.iter()).enumerate() {
             let focused = i == self.focus;
-            let count = self.matching(i, look.counts, stamp).map_or_else(|| "…".to_string(), |n| n.to_string());
-            let title = format!(" {} ({count}) ", column.stage.name);
+            let count = self.matching(i, look.counts, stamp);
+            let title = titled_count(&column.stage.name, count, usize::from(col_area.width.saturating_sub(2)));
             let block = Block::default()
                 .borders(Borders::ALL)
                 .title(Span::styled(title, if focused { theme.focus_tab() } else { theme.header() }))
@@ -210,8 +202,15 @@ fn cards<'a>(column: &'a Column, focused: bool, width: usize, look: &Look<'_>) -
             Span::raw(mark),
             Span::styled(clip(&lead.name, width.saturating_sub(2)), name_style),
         ]));
-        let company = clip(&lead.company, width.saturating_sub(6));
-        lines.push(Line::from(vec![Span::styled(format!("  {company} "), theme.dim()), owner]));
+        // The owner's initials (or —) at the end; the company takes the rest.
+        let owner_width = owner.width();
+        let company = clip(&lead.company, width.saturating_sub(owner_width + 2));
+        let gap = width.saturating_sub(company.chars().count() + owner_width + 1).max(1);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {company}"), theme.dim()),
+            Span::raw(" ".repeat(gap)),
+            owner,
+        ]));
     }
     if column.window.rows.is_empty() {
         lines.push(Line::from(Span::styled(" empty", theme.dim())));

@@ -69,6 +69,7 @@ impl LeadsPane {
             return &[Action::Pickup, Action::Search, Action::FilterPanel, Action::ToggleUnassigned, Action::Open];
         }
         &[
+            Action::TriageQueue,
             Action::Assign,
             Action::Reassign,
             Action::Unassign,

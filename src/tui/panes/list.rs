@@ -56,6 +56,19 @@ pub fn on_action(
             let i = keys.iter().position(|k| *k == env.shared.sort.key).unwrap_or(0);
             return Ok(Some(Step::Sort(Sort { key: keys[(i + 1) % keys.len()], ..env.shared.sort })));
         }
+        Action::ReverseSort => {
+            let sort = env.shared.sort;
+            return Ok(Some(Step::Sort(Sort { descending: !sort.descending, ..sort })));
+        }
+        Action::TriageQueue => {
+            let f = &env.shared.filter;
+            let in_queue = f.owner == OwnerFilter::Unassigned && f.open_only && f.created_before.is_some();
+            if in_queue {
+                return Ok(Some(Step::Filter(Filter::for_actor(env.ctx))));
+            }
+            let queue = Filter::waiting(env.ctx, env.config.unassigned_alert_hours);
+            return Ok(Some(Step::FilterSorted(queue, Sort { key: SortKey::Created, descending: false })));
+        }
         Action::Search => return Ok(Some(Step::Open(Modal::Search(Search::new(&env.shared.filter.search))))),
         Action::FilterPanel => return Ok(Some(Step::Open(Modal::FilterPanel(FilterPanel::default())))),
         Action::Open if current => {

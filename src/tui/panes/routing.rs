@@ -64,6 +64,8 @@ impl RoutingPane {
         match action {
             Action::Down => self.cursor = (self.cursor + 1).min(self.rules.len().saturating_sub(1)),
             Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = self.rules.len().saturating_sub(1),
             _ if env.is_agent() && (Self::hints().contains(&action) || action == Action::ToggleSelect) => {
                 return Err(Error::invalid("only admins and managers change routing"));
             }
@@ -185,7 +187,10 @@ impl RoutingPane {
             first.push(Span::styled(
                 format!(
                     "   {} arrived while paused — {} previews routing them",
-                    pane.paused_backlog,
+                    match pane.paused_backlog {
+                        1 => "1 lead".to_string(),
+                        n => format!("{n} leads"),
+                    },
                     key(Action::Preview)
                 ),
                 theme.warn(),

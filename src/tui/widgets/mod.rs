@@ -1,1 +1,2 @@
+pub mod fit;
 pub mod picker;

@@ -1,0 +1,272 @@
+//! `?`: every key of where it was opened, generated from the keymap. It
+//! scrolls (its own `[help]` keys) and narrows to the rows that contain
+//! what is typed after its find key, so that at 80×24 every key is reachable.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::{Outcome, centred, popup};
+use crate::tui::action::Action;
+use crate::tui::flow::Look;
+use crate::tui::keymap::{Context, Keymap};
+
+/// Columns of the key column; a description wraps under itself.
+const KEY_WIDTH: usize = 14;
+/// Columns of the box at most, borders included.
+const WIDTH: u16 = 80;
+
+#[derive(Debug)]
+pub struct Help {
+    pub context: Context,
+    /// The first row shown.
+    pub scroll: usize,
+    /// What the rows must contain (any case); empty shows every row.
+    pub find: Input,
+    /// Keys type into `find` until Enter or Esc.
+    pub finding: bool,
+    /// Rows that fit in the box at the last frame: what a page is.
+    page: std::cell::Cell<usize>,
+}
+
+/// One row of the help before wrapping.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Section(String),
+    Key { keys: String, desc: String },
+}
+
+impl Help {
+    pub fn new(context: Context) -> Help {
+        Help { context, scroll: 0, find: Input::default(), finding: false, page: std::cell::Cell::new(10) }
+    }
+
+    pub fn handle(&mut self, key: KeyEvent, keymap: &Keymap) -> Outcome {
+        if self.finding {
+            match key.code {
+                KeyCode::Enter | KeyCode::Esc => self.finding = false,
+                KeyCode::Up | KeyCode::Down => return self.scroll_by(key.code == KeyCode::Down, 1),
+                _ => {
+                    self.find.handle_event(&Event::Key(key));
+                    self.scroll = 0;
+                }
+            }
+            return Outcome::Keep;
+        }
+        let page = self.page.get().saturating_sub(1).max(1);
+        match keymap.lookup(Context::Help, &key) {
+            Some(Action::Down) => self.scroll_by(true, 1),
+            Some(Action::Up) => self.scroll_by(false, 1),
+            Some(Action::PageDown) => self.scroll_by(true, page),
+            Some(Action::PageUp) => self.scroll_by(false, page),
+            Some(Action::Top) => {
+                self.scroll = 0;
+                Outcome::Keep
+            }
+            Some(Action::Bottom) => {
+                self.scroll = usize::MAX;
+                Outcome::Keep
+            }
+            Some(Action::Search) => {
+                self.finding = true;
+                Outcome::Keep
+            }
+            Some(Action::Back) if !self.find.value().is_empty() => {
+                self.find.reset();
+                self.scroll = 0;
+                Outcome::Keep
+            }
+            Some(Action::Back | Action::Help) => Outcome::Close,
+            _ => Outcome::Keep,
+        }
+    }
+
+    fn scroll_by(&mut self, down: bool, n: usize) -> Outcome {
+        // `usize::MAX` (after End) is clamped when drawn; start from a real row.
+        let from = self.scroll.min(10_000);
+        self.scroll = if down { from.saturating_add(n) } else { from.saturating_sub(n) };
+        Outcome::Keep
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
+        let theme = look.theme;
+        let km = look.keymap;
+        let area = centred(main, WIDTH, main.height);
+        let inner = usize::from(area.width.saturating_sub(2));
+        let rows = filtered(rows(km, self.context), self.find.value());
+        let mut lines: Vec<Line<'_>> = Vec::new();
+        for row in &rows {
+            match row {
+                Row::Section(title) => lines.push(Line::from(Span::styled(title.clone(), theme.accent()))),
+                Row::Key { keys, desc } => {
+                    let width = inner.saturating_sub(KEY_WIDTH + 2).max(10);
+                    for (i, part) in wrap(desc, width).into_iter().enumerate() {
+                        let keys = if i == 0 { keys.as_str() } else { "" };
+                        lines.push(Line::from(vec![
+                            Span::styled(format!("  {keys:<KEY_WIDTH$}"), theme.header()),
+                            Span::raw(part),
+                        ]));
+                    }
+                }
+            }
+        }
+        if rows.is_empty() {
+            lines.push(Line::raw(format!("no key matches '{}'", self.find.value())));
+        }
+        // One row for the find line at the bottom.
+        let visible = usize::from(area.height.saturating_sub(3)).max(1);
+        self.page.set(visible);
+        let scroll = self.scroll.min(lines.len().saturating_sub(visible));
+        let total = lines.len();
+        let mut shown: Vec<Line<'_>> = lines.into_iter().skip(scroll).take(visible).collect();
+        while shown.len() < visible {
+            shown.push(Line::raw(""));
+        }
+        shown.push(self.find_line(km, theme));
+        let title = format!(
+            "Keys {}–{} of {total} · {}/{} scroll · {} closes",
+            (scroll + 1).min(total),
+            (scroll + visible).min(total),
+            km.label(Context::Help, Action::Down),
+            km.label(Context::Help, Action::Up),
+            km.help_keys(Context::Help, Action::Back),
+        );
+        popup(frame, theme, area, &title, shown);
+        if self.finding {
+            let prompt = find_prompt(km).chars().count();
+            let x = area.x + 1 + (prompt + self.find.visual_cursor()).min(inner.saturating_sub(1)) as u16;
+            frame.set_cursor_position((x, area.bottom().saturating_sub(2)));
+        }
+    }
+
+    fn find_line<'a>(&self, km: &Keymap, theme: &crate::tui::theme::Theme) -> Line<'a> {
+        if self.finding || !self.find.value().is_empty() {
+            let done = if self.finding { "   Enter done" } else { "" };
+            Line::from(vec![
+                Span::styled(find_prompt(km), theme.accent()),
+                Span::raw(self.find.value().to_string()),
+                Span::styled(done, theme.dim()),
+            ])
+        } else {
+            let key = |action| km.help_keys(Context::Help, action);
+            Line::styled(
+                format!(
+                    "{} find a key   {} / {} page   {} / {} first / last",
+                    key(Action::Search),
+                    key(Action::PageDown),
+                    key(Action::PageUp),
+                    key(Action::Top),
+                    key(Action::Bottom)
+                ),
+                theme.dim(),
+            )
+        }
+    }
+}
+
+fn find_prompt(km: &Keymap) -> String {
+    format!("{} find: ", km.help_keys(Context::Help, Action::Search))
+}
+
+/// Every row of the help opened in `context`: the global keys, that
+/// context's (and what it inherits), confirmations, pickers and the help's own.
+pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut section = |title: &str, keys: Vec<(String, String)>| {
+        rows.push(Row::Section(title.to_string()));
+        rows.extend(keys.into_iter().map(|(keys, desc)| Row::Key { keys, desc }));
+    };
+    match context {
+        Context::Detail => section("Lead details", km.help(Context::Detail)),
+        Context::Kanban => {
+            section("Board", km.help(Context::Kanban));
+            section("Also on the board, as in Leads", km.help(Context::Leads));
+        }
+        Context::Groups => section("Groups", km.help(Context::Groups)),
+        Context::Users => section("Users", km.help(Context::Users)),
+        Context::Routing => section("Routing", km.help(Context::Routing)),
+        _ => section("Leads", km.help(Context::Leads)),
+    }
+    section("Everywhere", km.help(Context::Global));
+    section("Confirmations", km.help(Context::Confirm));
+    section(
+        "Pickers and prompts",
+        vec![
+            ("letters".into(), "Narrow the list (fuzzy) or type the answer".into()),
+            ("↑/↓ C-p/C-n".into(), "Move in a picker while letters type".into()),
+            ("Space".into(), "Tick / untick in a tick list".into()),
+            ("Enter".into(), "Choose".into()),
+            ("Esc".into(), "Cancel".into()),
+        ],
+    );
+    section("This help", km.help(Context::Help));
+    rows
+}
+
+/// The rows whose keys or description contain `find` (any case), each under
+/// its section; every row when `find` is empty.
+pub fn filtered(rows: Vec<Row>, find: &str) -> Vec<Row> {
+    let find = find.trim().to_lowercase();
+    if find.is_empty() {
+        return rows;
+    }
+    let mut out = Vec::new();
+    let mut section = None;
+    for row in rows {
+        match row {
+            Row::Section(_) => section = Some(row),
+            Row::Key { ref keys, ref desc } => {
+                if keys.to_lowercase().contains(&find) || desc.to_lowercase().contains(&find) {
+                    out.extend(section.take());
+                    out.push(row);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let Some(line) = lines.last_mut() else { break };
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_and_keeps_every_word() {
+        assert_eq!(
+            wrap("Preview the handover of their open leads", 16),
+            ["Preview the", "handover of", "their open leads"]
+        );
+        assert_eq!(wrap("short", 16), ["short"]);
+    }
+
+    #[test]
+    fn finding_keeps_matching_rows_under_their_section() {
+        let km = Keymap::load(&Default::default()).unwrap();
+        let rows = filtered(rows(&km, Context::Leads), "UNDO");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0], Row::Section("Leads".into()));
+        assert!(matches!(&rows[1], Row::Key { keys, .. } if keys == "z"));
+        assert!(filtered(super::rows(&km, Context::Leads), "no such key").is_empty());
+    }
+}

@@ -1,0 +1,215 @@
+//! The console at 80×24 (and 120×23, 200×60): every key reachable in the
+//! help, the hint bar keeping the help key, and the triage queue one key away.
+
+mod common;
+
+use common::*;
+use leadrota::config::Config;
+use leadrota::core::{Ctx, Store};
+use leadrota::tui::action::{Action, IntoEnumIterator};
+use leadrota::tui::app::App;
+use leadrota::tui::keymap::Context;
+use leadrota::tui::modal::help::{Row, rows};
+use leadrota::tui::theme::Theme;
+use leadrota::tui::view::draw;
+use leadrota::tui::worker::Worker;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn app(store: Store, ctx: Ctx, height: u16) -> App {
+    App::new(store, ctx, Config::default(), Worker::inline(), height).unwrap()
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app, &Theme { color: false })).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.poll_worker();
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// The words of a screen's help box, its rows joined, spaces collapsed.
+fn help_text(screen: &str) -> String {
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| {
+            let start = l.find('│')?;
+            let end = l.rfind('│')?;
+            (end > start).then(|| &l[start + '│'.len_utf8()..end])
+        })
+        .collect();
+    rows.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Page through the help with PgDn to its end, gathering what is shown.
+fn whole_help(a: &mut App) -> String {
+    let mut seen = String::new();
+    let mut last = String::new();
+    for _ in 0..50 {
+        let shown = help_text(&screen(a, 80, 24));
+        if shown == last {
+            break;
+        }
+        seen.push(' ');
+        seen.push_str(&shown);
+        last = shown;
+        press(a, KeyCode::PageDown);
+    }
+    seen
+}
+
+#[test]
+fn every_key_of_every_pane_is_reachable_in_the_help_at_80x24() {
+    let (s, ctx) = console_sample(0, 40, 6);
+    let mut a = app(s, ctx, 24);
+    // Each pane's help, and the drawer's, opened where a user would open it.
+    for (pane_key, context) in
+        [("2", Context::Leads), ("1", Context::Kanban), ("3", Context::Groups), ("4", Context::Routing)]
+    {
+        keys(&mut a, pane_key);
+        keys(&mut a, "?");
+        let seen = whole_help(&mut a);
+        for row in rows(&a.keymap, context) {
+            if let Row::Key { keys, desc } = row {
+                let wanted = squeeze(&format!("{keys} {desc}"));
+                assert!(seen.contains(&wanted), "in the {context:?} help at 80×24, '{wanted}' is never shown");
+            }
+        }
+        press(&mut a, KeyCode::Esc);
+        assert!(a.modals.is_empty(), "Esc closes the help");
+    }
+    // The Users section, reached with t from Groups.
+    keys(&mut a, "3t?");
+    let seen = whole_help(&mut a);
+    for row in rows(&a.keymap, Context::Users) {
+        if let Row::Key { keys, desc } = row {
+            assert!(seen.contains(&squeeze(&format!("{keys} {desc}"))), "Users help lacks {keys} {desc}");
+        }
+    }
+}
+
+#[test]
+fn every_action_of_the_keymap_is_in_some_help() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let a = app(s, ctx, 24);
+    let contexts =
+        [Context::Leads, Context::Kanban, Context::Groups, Context::Users, Context::Routing, Context::Detail];
+    let shown: Vec<Row> = contexts.iter().flat_map(|c| rows(&a.keymap, *c)).collect();
+    for action in Action::iter() {
+        let bound = contexts
+            .iter()
+            .chain([Context::Global, Context::Confirm, Context::Help].iter())
+            .any(|c| a.keymap.key_for(*c, action).is_some());
+        assert!(bound, "{} has no key", action.name());
+    }
+    assert!(shown.iter().any(|r| matches!(r, Row::Key { desc, .. } if desc.starts_with("Triage queue"))));
+}
+
+#[test]
+fn the_help_finds_a_key_by_what_it_does() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "?/undo");
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Undo your last batch"), "{shown}");
+    assert!(!shown.contains("Assign to a user"), "only matching keys stay:\n{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn the_hint_bar_keeps_the_help_key_and_prints_words_not_action_names() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let mut a = app(s, ctx, 24);
+    for pane in ["1", "2", "3", "4"] {
+        keys(&mut a, pane);
+        let shown = screen(&a, 80, 24);
+        let hints = shown.lines().last().unwrap_or("");
+        assert!(hints.trim_end().ends_with("? help"), "pane {pane}: {hints}");
+        for identifier in ["move item up", "toggle select", "cycle method", "new item"] {
+            assert!(!hints.contains(identifier), "pane {pane} shows an action name: {hints}");
+        }
+    }
+}
+
+#[test]
+fn a_notice_sits_on_its_own_line_and_the_hints_stay() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let mut a = app(s, ctx, 24);
+    a.set_notice("group 'Partners' is the target of rule #1, #7", true);
+    let shown = screen(&a, 80, 24);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[21].contains("group 'Partners' is the target"), "{shown}");
+    assert!(lines[22].contains("row 1 of 4"), "the status bar stays: {shown}");
+    assert!(lines[23].trim_end().ends_with("? help"), "the hints stay: {shown}");
+}
+
+#[test]
+fn the_triage_key_shows_open_unassigned_leads_waiting_past_the_alert_oldest_first_and_counts_as_waiting() {
+    // 40 leads of the last day, the first 6 Lewis's; the first 20 made 3 days older.
+    let (s, ctx) = console_sample(0, 40, 6);
+    s.conn().execute("UPDATE leads SET created_at = created_at - 3 * 86400 WHERE id <= 20", []).unwrap();
+    // Close one old unassigned lead: it is not waiting for anyone.
+    let lost = s.conn().query_row("SELECT id FROM stages WHERE name = 'Lost'", [], |r| r.get::<_, i64>(0)).unwrap();
+    s.conn()
+        .execute("UPDATE leads SET stage_id = ?1 WHERE id = (SELECT MIN(id) FROM leads WHERE owner_id IS NULL)", [lost])
+        .unwrap();
+    let waiting = leadrota::core::filter::Filter::waiting(&ctx, 24);
+    let expected = leadrota::core::leads::count(s.conn(), &waiting).unwrap();
+    assert_eq!(expected, 13, "leads 7 to 20 are unassigned and old, one of them closed");
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "S"); // reversed first: the queue puts oldest first again
+    keys(&mut a, "w");
+    let shown = screen(&a, 80, 24);
+    assert_eq!(a.counts.waiting, Some(expected));
+    assert!(shown.contains(&format!("row 1 of {expected}")), "{shown}");
+    assert!(shown.contains(&format!("waiting >24h {expected}")), "{shown}");
+    assert!(shown.contains("Sort: created ↑"), "{shown}");
+    let ages: Vec<i64> = a.leads.window.rows.iter().map(|l| l.created_at).collect();
+    assert!(ages.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    assert!(a.leads.window.rows.iter().all(|l| l.owner.is_none() && l.status != "Lost"));
+    keys(&mut a, "w");
+    assert!(screen(&a, 80, 24).contains("Filter: all leads"), "the key again shows every lead");
+}
+
+#[test]
+fn reverse_sort_flips_the_order() {
+    let (s, ctx) = console_sample(0, 10, 1);
+    let mut a = app(s, ctx, 24);
+    let first = a.leads.window.rows[0].id;
+    keys(&mut a, "S");
+    assert!(screen(&a, 80, 24).contains("Sort: created ↓"));
+    assert_ne!(a.leads.window.rows[0].id, first, "newest first now");
+}
+
+#[test]
+fn a_120x23_window_works_and_only_a_tiny_one_is_refused() {
+    let (s, ctx) = console_sample(0, 40, 6);
+    let a = app(s, ctx, 23);
+    let shown = screen(&a, 120, 23);
+    assert!(!shown.contains("too small"), "{shown}");
+    assert!(shown.contains("row 1 of 40"), "{shown}");
+    assert!(screen(&a, 50, 10).contains("too small"));
+}
