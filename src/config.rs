@@ -29,6 +29,9 @@ pub struct Config {
     /// How `import` reads another CRM's names.
     #[serde(default)]
     pub import: ImportConfig,
+    /// The console's own settings.
+    #[serde(default)]
+    pub console: ConsoleConfig,
     /// The file this config was read from, or would be read from (the
     /// platform path) when there is none yet: where a saved mapping goes.
     #[serde(skip)]
@@ -45,6 +48,45 @@ pub struct ImportConfig {
     pub status_map: BTreeMap<String, String>,
     #[serde(default)]
     pub owner_map: BTreeMap<String, String>,
+}
+
+/// `[console]`: the Leads table's columns, in order.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    #[serde(default = "default_columns")]
+    pub columns: Vec<LeadColumn>,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { columns: default_columns() }
+    }
+}
+
+/// A column the Leads table can show.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum LeadColumn {
+    Name,
+    Company,
+    Email,
+    Phone,
+    Source,
+    Status,
+    Tags,
+    Owner,
+    /// Since the lead was created.
+    Age,
+    /// Since it was created, for an unassigned lead only: how long it has waited.
+    Waiting,
+}
+
+/// T1's columns.
+fn default_columns() -> Vec<LeadColumn> {
+    use LeadColumn::*;
+    vec![Name, Company, Source, Status, Owner, Age]
 }
 
 fn default_true() -> bool {
@@ -68,6 +110,7 @@ impl Default for Config {
             stale_days: default_stale_days(),
             keys: BTreeMap::new(),
             import: ImportConfig::default(),
+            console: ConsoleConfig::default(),
             file: None,
         }
     }

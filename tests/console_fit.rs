@@ -213,3 +213,29 @@ fn a_120x23_window_works_and_only_a_tiny_one_is_refused() {
     assert!(shown.contains("row 1 of 40"), "{shown}");
     assert!(screen(&a, 50, 10).contains("too small"));
 }
+
+#[test]
+fn the_config_chooses_the_leads_columns_and_a_cut_cell_ends_in_an_ellipsis() {
+    let (mut s, ctx) = console_sample(0, 3, 1);
+    let long = leadrota::core::model::NewLead {
+        name: "Elizabeth Esposito-Vanderbilt".into(),
+        phone: "+49 30 1234567".into(),
+        company: "Northwind Traders International".into(),
+        tags: vec!["vip".into(), "berlin".into()],
+        ..Default::default()
+    };
+    leadrota::core::distribute::create_lead(&mut s, &ctx, &long).unwrap();
+    let config = Config::parse(
+        "[console]\ncolumns = [\"name\", \"phone\", \"tags\", \"company\", \"waiting\"]\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    let a = App::new(s, ctx, config, Worker::inline(), 24).unwrap();
+    let shown = screen(&a, 80, 24);
+    let header = shown.lines().nth(2).unwrap_or("");
+    assert!(squeeze(header) == "Name Phone Tags Company Waiting", "{header}");
+    assert!(shown.contains("+49 30 1234567"), "a phone is shown whole:\n{shown}");
+    assert!(shown.contains("berlin, vip"), "{shown}");
+    assert!(shown.contains("Elizabeth Esposit…"), "a cut name ends in …:\n{shown}");
+    insta::assert_snapshot!(shown);
+}

@@ -94,7 +94,7 @@ impl App {
             Board::new(&env, height)?
         };
         let mut app = App {
-            leads: LeadsPane::new(height),
+            leads: LeadsPane::new(height, config.console.columns.clone()),
             board,
             groups: GroupsPane::default(),
             users: UsersPane::default(),

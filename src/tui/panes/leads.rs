@@ -2,17 +2,20 @@
 //! visible rows loaded, selection across pages (V3), bulk changes.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
+use crate::config::LeadColumn;
 use crate::core::error::Result;
+use crate::core::model::Lead;
 use crate::core::time::short_age;
 use crate::tui::action::Action;
 use crate::tui::flow::{Env, Look};
 use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
+use crate::tui::widgets::fit;
 use crate::tui::window::Window;
 
 /// Lines of the screen that are not table rows: tabs, filter bar, table
@@ -27,11 +30,13 @@ pub fn rows_for(height: u16) -> usize {
 #[derive(Debug, Default)]
 pub struct LeadsPane {
     pub window: Window,
+    /// The table's columns, from the config's `[console] columns`.
+    pub columns: Vec<LeadColumn>,
 }
 
 impl LeadsPane {
-    pub fn new(height: u16) -> LeadsPane {
-        LeadsPane { window: Window::unloaded(rows_for(height)) }
+    pub fn new(height: u16, columns: Vec<LeadColumn>) -> LeadsPane {
+        LeadsPane { window: Window::unloaded(rows_for(height)), columns }
     }
 
     /// After a write: the same place, re-read (a new filter's rows come from the worker).
@@ -86,24 +91,24 @@ impl LeadsPane {
 
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
         let theme = look.theme;
-        let header = Row::new(["", "Name", "Company", "Source", "Status", "Owner", "Age"]).style(theme.header());
+        let columns = &self.columns;
+        let header = Row::new(std::iter::once("").chain(columns.iter().map(|c| title(*c)))).style(theme.header());
+        let widths: Vec<Constraint> =
+            std::iter::once(Constraint::Length(3)).chain(columns.iter().map(|c| width(*c))).collect();
         let stale = self.window.generation != look.shared.generation();
-        let rows: Vec<Row<'_>> =
-            if stale { Vec::new() } else { self.window.rows.iter().map(|lead| self.row(lead, look)).collect() };
-        let widths = [
-            Constraint::Length(3),
-            Constraint::Percentage(24),
-            Constraint::Percentage(22),
-            Constraint::Percentage(13),
-            Constraint::Percentage(11),
-            Constraint::Percentage(16),
-            Constraint::Length(5),
-        ];
+        let cut = fit::column_widths(area, &widths, 1, 1);
+        let rows: Vec<Row<'_>> = if stale {
+            Vec::new()
+        } else {
+            self.window.rows.iter().map(|lead| self.row(lead, &cut[1..], look)).collect()
+        };
         let empty = rows.is_empty();
         let table = Table::new(rows, widths)
             .header(header)
             .row_highlight_style(theme.selected())
             .highlight_symbol("▶")
+            .highlight_spacing(HighlightSpacing::Always)
+            .flex(Flex::Start)
             .column_spacing(1);
         let mut state = TableState::default().with_selected((!empty).then_some(self.window.cursor));
         frame.render_stateful_widget(table, area, &mut state);
@@ -115,22 +120,58 @@ impl LeadsPane {
         }
     }
 
-    fn row<'a>(&self, lead: &'a crate::core::model::Lead, look: &Look<'_>) -> Row<'a> {
+    /// A lead's cells, each cut to its column's width with `…`.
+    fn row<'a>(&self, lead: &'a Lead, widths: &[usize], look: &Look<'_>) -> Row<'a> {
         let theme = look.theme;
         let picked = self.window.picked.contains(lead.id);
-        let owner = match &lead.owner {
-            Some(o) => Cell::from(o.as_str()),
-            None => Cell::from(Span::styled("— unassigned", theme.warn())),
-        };
-        let row = Row::new(vec![
-            Cell::from(if picked { "[x]" } else { "[ ]" }),
-            Cell::from(lead.name.as_str()),
-            Cell::from(lead.company.as_str()),
-            Cell::from(lead.source.as_str()),
-            Cell::from(lead.status.as_str()),
-            owner,
-            Cell::from(short_age(look.now - lead.created_at)),
-        ]);
+        let mut cells = vec![Cell::from(if picked { "[x]" } else { "[ ]" })];
+        for (column, width) in self.columns.iter().zip(widths.iter().copied()) {
+            let text = |t: &str| Cell::from(fit::clip(t, width));
+            cells.push(match column {
+                LeadColumn::Name => text(&lead.name),
+                LeadColumn::Company => text(&lead.company),
+                LeadColumn::Email => text(&lead.email),
+                LeadColumn::Phone => text(&lead.phone),
+                LeadColumn::Source => text(&lead.source),
+                LeadColumn::Status => text(&lead.status),
+                LeadColumn::Tags => text(&lead.tags.join(", ")),
+                LeadColumn::Owner => match &lead.owner {
+                    Some(o) => text(o),
+                    None => Cell::from(Span::styled(fit::clip("— unassigned", width), theme.warn())),
+                },
+                LeadColumn::Age => text(&short_age(look.now - lead.created_at)),
+                LeadColumn::Waiting if lead.owner.is_none() => text(&short_age(look.now - lead.created_at)),
+                LeadColumn::Waiting => Cell::from(""),
+            });
+        }
+        let row = Row::new(cells);
         if picked { row.style(theme.picked()) } else { row }
+    }
+}
+
+fn title(column: LeadColumn) -> &'static str {
+    match column {
+        LeadColumn::Name => "Name",
+        LeadColumn::Company => "Company",
+        LeadColumn::Email => "Email",
+        LeadColumn::Phone => "Phone",
+        LeadColumn::Source => "Source",
+        LeadColumn::Status => "Status",
+        LeadColumn::Tags => "Tags",
+        LeadColumn::Owner => "Owner",
+        LeadColumn::Age => "Age",
+        LeadColumn::Waiting => "Waiting",
+    }
+}
+
+/// Short, fixed-size values get their width; names and text share the rest.
+fn width(column: LeadColumn) -> Constraint {
+    match column {
+        LeadColumn::Name | LeadColumn::Company | LeadColumn::Email => Constraint::Fill(3),
+        LeadColumn::Source | LeadColumn::Tags | LeadColumn::Owner => Constraint::Fill(2),
+        LeadColumn::Phone => Constraint::Length(15),
+        LeadColumn::Status => Constraint::Length(9),
+        LeadColumn::Age => Constraint::Length(4),
+        LeadColumn::Waiting => Constraint::Length(7),
     }
 }
