@@ -160,6 +160,11 @@ impl App {
     /// Ask the worker for the first pages of the list in view (after a new
     /// filter or sort) and for counts.
     fn request(&mut self, pages: bool, count: bool) {
+        self.request_with(pages, count, None);
+    }
+
+    /// [`App::request`], with the table's rows read again from `reread` on.
+    fn request_with(&mut self, pages: bool, count: bool, reread: Option<crate::core::model::Lead>) {
         let columns = { self.board.filters(&env!(self)) };
         let board = self.pane == Pane::Kanban;
         let job = Job {
@@ -169,6 +174,7 @@ impl App {
             columns,
             leads_page: (pages && self.pane == Pane::Leads).then_some(self.leads.window.height),
             cards_page: (pages && board).then(|| super::panes::kanban::cards_per_column(self.height)),
+            reread_leads: reread.map(|first| (first, self.leads.window.height)),
             count,
             count_columns: board,
             unassigned: Filter::unassigned(&self.ctx),
@@ -186,6 +192,9 @@ impl App {
             let env = env!(self);
             match reply {
                 Reply::Leads { stamp, rows } if stamp.filter == generation => self.leads.install(rows, &env),
+                Reply::Reread { stamp, again } if stamp.filter == generation && self.leads.is_current(&env) => {
+                    self.leads.window.take_reread(again);
+                }
                 Reply::Columns { stamp, columns } if stamp.filter == generation => self.board.install(columns, &env),
                 // The unassigned figures hold whatever the filter; the
                 // filter's own only for its stamp (Counts::matching_at).
@@ -210,13 +219,24 @@ impl App {
     /// The database changed: counts are stale, the visible pane re-reads.
     fn after_write(&mut self) -> Result<()> {
         self.shared.data_changed();
-        self.reload_pane()?;
+        // The table is read again on the worker: a slow filter (a rare
+        // search in name order) must not hold the screen (T7).
+        let first = self.leads.window.rows.first().cloned().filter(|_| self.pane == Pane::Leads);
+        match first {
+            Some(first) if self.leads.is_current(&env!(self)) => {
+                self.request_with(false, true, Some(first));
+                self.poll_worker();
+            }
+            _ => {
+                self.reload_pane()?;
+                self.request(false, true);
+            }
+        }
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;
             }
         }
-        self.request(false, true);
         Ok(())
     }
 

@@ -69,6 +69,33 @@ impl Picked {
     }
 }
 
+/// A window's rows read again after a change: from its first row on, topped
+/// up from above when fewer remain; from the top when none do.
+#[derive(Debug, Clone, Default)]
+pub struct Reread {
+    pub rows: Vec<Lead>,
+    /// Rows taken from above the old first row.
+    pub before: usize,
+    /// Nothing remained from the first row on: these are the list's top rows.
+    pub from_top: bool,
+}
+
+pub fn reread(conn: &Connection, filter: &Filter, sort: Sort, first: &Lead, height: usize) -> Result<Reread> {
+    let anchor = page::cursor_at(conn, sort, first)?;
+    let mut rows = page::page_from(conn, filter, sort, &anchor, height)?;
+    if rows.is_empty() {
+        let (top, _) = page::page(conn, filter, sort, None, Direction::Forward, height)?;
+        return Ok(Reread { rows: top, before: 0, from_top: true });
+    }
+    let mut before = 0;
+    if rows.len() < height {
+        let (above, _) = page::page(conn, filter, sort, Some(&anchor), Direction::Backward, height - rows.len())?;
+        before = above.len();
+        rows.splice(0..0, above);
+    }
+    Ok(Reread { rows, before, from_top: false })
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Window {
     pub filter: Filter,
@@ -124,28 +151,26 @@ impl Window {
     /// Reload the same place (after a change elsewhere), keeping the cursor row if it still matches.
     pub fn refresh(&mut self, conn: &Connection) -> Result<()> {
         let Some(first) = self.rows.first() else { return self.load_top(conn) };
-        let anchor = page::cursor_at(conn, self.sort, first)?;
-        let keep = self.current().map(|l| l.id);
-        let mut rows = page::page_from(conn, &self.filter, self.sort, &anchor, self.height)?;
-        if rows.is_empty() {
-            return self.load_top(conn);
-        }
-        if rows.len() < self.height {
-            let (before, _) = page::page(
-                conn,
-                &self.filter,
-                self.sort,
-                Some(&anchor),
-                Direction::Backward,
-                self.height - rows.len(),
-            )?;
-            self.offset = (self.offset - before.len() as i64).max(0);
-            rows.splice(0..0, before);
-        }
-        self.cursor =
-            keep.and_then(|id| rows.iter().position(|l| l.id == id)).unwrap_or(self.cursor.min(rows.len() - 1));
-        self.rows = rows;
+        let again = reread(conn, &self.filter, self.sort, first, self.height)?;
+        self.take_reread(again);
         Ok(())
+    }
+
+    /// What the rows from the first one on look like now (see [`reread`]),
+    /// keeping the highlighted lead where it still is.
+    pub fn take_reread(&mut self, again: Reread) {
+        if again.rows.is_empty() {
+            self.rows.clear();
+            self.cursor = 0;
+            self.offset = 0;
+            return;
+        }
+        let keep = self.current().map(|l| l.id);
+        self.offset = if again.from_top { 0 } else { (self.offset - again.before as i64).max(0) };
+        self.cursor = keep
+            .and_then(|id| again.rows.iter().position(|l| l.id == id))
+            .unwrap_or(self.cursor.min(again.rows.len() - 1));
+        self.rows = again.rows;
     }
 
     fn after_last(&self, conn: &Connection, n: usize) -> Result<Vec<Lead>> {

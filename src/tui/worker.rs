@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, InterruptHandle};
 
 use super::shared::Stamp;
+use super::window::{Reread, reread};
 use crate::core::Store;
 use crate::core::error::Result;
 use crate::core::filter::Filter;
@@ -69,6 +70,9 @@ pub struct Job {
     pub leads_page: Option<usize>,
     /// First cards of each column.
     pub cards_page: Option<usize>,
+    /// After a write: the table's rows again from this first row on (T6),
+    /// so that a slow filter never holds the screen.
+    pub reread_leads: Option<(Lead, usize)>,
     /// Count the filter's matches and the unassigned queue...
     pub count: bool,
     /// ...and each column's cards.
@@ -84,6 +88,7 @@ impl Job {
     fn absorb(&mut self, older: Job) {
         if older.stamp.filter == self.stamp.filter {
             self.leads_page = self.leads_page.or(older.leads_page);
+            self.reread_leads = self.reread_leads.take().or(older.reread_leads);
             self.cards_page = self.cards_page.or(older.cards_page);
         }
         if older.stamp == self.stamp {
@@ -99,6 +104,7 @@ impl Job {
 
 pub enum Reply {
     Leads { stamp: Stamp, rows: Vec<Lead> },
+    Reread { stamp: Stamp, again: Reread },
     Columns { stamp: Stamp, columns: Vec<Vec<Lead>> },
     Counts(Counts),
 }
@@ -111,6 +117,12 @@ fn first_page(conn: &Connection, filter: &Filter, sort: Sort, n: usize) -> Resul
 fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Result<()> {
     if let Some(n) = job.leads_page
         && !send(Reply::Leads { stamp: job.stamp, rows: first_page(conn, &job.filter, job.sort, n)? })
+    {
+        return Ok(());
+    }
+    if let Some((first, n)) = &job.reread_leads
+        && job.leads_page.is_none()
+        && !send(Reply::Reread { stamp: job.stamp, again: reread(conn, &job.filter, job.sort, first, *n)? })
     {
         return Ok(());
     }

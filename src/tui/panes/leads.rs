@@ -47,6 +47,11 @@ impl LeadsPane {
         Ok(())
     }
 
+    /// Whether the rows belong to the filter in force.
+    pub fn is_current(&self, env: &Env<'_>) -> bool {
+        self.window.generation == env.shared.generation()
+    }
+
     /// The first rows for the filter in force, from the worker.
     pub fn install(&mut self, rows: Vec<crate::core::model::Lead>, env: &Env<'_>) {
         self.window.install(env.shared.filter.clone(), env.shared.sort, rows, env.shared.generation());
