@@ -23,6 +23,9 @@ pub struct Config {
     pub unassigned_alert_hours: u32,
     #[serde(default = "default_stale_days")]
     pub stale_days: u32,
+    /// A program run after each committed change of owners, with the new
+    /// owners and their leads as JSON on stdin (SPEC §6).
+    pub notify_command: Option<String>,
     /// Console key overrides: action name → key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
@@ -108,6 +111,7 @@ impl Default for Config {
             notify_on_assign: true,
             unassigned_alert_hours: default_alert_hours(),
             stale_days: default_stale_days(),
+            notify_command: None,
             keys: BTreeMap::new(),
             import: ImportConfig::default(),
             console: ConsoleConfig::default(),

@@ -157,3 +157,21 @@ fn doctor_finds_a_damaged_file() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+/// Read in a terminal (stdout and stderr on one stream), the report ends with
+/// a line break before the closing error line: never `rotations    okerror: …`.
+#[test]
+fn doctor_report_and_its_error_line_stay_on_separate_lines() {
+    let db = team_with_history();
+    db.conn().execute_batch("UPDATE leads SET owner_id = 4 WHERE id = 1").unwrap();
+    let both = db.dir.path().join("terminal.txt");
+    let screen = std::fs::File::create(&both).unwrap();
+    let status = db.cmd().arg("doctor").stdout(screen.try_clone().unwrap()).stderr(screen).status().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let text = std::fs::read_to_string(&both).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let last_check = lines.iter().position(|l| l.starts_with("rotations")).expect("rotations line");
+    assert_eq!(lines[last_check], "rotations    ok", "{text}");
+    assert!(lines[last_check + 1].starts_with("error: doctor found 1 problem"), "{text}");
+    assert!(text.ends_with('\n'), "{text:?}");
+}

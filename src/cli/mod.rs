@@ -46,6 +46,8 @@ pub fn main() -> ExitCode {
     match cli.with_db_from_env().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // Whatever was printed goes out before the closing error line.
+            let _ = std::io::stdout().flush();
             let message = e.to_string().replace('\n', " ");
             let _ = writeln!(std::io::stderr(), "error: {message}");
             ExitCode::from(1)
@@ -145,6 +147,13 @@ fn action_of(command: &Command) -> Action {
     }
 }
 
+/// Logs go to `leadrota.log` beside the database, as the console's do.
+fn log_beside_database(store: &Store) {
+    let Some(dir) = store.path().parent().filter(|d| d.is_dir()) else { return };
+    let appender = tracing_appender::rolling::never(dir, "leadrota.log");
+    let _ = tracing_subscriber::fmt().with_writer(appender).with_ansi(false).try_init();
+}
+
 /// Open the database named by `--db`, `LEADROTA_DB`, the config or the
 /// platform default (in that order), and resolve the acting user and clock.
 pub fn open_session(cli: &Cli, db_default: Option<PathBuf>) -> Result<Session> {
@@ -153,7 +162,12 @@ pub fn open_session(cli: &Cli, db_default: Option<PathBuf>) -> Result<Session> {
     let pinned_now = cli.now.as_deref().map(time::parse_now).transpose()?;
     let path =
         cli.db.clone().or(db_default).or_else(|| config.database.clone()).unwrap_or_else(config::default_database_path);
-    let store = Store::open(&path)?;
+    let mut store = Store::open(&path)?;
+    if config.notify_command.is_some() {
+        // A notify_command that fails is logged, never shown: the command succeeded.
+        log_beside_database(&store);
+    }
+    store.set_notify_command(config.notify_command.as_deref());
     let tz = match &config.timezone {
         Some(name) => time::parse_tz(name)?,
         None => match settings::get(store.conn(), settings::TIMEZONE)?.filter(|s| !s.is_empty()) {

@@ -3,6 +3,7 @@
 
 mod migrations;
 mod open;
+pub mod owner_hook;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ pub const APPLICATION_ID: i64 = 0x4C52_4F54;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The `notify_command`, when the office configured one.
+    owner_hook: Option<owner_hook::OwnerHook>,
 }
 
 impl Drop for Store {
@@ -41,6 +44,14 @@ impl Store {
     pub fn checkpoint(&self) -> super::error::Result<()> {
         self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
         Ok(())
+    }
+
+    /// Run `command` (the config's `notify_command`) after each committed
+    /// change of owners; `None` turns it off.
+    pub fn set_notify_command(&mut self, command: Option<&str>) {
+        self.owner_hook = command
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| owner_hook::OwnerHook::new(c.to_string(), owner_hook::NOTIFY_TIMEOUT));
     }
 
     /// Read access. Writes go through [`Store::write`].

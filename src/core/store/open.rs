@@ -43,7 +43,7 @@ impl Store {
         if needs_migration {
             migrate(&mut conn, path)?;
         }
-        Ok(Store { conn, path: path.to_path_buf() })
+        Ok(Store { conn, path: path.to_path_buf(), owner_hook: None })
     }
 
     /// A private in-memory database, for tests and benchmarks.
@@ -52,7 +52,7 @@ impl Store {
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
         migrations::all().to_latest(&mut conn).map_err(|e| Error::Migration(e.to_string()))?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        Ok(Store { conn, path: ":memory:".into() })
+        Ok(Store { conn, path: ":memory:".into(), owner_hook: None })
     }
 }
 

@@ -1,6 +1,7 @@
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::Store;
+use super::owner_hook::NewOwner;
 use crate::core::context::Ctx;
 use crate::core::error::{Error, Result};
 
@@ -63,6 +64,8 @@ pub struct Writer<'t> {
     now: i64,
     notify: bool,
     changes: usize,
+    /// Leads that got a new owner, gathered only when a `notify_command` will hear of them.
+    new_owners: Option<Vec<NewOwner>>,
 }
 
 /// What a write returned, with the batch id when it changed anything.
@@ -102,7 +105,13 @@ impl Store {
         // it gets a 32 MiB page cache for its length, where reads keep
         // SQLite's 2 MiB, so a console that stays open stays small.
         self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
-        let written = self.write_in_transaction(ctx, command, dry_run, work);
+        let written = self.write_in_transaction(ctx, command, dry_run, work).map(|(written, new_owners)| {
+            // Committed: the configured program hears of it, outside the transaction.
+            if let (Some(hook), Some(batch)) = (self.owner_hook.as_mut(), written.batch) {
+                hook.notify(&self.conn, batch, &new_owners);
+            }
+            written
+        });
         // The change is committed (or not) by now; a cache left large is no
         // reason to report a saved change as failed.
         if let Err(e) = self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB) {
@@ -117,17 +126,18 @@ impl Store {
         command: &str,
         dry_run: bool,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
-    ) -> Result<Written<T>> {
+    ) -> Result<(Written<T>, Vec<NewOwner>)> {
         let tx = begin_immediate(&self.conn, &self.path)?;
         let now = ctx.now_ts();
         let actor = ctx.actor.user_id();
         tx.execute("INSERT INTO batches (actor_id, at, command) VALUES (?1, ?2, ?3)", params![actor, now, command])?;
         let batch = tx.last_insert_rowid();
-        let mut writer = Writer { tx, batch, actor, now, notify: ctx.notify_on_assign, changes: 0 };
+        let new_owners = self.owner_hook.as_ref().map(|_| Vec::new());
+        let mut writer = Writer { tx, batch, actor, now, notify: ctx.notify_on_assign, changes: 0, new_owners };
         let value = work(&mut writer)?;
         if dry_run {
             writer.tx.rollback()?;
-            return Ok(Written { value, batch: None });
+            return Ok((Written { value, batch: None }, Vec::new()));
         }
         let batch = if writer.changes == 0 {
             writer.tx.execute("DELETE FROM batches WHERE id = ?1", [batch])?;
@@ -135,8 +145,9 @@ impl Store {
         } else {
             Some(batch)
         };
+        let new_owners = writer.new_owners.take().unwrap_or_default();
         writer.tx.commit()?;
-        Ok(Written { value, batch })
+        Ok((Written { value, batch }, new_owners))
     }
 }
 
@@ -242,6 +253,7 @@ impl Writer<'_> {
             && change.from_owner != change.to_owner
         {
             self.notify_owner(lead, owner)?;
+            self.gather_new_owner(lead, owner, &change.via)?;
         }
         Ok(())
     }
@@ -261,6 +273,20 @@ impl Writer<'_> {
         }
         drop(stmt);
         self.changes += ids.len();
+        Ok(())
+    }
+
+    /// Note a new owner for the `notify_command`, when one is configured;
+    /// an actor taking a lead for themselves is not told about it.
+    fn gather_new_owner(&mut self, lead: i64, owner: i64, via: &str) -> Result<()> {
+        if self.new_owners.is_none() || Some(owner) == self.actor {
+            return Ok(());
+        }
+        let lead_name: String =
+            self.tx.prepare_cached("SELECT name FROM leads WHERE id = ?1")?.query_row([lead], |r| r.get(0))?;
+        if let Some(gathered) = self.new_owners.as_mut() {
+            gathered.push(NewOwner { owner, lead, lead_name, via: via.to_string() });
+        }
         Ok(())
     }
 
@@ -401,6 +427,18 @@ impl Writer<'_> {
                  WHERE p.to_owner IS NOT NULL AND p.to_owner IS NOT ?2 ORDER BY p.lead_id",
                 )?
                 .execute(params![self.now, self.actor])?;
+        }
+        if let Some(gathered) = self.new_owners.as_mut() {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT p.to_owner, p.lead_id, l.name, p.via FROM temp.owner_plan p JOIN leads l ON l.id = p.lead_id \
+                 WHERE p.to_owner IS NOT NULL AND p.to_owner IS NOT ?1 ORDER BY p.lead_id",
+            )?;
+            let rows = stmt.query_map([self.actor], |r| {
+                Ok(NewOwner { owner: r.get(0)?, lead: r.get(1)?, lead_name: r.get(2)?, via: r.get(3)? })
+            })?;
+            for row in rows {
+                gathered.push(row?);
+            }
         }
         self.tx.prepare_cached("DELETE FROM temp.owner_plan")?.execute([])?;
         self.changes += changed;
