@@ -477,3 +477,53 @@ fn import_maps_an_unknown_status_with_the_picker_saves_it_and_confirms_the_count
     let saved = std::fs::read_to_string(&config).unwrap();
     assert_eq!(saved, "timezone = \"UTC\"\n\n[import.status_map]\n\"OPEN_DEAL\" = \"Proposal\"\n");
 }
+
+/// V1's morning: one key shows the triage queue, as many rows as the status
+/// bar's "waiting" and as the CLI's `--unassigned --open-only --older-than 24`.
+#[test]
+fn the_triage_key_shows_the_waiting_queue_the_cli_counts() {
+    let (_dir, db) = demo_db();
+    let waiting = cli_count(&db, &with(&["--unassigned", "--open-only", "--older-than", "24"]));
+    assert!(waiting > 0, "the demo office has leads waiting");
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("w");
+    let screen = console.wait_until("the triage queue", |t| t.contains(&format!("row 1 of {}", thousands(waiting))));
+    assert!(screen.contains(&format!("waiting >24h {}", thousands(waiting))), "{screen}");
+    assert!(screen.contains("Sort: created ↑"), "oldest first: {screen}");
+    console.send("w");
+    console.wait_for("Filter: all leads");
+    console.quit();
+}
+
+/// A picker opens on the value in force: the status picker of a Lost lead
+/// starts on Lost, so Enter keeps it.
+#[test]
+fn the_status_picker_opens_on_the_leads_status() {
+    let (_dir, db) = team_db(3);
+    let out = std::process::Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["lead", "move", "1", "--status", "Lost"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut console = Console::start(&db, "Maria");
+    console.wait_for("row 1 of 3");
+    console.send("\r");
+    console.wait_for("Lost");
+    console.send("S");
+    let screen = console.wait_until("the status picker", |t| t.contains("C-n/C-p move"));
+    assert!(screen.contains("▶ Lost"), "the cursor starts on the lead's status:\n{screen}");
+    console.send("\r");
+    console.wait_for("status");
+    console.quit();
+    assert_eq!(
+        query(&db, "SELECT stage_id FROM leads WHERE id = 1"),
+        query(&db, "SELECT id FROM stages WHERE name = 'Lost'")
+    );
+}
+
+fn thousands(n: usize) -> String {
+    leadrota::tui::run::thousands(n)
+}

@@ -25,6 +25,14 @@ impl Choose {
     }
 }
 
+/// `modal` (a picker) with its cursor on `current`, when that is a choice.
+pub fn on(modal: Modal, current: &Pick) -> Modal {
+    match modal {
+        Modal::Choose(Choose { picker, then }) => Modal::Choose(Choose { picker: picker.starting_on(current), then }),
+        other => other,
+    }
+}
+
 fn choice(label: impl Into<String>, detail: impl Into<String>, value: Pick) -> Choice<Pick> {
     Choice { label: label.into(), detail: detail.into(), value }
 }

@@ -61,11 +61,13 @@ impl Detail {
             Some(Action::ChangeOwner) if env.is_agent() => return Err(Error::invalid("agents cannot assign leads")),
             Some(Action::ChangeOwner) => {
                 let then = Then::Detail(DetailThen::Owner { lead });
-                Outcome::Step(Step::Open(choose::users(env.store, "Owner", true, then)?))
+                let current = self.lead.owner.clone().map_or(Pick::Unassigned, Pick::Name);
+                Outcome::Step(Step::Open(choose::on(choose::users(env.store, "Owner", true, then)?, &current)))
             }
             Some(Action::ChangeStatus) => {
                 let then = Then::Detail(DetailThen::Status { lead });
-                Outcome::Step(Step::Open(choose::statuses(env.store, false, then)?))
+                let current = Pick::Id(self.lead.stage_id);
+                Outcome::Step(Step::Open(choose::on(choose::statuses(env.store, false, then)?, &current)))
             }
             Some(Action::AddNote) => {
                 Outcome::Step(Step::Open(prompt::ask("Note", "", Then::Detail(DetailThen::Note { lead }))))

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
 use crate::core::filter::Filter;
-use crate::core::rules::{self, Rule, TargetName};
+use crate::core::rules::{self, Rule, Target, TargetName};
 use crate::core::{groups, settings, users};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, Then};
@@ -136,8 +136,20 @@ impl RoutingPane {
             }
             (RoutingThen::Conditions { rule }, Answer::Text(text)) => {
                 let conditions = rules::parse_conditions(&text)?;
+                // Editing a rule: the picker starts on its target, so Enter keeps it.
+                let current = match &rule {
+                    RuleRef::Existing(id) => Some(match rules::get(env.store.conn(), *id)?.target {
+                        Target::Group { name, .. } => Pick::Group(name),
+                        Target::User { name, .. } => Pick::User(name),
+                    }),
+                    RuleRef::New(_) => None,
+                };
                 let then = Then::Routing(RoutingThen::Target { rule, conditions });
-                Ok(Some(Step::Open(choose::choose("Send matching leads to", target_choices(env)?, then))))
+                let picker = choose::choose("Send matching leads to", target_choices(env)?, then);
+                Ok(Some(Step::Open(match current {
+                    Some(current) => choose::on(picker, &current),
+                    None => picker,
+                })))
             }
             (RoutingThen::Target { rule, conditions }, Answer::Pick(pick)) => {
                 let target = match pick {

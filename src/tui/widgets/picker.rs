@@ -3,7 +3,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
@@ -42,6 +42,18 @@ impl<T: Clone> Picker<T> {
         Picker { title: title.into(), choices, input: Input::default(), matches, cursor: 0 }
     }
 
+    /// The cursor on the choice whose value is `current` (a rule's target,
+    /// a lead's status), so that Enter keeps what is there.
+    pub fn starting_on(mut self, current: &T) -> Picker<T>
+    where
+        T: PartialEq,
+    {
+        if let Some(at) = self.matches.iter().position(|&i| self.choices.get(i).is_some_and(|c| c.value == *current)) {
+            self.cursor = at;
+        }
+        self
+    }
+
     fn refilter(&mut self) {
         let query = self.input.value();
         if query.trim().is_empty() {
@@ -67,7 +79,14 @@ impl<T: Clone> Picker<T> {
     }
 
     pub fn handle(&mut self, key: KeyEvent) -> Picked<T> {
-        match key.code {
+        // Ctrl-n / Ctrl-p move as arrows do (the fzf habit); letters type.
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match key.code {
+            KeyCode::Char('n') if ctrl => KeyCode::Down,
+            KeyCode::Char('p') if ctrl => KeyCode::Up,
+            other => other,
+        };
+        match code {
             KeyCode::Esc => Picked::Cancelled,
             KeyCode::Enter => match self.matches.get(self.cursor).and_then(|&i| self.choices.get(i)) {
                 Some(choice) => Picked::Chosen(choice.value.clone()),
@@ -94,8 +113,11 @@ impl<T: Clone> Picker<T> {
 
     pub fn render(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         frame.render_widget(Clear, area);
-        let block =
-            Block::default().borders(Borders::ALL).title(format!(" {} ", self.title)).border_style(theme.accent());
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", self.title))
+            .title_bottom(Line::styled(" ↑↓ or C-n/C-p move · letters narrow · Enter picks ", theme.dim()))
+            .border_style(theme.accent());
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if inner.height < 2 || inner.width < 4 {
@@ -152,6 +174,20 @@ mod tests {
         let mut p = Picker::new("Assign to", choices());
         type_text(&mut p, "stph");
         assert!(matches!(p.handle(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Picked::Chosen(1)));
+    }
+
+    #[test]
+    fn it_opens_on_the_current_value_and_ctrl_n_ctrl_p_move_while_letters_type() {
+        let mut p = Picker::new("Status", choices()).starting_on(&2);
+        assert!(matches!(p.handle(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Picked::Chosen(2)));
+        let _ = p.handle(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+        assert!(matches!(p.handle(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Picked::Chosen(3)));
+        let _ = p.handle(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL));
+        let _ = p.handle(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL));
+        assert!(matches!(p.handle(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Picked::Chosen(1)));
+        assert_eq!(p.input.value(), "", "Ctrl-n and Ctrl-p type nothing");
+        type_text(&mut p, "n");
+        assert_eq!(p.input.value(), "n", "a plain n types");
     }
 
     #[test]
