@@ -116,7 +116,7 @@ impl<T: Clone> Picker<T> {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(format!(" {} ", self.title))
-            .title_bottom(Line::styled(" ↑↓ or C-n/C-p move · letters narrow · Enter picks ", theme.dim()))
+            .title_bottom(Line::styled(" ↑↓ or C-n/C-p move · type to narrow ", theme.dim()))
             .border_style(theme.accent());
         let inner = block.inner(area);
         frame.render_widget(block, area);
