@@ -105,3 +105,15 @@ fn a_failing_program_never_undoes_the_change() {
     let log = std::fs::read_to_string(db.path.with_file_name("leadrota.log")).unwrap_or_default();
     assert!(log.contains("mail relay down") && log.contains("the change stands"), "{log}");
 }
+
+#[test]
+fn the_demo_history_is_not_news_for_the_program() {
+    let db = Db::new();
+    let calls_file = db.dir.path().join("calls.jsonl");
+    let config = db.dir.path().join("config.toml");
+    let command = format!("cat >> '{}'", calls_file.display());
+    std::fs::write(&config, format!("notify_command = {}\n", toml_string(&command))).unwrap();
+    db.ok(&["--config", config.to_str().unwrap(), "demo", "--leads", "500", "--no-tui"]);
+    assert!(db.count("SELECT count(*) FROM activity WHERE kind = 'assigned'") > 100);
+    assert_eq!(calls(&calls_file), Vec::<Value>::new(), "the demo's routing called the notify_command");
+}

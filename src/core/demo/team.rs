@@ -268,7 +268,6 @@ struct Sizing {
 
 impl Sizing {
     fn new(leads: u64) -> Sizing {
-        /// Relative lead volume per weekday (Monday first); see `people::WEEKDAY_WEIGHT`.
         use super::people::WEEKDAY_WEIGHT;
         let rate = leads as f64 * (1.0 + super::GROWTH) / (1.0 + super::GROWTH / 2.0) / HISTORY_DAYS as f64;
         let week: u32 = WEEKDAY_WEIGHT.iter().sum();
