@@ -281,4 +281,33 @@ mod tests {
         p.toggle(5);
         assert_eq!(p.count(312), 312);
     }
+
+    #[test]
+    fn a_window_whose_rows_all_left_the_filter_starts_again_from_the_top() {
+        use crate::core::filter::OwnerFilter;
+        use crate::core::model::{NewLead, Role};
+        use crate::core::{Ctx, Store, assign, distribute, users};
+        let mut store = Store::open_in_memory().unwrap();
+        let ctx = Ctx::new(chrono_tz::Tz::UTC);
+        let tom = users::NewUser { name: "Tom".into(), email: String::new(), role: Role::Agent, can_pickup: false };
+        users::add(&mut store, &ctx, &tom).unwrap();
+        distribute::set_auto_assign(&mut store, &ctx, false).unwrap();
+        let ids: Vec<i64> = (0..10)
+            .map(|i| {
+                let new = NewLead { name: format!("Lead {i}"), created_at: Some(i * 60), ..NewLead::default() };
+                distribute::create_lead(&mut store, &ctx, &new).unwrap().0.id
+            })
+            .collect();
+        let mut w = Window::new(Filter { owner: OwnerFilter::Unassigned, ..Filter::default() }, 4);
+        w.load_top(store.conn()).unwrap();
+        w.page_down(store.conn()).unwrap();
+        w.page_down(store.conn()).unwrap();
+        assert_eq!((w.offset, w.rows.len()), (6, 4));
+        // Another seat takes the last four: nothing is left from the first row on.
+        assign::assign(&mut store, &ctx, &Selection::Ids(ids[6..].to_vec()), "Tom").unwrap();
+        w.refresh(store.conn()).unwrap();
+        let names: Vec<&str> = w.rows.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["Lead 0", "Lead 1", "Lead 2", "Lead 3"]);
+        assert_eq!((w.offset, w.cursor), (0, 0), "\"row N of M\" counts from the top again");
+    }
 }

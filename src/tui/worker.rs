@@ -255,3 +255,51 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(filter: u64, data: u64) -> Job {
+        Job {
+            stamp: Stamp { filter, data },
+            filter: Filter::default(),
+            sort: Sort::default(),
+            columns: Vec::new(),
+            leads_page: None,
+            cards_page: None,
+            reread_leads: None,
+            count: false,
+            count_columns: false,
+            unassigned: Filter::default(),
+            waiting: Filter::default(),
+        }
+    }
+
+    #[test]
+    fn a_newer_job_keeps_what_an_older_one_of_its_filter_still_owes() {
+        // Pages asked for a filter are still owed after a write's recount.
+        let mut newer = Job { count: true, ..job(3, 2) };
+        newer.absorb(Job { leads_page: Some(40), ..job(3, 1) });
+        assert_eq!((newer.leads_page, newer.count), (Some(40), true));
+        // A pages-only job (a pane shown) still counts what its stamp owes.
+        let mut shown = Job { cards_page: Some(8), ..job(3, 2) };
+        shown.absorb(Job { count: true, count_columns: true, ..job(3, 2) });
+        assert!(shown.count && shown.count_columns);
+        // Nothing of another filter is worth reading.
+        let mut next = job(4, 2);
+        next.absorb(Job { leads_page: Some(40), count: true, ..job(3, 2) });
+        assert_eq!((next.leads_page, next.count), (None, false));
+    }
+
+    #[test]
+    fn counts_refuse_a_figure_of_another_stamp_and_keep_the_columns_of_their_own() {
+        let stamp = Stamp { filter: 2, data: 5 };
+        let mut counts = Counts { stamp, matching: Some(10), columns: vec![4, 6], ..Counts::default() };
+        assert_eq!(counts.matching_at(stamp), Some(10));
+        assert_eq!(counts.matching_at(Stamp { filter: 3, data: 5 }), None, "a new filter: …");
+        assert_eq!(counts.column_at(1, Stamp { filter: 2, data: 6 }), None, "a write since: …");
+        counts.update(Counts { stamp, matching: Some(10), unassigned: Some(1), ..Counts::default() });
+        assert_eq!(counts.column_at(0, stamp), Some(4), "the same stamp keeps its column counts");
+    }
+}
