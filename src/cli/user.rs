@@ -91,20 +91,22 @@ fn list(s: &Session) -> Result<()> {
         let rows = all.iter().map(|u| user_json(s, u)).collect::<Result<Vec<_>>>()?;
         return print_json(&Value::Array(rows));
     }
-    let mut t = table(&["NAME", "ROLE", "EMAIL", "STATE", "PICK-UP", "GROUPS"]);
+    let mut t = table(&["NAME", "ROLE", "EMAIL", "STATE", "PICK-UP", "GROUPS", "HOURS"]);
     for u in &all {
-        let state = match (u.active, u.on_leave) {
-            (false, _) => "deactivated",
-            (true, true) => "on leave",
-            (true, false) => "active",
+        let state = match (u.active, u.on_leave, u.away_until.is_empty()) {
+            (false, _, _) => "deactivated".to_string(),
+            (true, true, _) => "on leave".to_string(),
+            (true, false, false) => format!("away until {}", u.away_until),
+            (true, false, true) => "active".to_string(),
         };
         t.add_row(vec![
             u.name.clone(),
             u.role.to_string(),
             u.email.clone(),
-            state.to_string(),
+            state,
             if u.can_pickup { "yes" } else { "no" }.to_string(),
             users::group_names(s.store.conn(), u.id)?.join(", "),
+            if u.schedule.is_empty() { "any time".to_string() } else { u.schedule.clone() },
         ]);
     }
     println!("{t}");

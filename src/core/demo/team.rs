@@ -224,6 +224,9 @@ enum Step {
     GoesOnLeave(usize),
     /// No change: from here on assignments notify their new owners.
     NotifyFromHere,
+    /// Today the manager set up what goes beyond round-robin (A15–A19), so
+    /// each shows in the console on day one.
+    BeyondRoundRobin,
 }
 
 /// The team's history in time order (equal times keep this order: someone
@@ -251,6 +254,7 @@ pub(super) fn timeline(now: i64) -> Vec<Milestone> {
         }
     }
     steps.push(Milestone { at: now - NOTIFIED_DAYS * DAY, step: Step::NotifyFromHere });
+    steps.push(Milestone { at: now, step: Step::BeyondRoundRobin });
     steps.sort_by_key(|m| m.at);
     steps
 }
@@ -378,6 +382,7 @@ pub(super) fn apply(store: &mut Store, base: &Ctx, leads: u64, milestone: &Miles
             users::set_leave(store, ctx, TEAM[i].name, true)?;
         }
         Step::NotifyFromHere => {}
+        Step::BeyondRoundRobin => beyond_round_robin(store, base, at, leads)?,
     }
     Ok(())
 }
@@ -400,6 +405,23 @@ fn join(store: &mut Store, ctx: &Ctx, spec: &GroupSpec, sizing: &Sizing, names: 
 }
 
 /// The office's context at `at`, acting as `actor`.
+/// A15–A19 in the office: Tom, the senior, takes twice the Inbound share;
+/// Enterprise caps what a rep may hold open; Ingrid works mornings; Grace is
+/// on holiday for a week; Partners' untouched leads are reclaimed after three days.
+fn beyond_round_robin(store: &mut Store, base: &Ctx, at: i64, leads: u64) -> Result<()> {
+    let ctx = &when(base, at, by(store, MARCUS)?);
+    groups::set_weight(store, ctx, "Inbound", "Tom", 2)?;
+    // Sized so that it bites for some reps, not all.
+    let cap = (leads as i64 / 90).clamp(20, 50_000);
+    groups::set(store, ctx, "Enterprise", &GroupChanges { max_open: Some(cap), ..Default::default() })?;
+    let reclaim = GroupChanges { reclaim_after_hours: Some(72), reclaim_max: Some(1), ..Default::default() };
+    groups::set(store, ctx, "Partners", &reclaim)?;
+    users::set_hours(store, ctx, "Ingrid", Some("Mon-Thu 08:30-13:00"))?;
+    let back = DateTime::from_timestamp(at + 8 * DAY, 0).unwrap_or_default().with_timezone(&base.tz).date_naive();
+    users::set_away(store, ctx, "Grace", Some(&back.to_string()))?;
+    Ok(())
+}
+
 fn when(base: &Ctx, at: i64, actor: Actor) -> Ctx {
     Ctx { actor, pinned_now: DateTime::from_timestamp(at, 0), notify_on_assign: false, ..base.clone() }
 }

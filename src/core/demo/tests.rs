@@ -228,8 +228,9 @@ fn the_team_is_made_by_the_core_commands_at_their_moments() {
         );
         assert_eq!(count(&s, &sql), 1, "{}", p.name);
     }
-    // Every group's limits and every override were recorded as they were set.
-    assert_eq!(count(&s, "SELECT count(*) FROM limit_changes WHERE user_id IS NULL AND known = 1"), 5);
+    // Every group's limits and every override were recorded as they were set:
+    // five groups made, and Enterprise's open-lead cap set today.
+    assert_eq!(count(&s, "SELECT count(*) FROM limit_changes WHERE user_id IS NULL AND known = 1"), 6);
     assert!(count(&s, "SELECT count(*) FROM limit_changes WHERE user_id IS NOT NULL AND daily_limit IS NOT NULL") >= 1);
     // Noah joined Partners when he joined the company: nothing came to him from it before.
     let noah = team::user_id("Noah").unwrap();
@@ -325,4 +326,25 @@ fn each_routing_batch_records_where_it_found_the_cursor() {
     );
     assert!(count(&s, "SELECT count(*) FROM batch_cursors WHERE group_id = 1") > 100);
     assert_eq!(wrong, 0);
+}
+
+#[test]
+fn the_office_shows_what_goes_beyond_round_robin_on_day_one() {
+    let (s, _) = demo(2000, 6);
+    let conn = s.conn();
+    assert_eq!(
+        count(&s, "SELECT weight FROM memberships WHERE user_id = (SELECT id FROM users WHERE name = 'Tom')"),
+        2
+    );
+    assert!(count(&s, "SELECT max_open FROM user_groups WHERE name = 'Enterprise'") > 0);
+    assert_eq!(count(&s, "SELECT reclaim_after_hours FROM user_groups WHERE name = 'Partners'"), 72);
+    let (hours, away): (String, String) = conn
+        .query_row(
+            "SELECT (SELECT schedule FROM users WHERE name = 'Ingrid'), (SELECT away_until FROM users WHERE name = 'Grace')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(hours, "Mon-Thu 08:30-13:00");
+    assert!(!away.is_empty());
 }
