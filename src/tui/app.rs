@@ -18,6 +18,7 @@ use super::panes::leads::LeadsPane;
 use super::panes::list;
 use super::panes::routing::RoutingPane;
 use super::panes::users::UsersPane;
+use super::panes::workload::WorkloadPane;
 use super::shared::Shared;
 use super::theme::Theme;
 use super::window::{Picked, Window};
@@ -52,6 +53,7 @@ pub struct App {
     pub groups: GroupsPane,
     pub users: UsersPane,
     pub routing: RoutingPane,
+    pub workload: WorkloadPane,
     pub modals: Vec<Modal>,
     pub notice: Notice,
     /// When the notice was set: it goes after [`NOTICE_FOR`].
@@ -99,6 +101,7 @@ impl App {
             groups: GroupsPane::default(),
             users: UsersPane::default(),
             routing: RoutingPane::default(),
+            workload: WorkloadPane::default(),
             store,
             ctx,
             config,
@@ -149,6 +152,7 @@ impl App {
             Pane::Groups => Context::Groups,
             Pane::Users => Context::Users,
             Pane::Routing => Context::Routing,
+            Pane::Workload => Context::Workload,
         }
     }
 
@@ -179,6 +183,7 @@ impl App {
             count_columns: board,
             unassigned: Filter::unassigned(&self.ctx),
             waiting: Filter::waiting(&self.ctx, self.config.unassigned_alert_hours),
+            workload: (self.pane == Pane::Workload && !self.is_agent()).then(|| self.ctx.clone()),
         };
         self.worker.request(self.store.conn(), job);
     }
@@ -199,6 +204,7 @@ impl App {
                 // The unassigned figures hold whatever the filter; the
                 // filter's own only for its stamp (Counts::matching_at).
                 Reply::Counts(counts) => self.counts.update(counts),
+                Reply::Workload(figures) => self.workload.install(*figures),
                 _ => {}
             }
         }
@@ -249,6 +255,8 @@ impl App {
             Pane::Groups => self.groups.load(&env),
             Pane::Users => self.users.load(&env),
             Pane::Routing => self.routing.load(&env),
+            // Its figures are the worker's: asked for with the counts.
+            Pane::Workload => Ok(()),
         }
     }
 
@@ -263,7 +271,8 @@ impl App {
             _ => false,
         };
         let uncounted = pane == Pane::Kanban && self.counts.column_at(0, self.shared.stamp()).is_none();
-        if stale_rows || uncounted {
+        // The Workload pane's figures are the worker's: asked for each time it is shown.
+        if stale_rows || uncounted || pane == Pane::Workload {
             self.request(stale_rows, uncounted);
             self.poll_worker();
         }
@@ -367,6 +376,7 @@ impl App {
             Action::ShowLeads => Some(Step::Show(Pane::Leads)),
             Action::ShowGroups => Some(Step::Show(Pane::Groups)),
             Action::ShowRouting => Some(Step::Show(Pane::Routing)),
+            Action::ShowWorkload => Some(Step::Show(Pane::Workload)),
             Action::NextPane | Action::PrevPane => {
                 let tabs = Pane::TABS;
                 let i = tabs.iter().position(|p| *p == self.pane.tab()).unwrap_or(1);
@@ -384,6 +394,7 @@ impl App {
                     Pane::Groups => self.groups.on_action(action, &mut env)?,
                     Pane::Users => self.users.on_action(action, &mut env)?,
                     Pane::Routing => self.routing.on_action(action, &mut env)?,
+                    Pane::Workload => self.workload.on_action(action, &mut env)?,
                 }
             }
         };
@@ -487,6 +498,7 @@ impl App {
             Pane::Groups => GroupsPane::hints(),
             Pane::Users => super::panes::users::UsersPane::hints(),
             Pane::Routing => RoutingPane::hints(),
+            Pane::Workload => WorkloadPane::hints(),
         }
     }
 }

@@ -25,11 +25,12 @@ pub enum Pane {
     Groups,
     Users,
     Routing,
+    Workload,
 }
 
 impl Pane {
     /// The panes on the tab bar, in the order Tab walks them.
-    pub const TABS: [Pane; 4] = [Pane::Kanban, Pane::Leads, Pane::Groups, Pane::Routing];
+    pub const TABS: [Pane; 5] = [Pane::Kanban, Pane::Leads, Pane::Groups, Pane::Routing, Pane::Workload];
 
     pub fn title(self) -> &'static str {
         self.into()
@@ -147,11 +148,21 @@ pub enum GroupsThen {
     PickupStatuses { group: String },
     AddMember { group: String },
     MemberLimits { group: String, member: String },
+    Weight { group: String, member: String },
+    Cap { group: String },
+    MemberCap { group: String, member: String },
+    Reclaim { group: String },
 }
 
 #[derive(Debug, Clone)]
 pub enum UsersThen {
     New,
+    Hours {
+        user: String,
+    },
+    Away {
+        user: String,
+    },
     /// How the departing user's open leads go.
     Handover {
         user: String,
@@ -251,6 +262,28 @@ pub enum Pending {
         member: String,
         daily: Option<i64>,
         monthly: Option<i64>,
+    },
+    /// A15: a member's share of the group's leads.
+    Weight {
+        group: String,
+        member: String,
+        weight: i64,
+    },
+    /// A16: a member's own open-lead cap (`None`: the group's).
+    MemberCap {
+        group: String,
+        member: String,
+        cap: Option<i64>,
+    },
+    /// A17: working hours (`None`: always on).
+    Hours {
+        user: String,
+        schedule: Option<String>,
+    },
+    /// A17: away until a first day back (`None`: back now).
+    Away {
+        user: String,
+        until: Option<String>,
     },
     AddUser {
         name: String,

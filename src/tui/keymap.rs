@@ -21,6 +21,7 @@ pub enum Context {
     Groups,
     Users,
     Routing,
+    Workload,
     Detail,
     Confirm,
     Help,

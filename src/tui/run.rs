@@ -91,6 +91,34 @@ impl Pending {
                 groups::set_member_limits(store, ctx, &group, &member, daily, monthly)?;
                 format!("{member}'s limits in {group} changed")
             }
+            Pending::Weight { group, member, weight } => {
+                groups::set_weight(store, ctx, &group, &member, weight)?;
+                format!("{member} weighs {weight} in {group}")
+            }
+            Pending::MemberCap { group, member, cap } => {
+                groups::set_member_cap(store, ctx, &group, &member, cap)?;
+                match cap {
+                    Some(0) => format!("{member} has no open-lead cap in {group}"),
+                    Some(n) => format!("{member} holds at most {n} open leads from {group}"),
+                    None => format!("{member} has {group}'s open-lead cap"),
+                }
+            }
+            Pending::Hours { user, schedule } => {
+                let u = users::set_hours(store, ctx, &user, schedule.as_deref())?;
+                if u.schedule.is_empty() {
+                    format!("{user} works any time")
+                } else {
+                    format!("{user} works {}", u.schedule)
+                }
+            }
+            Pending::Away { user, until } => {
+                let u = users::set_away(store, ctx, &user, until.as_deref())?;
+                if u.away_until.is_empty() {
+                    format!("{user} is back")
+                } else {
+                    format!("{user} is away until {}", u.away_until)
+                }
+            }
             Pending::AddUser { name } => {
                 let new = users::NewUser {
                     name,

@@ -53,6 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Pane::Groups => app.groups.draw(frame, main, &look),
         Pane::Users => app.users.draw(frame, main, &look),
         Pane::Routing => app.routing.draw(frame, main, &look),
+        Pane::Workload => app.workload.draw(frame, main, &look, app.is_agent()),
     }
     if notice > 0 {
         draw_notice(frame, app, &look, notice_line);

@@ -14,12 +14,13 @@ use rusqlite::{Connection, InterruptHandle};
 
 use super::shared::Stamp;
 use super::window::{Reread, reread};
-use crate::core::Store;
 use crate::core::error::Result;
 use crate::core::filter::Filter;
 use crate::core::leads;
 use crate::core::model::Lead;
 use crate::core::page::{self, Direction, Sort};
+use crate::core::report::{self, Chart};
+use crate::core::{Ctx, Store};
 
 /// Counts for one stamp; read them through [`Counts::matching_at`] and
 /// [`Counts::column_at`], which refuse a stale figure.
@@ -80,6 +81,8 @@ pub struct Job {
     pub unassigned: Filter,
     /// The triage queue (V1), whose count is the status bar's "waiting".
     pub waiting: Filter,
+    /// The Workload pane is showing: read its figures too, as this user at this clock (T9).
+    pub workload: Option<Ctx>,
 }
 
 impl Job {
@@ -95,6 +98,7 @@ impl Job {
             self.count |= older.count;
             self.count_columns |= older.count_columns;
         }
+        self.workload = self.workload.take().or(older.workload);
     }
 
     fn reads_pages(&self) -> bool {
@@ -102,11 +106,22 @@ impl Job {
     }
 }
 
+/// The Workload pane's figures for one stamp.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub stamp: Stamp,
+    pub chart: Chart,
+}
+
+/// How many office days the Workload pane's sparkline spans.
+pub const INTAKE_DAYS: u32 = 30;
+
 pub enum Reply {
     Leads { stamp: Stamp, rows: Vec<Lead> },
     Reread { stamp: Stamp, again: Reread },
     Columns { stamp: Stamp, columns: Vec<Vec<Lead>> },
     Counts(Counts),
+    Workload(Box<Workload>),
 }
 
 fn first_page(conn: &Connection, filter: &Filter, sort: Sort, n: usize) -> Result<Vec<Lead>> {
@@ -132,22 +147,27 @@ fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Re
             return Ok(());
         }
     }
-    if !job.count {
-        return Ok(());
+    if job.count {
+        let columns = if job.count_columns {
+            job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let counts = Counts {
+            stamp: job.stamp,
+            matching: Some(leads::count(conn, &job.filter)?),
+            columns,
+            unassigned: Some(leads::count(conn, &job.unassigned)?),
+            waiting: Some(leads::count(conn, &job.waiting)?),
+        };
+        if !send(Reply::Counts(counts)) {
+            return Ok(());
+        }
     }
-    let columns = if job.count_columns {
-        job.columns.iter().map(|f| leads::count(conn, f)).collect::<Result<_>>()?
-    } else {
-        Vec::new()
-    };
-    let counts = Counts {
-        stamp: job.stamp,
-        matching: Some(leads::count(conn, &job.filter)?),
-        columns,
-        unassigned: Some(leads::count(conn, &job.unassigned)?),
-        waiting: Some(leads::count(conn, &job.waiting)?),
-    };
-    send(Reply::Counts(counts));
+    if let Some(ctx) = &job.workload {
+        let chart = report::chart(conn, ctx, &job.filter, INTAKE_DAYS)?;
+        send(Reply::Workload(Box::new(Workload { stamp: job.stamp, chart })));
+    }
     Ok(())
 }
 

@@ -2,6 +2,8 @@
 //! and helpers that go through the public core API only.
 #![allow(dead_code)]
 
+pub mod console;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use leadrota::core::assign::Selection;

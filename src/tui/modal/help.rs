@@ -188,6 +188,7 @@ pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
         Context::Groups => section("Groups", km.help(Context::Groups)),
         Context::Users => section("Users", km.help(Context::Users)),
         Context::Routing => section("Routing", km.help(Context::Routing)),
+        Context::Workload => section("Workload", km.help(Context::Workload)),
         _ => section("Leads", km.help(Context::Leads)),
     }
     section("Everywhere", km.help(Context::Global));

@@ -1,5 +1,6 @@
 //! A line of text for a continuation; a refused answer shows its error
-//! under the line and the prompt stays.
+//! under the line and the prompt stays. A prompt with a [`Check`] says what
+//! is wrong (or how it reads) as the user types, and Enter waits for a good text.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
@@ -9,6 +10,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::{Modal, Outcome, centred, popup};
+use crate::core::schedule::{Schedule, parse_away};
 use crate::tui::flow::{Answer, Look, Then};
 
 #[derive(Debug)]
@@ -17,23 +19,86 @@ pub struct Prompt {
     pub input: Input,
     pub then: Then,
     pub error: Option<String>,
+    pub check: Option<Check>,
+    /// How the text reads while it is good (a [`Check`]'s verdict).
+    pub hint: Option<String>,
+}
+
+/// What a prompt checks at every key (A17's typed forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Working hours, `Mon-Fri 09:00-17:30`; empty is always on.
+    Schedule,
+    /// The first day back, `YYYY-MM-DD`; empty is back now.
+    Date,
+}
+
+impl Check {
+    /// How `text` reads, or what is wrong with it.
+    pub fn verdict(self, text: &str) -> Result<String, String> {
+        let text = text.trim();
+        match self {
+            Check::Schedule if text.is_empty() => Ok("empty: works any time".into()),
+            Check::Schedule => match Schedule::parse(text) {
+                Ok(s) if s.is_always() => Err("give days then hours, e.g. Mon-Fri 09:00-17:30".into()),
+                Ok(s) => Ok(format!("reads as {s}")),
+                Err(e) => Err(e.to_string()),
+            },
+            Check::Date if text.is_empty() => Ok("empty: back now".into()),
+            Check::Date => {
+                parse_away(text).map(|d| format!("away until {d}, back that day")).map_err(|e| e.to_string())
+            }
+        }
+    }
 }
 
 /// A prompt starting with `initial`, whose text goes to `then`.
 pub fn ask(title: impl Into<String>, initial: &str, then: Then) -> Modal {
-    Modal::Prompt(Prompt { title: title.into(), input: Input::new(initial.to_string()), then, error: None })
+    Modal::Prompt(Prompt {
+        title: title.into(),
+        input: Input::new(initial.to_string()),
+        then,
+        error: None,
+        check: None,
+        hint: None,
+    })
+}
+
+/// [`ask`], with `check` run on the text as it is typed.
+pub fn ask_checked(title: impl Into<String>, initial: &str, then: Then, check: Check) -> Modal {
+    let mut prompt = Prompt {
+        title: title.into(),
+        input: Input::new(initial.to_string()),
+        then,
+        error: None,
+        check: Some(check),
+        hint: None,
+    };
+    prompt.recheck();
+    Modal::Prompt(prompt)
 }
 
 impl Prompt {
     pub fn handle(&mut self, key: KeyEvent) -> Outcome {
         match key.code {
             KeyCode::Esc => Outcome::Close,
+            // The problem is on screen already: Enter waits for a text that passes.
+            KeyCode::Enter if self.check.is_some() && self.error.is_some() => Outcome::Keep,
             KeyCode::Enter => Outcome::Answer(self.then.clone(), Answer::Text(self.input.value().trim().to_string())),
             _ => {
                 self.input.handle_event(&Event::Key(key));
                 self.error = None;
+                self.recheck();
                 Outcome::Keep
             }
+        }
+    }
+
+    fn recheck(&mut self) {
+        let Some(check) = self.check else { return };
+        match check.verdict(self.input.value()) {
+            Ok(hint) => (self.hint, self.error) = (Some(hint), None),
+            Err(problem) => (self.hint, self.error) = (None, Some(problem)),
         }
     }
 
@@ -41,8 +106,10 @@ impl Prompt {
         let mut lines = vec![Line::raw(self.input.value().to_string())];
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(e.clone(), look.theme.error())));
+        } else if let Some(hint) = &self.hint {
+            lines.push(Line::from(Span::styled(hint.clone(), look.theme.dim())));
         }
-        let area = centred(main, 60, 4 + u16::from(self.error.is_some()));
+        let area = centred(main, 60, 4 + u16::from(lines.len() > 1));
         popup(frame, look.theme, area, &self.title, lines);
         let x = area.x + 1 + self.input.visual_cursor().min(usize::from(area.width.saturating_sub(3))) as u16;
         frame.set_cursor_position((x, area.y + 1));

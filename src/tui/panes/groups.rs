@@ -1,6 +1,8 @@
-//! User Groups (T4): groups with their rotation (members in order, today's
-//! and this month's deliveries, eligible or why not, who is next). Every
-//! edit goes through the core; users have their own pane (`users.rs`).
+//! User Groups (T4): groups with their rotation (members in order with
+//! their weights, today's and this month's deliveries, open leads against
+//! the cap, eligible or why not, who is next) and their reclaim settings
+//! with the leads due now (A15–A19). Every edit goes through the core;
+//! users have their own pane (`users.rs`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use crate::core::error::{Error, Result};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges, Method};
 use crate::core::rotation::Distributor;
-use crate::core::stages;
+use crate::core::{reclaim, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, GroupsThen, Look, Pane, Pending, Pick, Then};
 use crate::tui::keymap::Context;
@@ -24,6 +26,8 @@ pub struct GroupsPane {
     pub rotation: Option<Distributor>,
     pub member_cursor: usize,
     pub focus_members: bool,
+    /// A19: the selected group's leads due for reclaim now, when it reclaims.
+    pub reclaim_due: Option<usize>,
 }
 
 /// "0 (unlimited) or a positive number".
@@ -51,6 +55,10 @@ impl GroupsPane {
         self.rotation = match self.groups.get(self.group_cursor) {
             Some(g) => Some(Distributor::load(conn, g, env.ctx)?),
             None => None,
+        };
+        self.reclaim_due = match self.groups.get(self.group_cursor) {
+            Some(g) if g.reclaim_after_hours > 0 => Some(reclaim::due_count(conn, g, env.ctx)?),
+            _ => None,
         };
         let members = self.rotation.as_ref().map_or(0, |r| r.members.len());
         self.member_cursor = self.member_cursor.min(members.saturating_sub(1));
@@ -119,6 +127,10 @@ impl GroupsPane {
                     | Action::SetPickupStatuses
                     | Action::MoveItemDown
                     | Action::MemberLimits
+                    | Action::SetWeight
+                    | Action::SetOpenCap
+                    | Action::MemberOpenCap
+                    | Action::SetReclaim
             )
     }
 
@@ -192,6 +204,28 @@ impl GroupsPane {
                 let title = format!("{member}'s own limits in {name}: DAILY MONTHLY (empty: the group's)");
                 open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberLimits { group: name, member })))
             }
+            Action::SetWeight => {
+                let Some(m) = self.rotation.as_ref().and_then(|r| r.members.get(self.member_cursor)) else {
+                    return Ok(None);
+                };
+                let title = format!("{}'s weight in {name}: 1–100 (2 gets twice the leads of 1)", m.name);
+                let then = Then::Groups(GroupsThen::Weight { group: name, member: m.name.clone() });
+                open(prompt::ask(title, &m.weight.to_string(), then))
+            }
+            Action::SetOpenCap => {
+                let title = format!("Open leads a member of {name} may hold (0 = no cap)");
+                open(prompt::ask(title, &group.max_open.to_string(), Then::Groups(GroupsThen::Cap { group: name })))
+            }
+            Action::MemberOpenCap => {
+                let Some(member) = self.member() else { return Ok(None) };
+                let title = format!("{member}'s own open-lead cap in {name} (empty: the group's, 0: none)");
+                open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberCap { group: name, member })))
+            }
+            Action::SetReclaim => {
+                let title = "Reclaim untouched leads: HOURS [MAX TIMES] (0 hours = off)";
+                let current = format!("{} {}", group.reclaim_after_hours, group.reclaim_max);
+                open(prompt::ask(title, &current, Then::Groups(GroupsThen::Reclaim { group: name })))
+            }
             _ => Ok(None),
         }
     }
@@ -238,6 +272,41 @@ impl GroupsPane {
                 };
                 run(Pending::MemberLimits { group, member, daily, monthly })
             }
+            (GroupsThen::Weight { group, member }, Answer::Text(text)) => {
+                let weight = text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|w| (1..=100).contains(w))
+                    .ok_or_else(|| Error::invalid("enter a whole number from 1 to 100"))?;
+                run(Pending::Weight { group, member, weight })
+            }
+            (GroupsThen::Cap { group }, Answer::Text(text)) => {
+                let n = limit(&text)?;
+                let changes = GroupChanges { max_open: Some(n), ..Default::default() };
+                let message =
+                    if n == 0 { format!("{group}: no open-lead cap") } else { format!("{group}: open-lead cap {n}") };
+                run(Pending::SetGroup { message, name: group, changes })
+            }
+            (GroupsThen::MemberCap { group, member }, Answer::Text(text)) => {
+                let cap = if text.is_empty() { None } else { Some(limit(&text)?) };
+                run(Pending::MemberCap { group, member, cap })
+            }
+            (GroupsThen::Reclaim { group }, Answer::Text(text)) => {
+                let parts: Vec<&str> = text.split_whitespace().collect();
+                let (hours, times) = match parts.as_slice() {
+                    [h] => (limit(h)?, None),
+                    [h, m] => (limit(h)?, Some(limit(m)?)),
+                    _ => return Err(Error::invalid("enter hours, and optionally how many times: e.g. 24 2")),
+                };
+                let changes =
+                    GroupChanges { reclaim_after_hours: Some(hours), reclaim_max: times, ..Default::default() };
+                let message = if hours == 0 {
+                    format!("{group} no longer reclaims leads")
+                } else {
+                    format!("{group} reclaims leads untouched for {hours} h")
+                };
+                run(Pending::SetGroup { message, name: group, changes })
+            }
             _ => Ok(None),
         }
     }
@@ -245,6 +314,18 @@ impl GroupsPane {
 
 fn limit_text(n: i64) -> String {
     if n == 0 { "∞".into() } else { n.to_string() }
+}
+
+/// A16 and A19 in a line: the open-lead cap, and the reclaim setting with what is due.
+fn cap_and_reclaim(group: &Group, due: Option<usize>) -> String {
+    let cap = if group.max_open > 0 { format!("open-lead cap {}", group.max_open) } else { "no open-lead cap".into() };
+    let reclaim = match due {
+        Some(due) if group.reclaim_after_hours > 0 => {
+            format!("reclaim after {} h, ≤ {}×: {due} due", group.reclaim_after_hours, group.reclaim_max)
+        }
+        _ => "no reclaim".into(),
+    };
+    format!("{cap} · {reclaim}")
 }
 
 /// The Groups / Users line over both panes.
@@ -273,10 +354,19 @@ impl GroupsPane {
 
 fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: Rect) {
     let theme = look.theme;
-    let [list, detail] = Layout::horizontal([Constraint::Length(26), Constraint::Min(20)]).areas(area);
-    let rows: Vec<Row<'_>> = pane.groups.iter().map(|g| Row::new([g.name.clone(), g.method.to_string()])).collect();
+    // Narrow: the list gives its method column (the detail names it) to the reasons.
+    let wide = area.width >= 110;
+    let [list, detail] =
+        Layout::horizontal([Constraint::Length(if wide { 26 } else { 16 }), Constraint::Min(20)]).areas(area);
+    let rows: Vec<Row<'_>> = pane
+        .groups
+        .iter()
+        .map(|g| if wide { Row::new([g.name.clone(), g.method.to_string()]) } else { Row::new([g.name.clone()]) })
+        .collect();
     let border = |focused: bool| if focused { theme.accent() } else { theme.dim() };
-    let table = Table::new(rows, [Constraint::Min(12), Constraint::Length(10)])
+    let columns: &[Constraint] =
+        if wide { &[Constraint::Min(12), Constraint::Length(10)] } else { &[Constraint::Min(12)] };
+    let table = Table::new(rows, columns.to_vec())
         .block(Block::default().borders(Borders::ALL).title(" Groups ").border_style(border(!pane.focus_members)))
         .row_highlight_style(theme.selected())
         .highlight_symbol("▶");
@@ -293,7 +383,7 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     let block = block.title(format!(" {} ", group.name));
     let inner = block.inner(detail);
     frame.render_widget(block, detail);
-    let [head, members] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
+    let [head, members] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     let stages = pane.groups.get(pane.group_cursor).map(|g| g.pickup_stage_ids.len()).unwrap_or(0);
     let next = match (rotation.full_reason(), rotation.next_up()) {
         (Some(reason), _) => Span::styled(format!("nobody ({reason})"), theme.warn()),
@@ -309,6 +399,7 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
             stages,
             if stages == 1 { "" } else { "es" }
         )),
+        Line::raw(cap_and_reclaim(group, pane.reclaim_due)),
         Line::from(vec![Span::raw("next up: "), next]),
     ];
     frame.render_widget(Paragraph::new(lines), head);
@@ -321,25 +412,29 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
                 None => Span::styled("eligible", theme.ok()),
                 Some(why) => Span::styled(why, theme.warn()),
             };
+            let open = if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() };
             Row::new(vec![
                 Cell::from(if Some(m.user_id) == next_id { "next" } else { "" }),
-                Cell::from(m.position.to_string()),
                 Cell::from(m.name.clone()),
+                Cell::from(m.weight.to_string()),
                 Cell::from(format!("{}/{}", m.today, limit_text(m.daily_limit))),
                 Cell::from(format!("{}/{}", m.month, limit_text(m.monthly_limit))),
+                Cell::from(open),
                 Cell::from(eligible),
             ])
         })
         .collect();
+    // Rotation order is the rows' order; the reasons get what is left.
     let widths = [
-        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(9),
         Constraint::Length(3),
-        Constraint::Min(10),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Min(12),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Min(24),
     ];
-    let header = Row::new(["", "#", "Member", "Today", "Month", "Eligible"]).style(theme.header());
+    let header = Row::new(["", "Member", "W", "Today", "Month", "Open", "Eligible now"]).style(theme.header());
     let table = Table::new(rows, widths).header(header).row_highlight_style(theme.selected()).highlight_symbol("▶");
     let selected = (pane.focus_members && !rotation.members.is_empty()).then_some(pane.member_cursor);
     frame.render_stateful_widget(table, members, &mut TableState::default().with_selected(selected));

@@ -192,6 +192,7 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
             changed_since(count, plan.selected)?;
             let seed = plan.seed.unwrap_or(seed);
             let mut lines = preview::per_member(&plan);
+            lines.extend(preview::passed_over(env.store.conn(), env.ctx, &group)?);
             lines.extend(preview::staying(&plan));
             lines.extend(preview::skipped(&plan));
             let title = format!("Rotate {} lead{} through {group}?", thousands(count), plural(count));

@@ -9,6 +9,7 @@ pub mod list;
 pub mod preview;
 pub mod routing;
 pub mod users;
+pub mod workload;
 
 /// A fresh seed for a random plan: the preview and the run that follows it
 /// draw with it, so what was previewed is what happens (A14).

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::core::distribute::RouteResult;
+use crate::core::error::Result;
+use crate::core::rotation::Distributor;
 use crate::core::rules::Rule;
+use crate::core::{Ctx, groups};
 
 pub fn per_member(r: &RouteResult) -> Vec<String> {
     let mut per: BTreeMap<&str, usize> = BTreeMap::new();
@@ -17,6 +20,19 @@ pub fn per_member(r: &RouteResult) -> Vec<String> {
         lines.push("  nobody".into());
     }
     lines
+}
+
+/// The members of `group` that the plan passes over from its start, and
+/// why: leave, limits, open-lead cap, off shift, away (A8, A16, A17).
+pub fn passed_over(conn: &rusqlite::Connection, ctx: &Ctx, group: &str) -> Result<Vec<String>> {
+    let group = groups::find(conn, group)?;
+    let members = Distributor::load(conn, &group, ctx)?.members;
+    let why: Vec<String> =
+        members.iter().filter_map(|m| m.ineligible().map(|why| format!("  {:<20} {why}", m.name))).collect();
+    if why.is_empty() {
+        return Ok(why);
+    }
+    Ok(std::iter::once("not eligible now:".to_string()).chain(why).collect())
 }
 
 /// The leads nobody takes, grouped by reason.

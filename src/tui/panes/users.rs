@@ -1,4 +1,5 @@
-//! Users (T4): add, change the role, put on leave, allow pick-up,
+//! Users (T4): add, change the role, put on leave, allow pick-up, set
+//! working hours (typed, checked as you type) and away dates (A17),
 //! deactivate with the A12 choice (offboarding: reassign every open lead
 //! to one user, redistribute them through a group, or leave them
 //! unassigned), previewed before it is confirmed, and reactivate.
@@ -12,9 +13,11 @@ use crate::core::distribute::Handover;
 use crate::core::error::{Error, Result};
 use crate::core::model::{Role, User};
 use crate::core::rotation::open_leads;
+use crate::core::schedule::Availability;
 use crate::core::users;
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, HandoverWay, Look, Pane, Pending, Pick, Then, UsersThen};
+use crate::tui::modal::prompt::Check;
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
 use crate::tui::panes::groups::section_tabs;
 use crate::tui::panes::preview;
@@ -24,6 +27,8 @@ use crate::tui::widgets::picker::Choice;
 pub struct UsersPane {
     /// Each user with the groups they belong to.
     pub users: Vec<(User, Vec<String>)>,
+    /// Each user's A17 state now: off shift or away, and until when.
+    pub unavailable: Vec<Option<String>>,
     pub cursor: usize,
 }
 
@@ -41,6 +46,12 @@ impl UsersPane {
                 Ok((u, groups))
             })
             .collect::<Result<_>>()?;
+        let now = env.ctx.now();
+        self.unavailable = self
+            .users
+            .iter()
+            .map(|(u, _)| Availability::from_stored(&u.schedule, &u.away_until).unavailable(env.ctx.tz, now))
+            .collect();
         self.cursor = self.cursor.min(self.users.len().saturating_sub(1));
         Ok(())
     }
@@ -55,6 +66,8 @@ impl UsersPane {
             Action::CycleRole,
             Action::ToggleLeave,
             Action::ToggleCanPickup,
+            Action::EditHours,
+            Action::SetAway,
             Action::Deactivate,
             Action::Activate,
             Action::SwitchSection,
@@ -95,6 +108,16 @@ impl UsersPane {
             Action::ToggleLeave => run(Pending::SetLeave { user: name, on: !user.on_leave }),
             Action::ToggleCanPickup => run(Pending::SetCanPickup { user: name, on: !user.can_pickup }),
             Action::Activate => run(Pending::Activate { user: name }),
+            Action::EditHours => {
+                let title = format!("{name}'s working hours, office time (empty: any time)");
+                let then = Then::Users(UsersThen::Hours { user: name });
+                Ok(Some(Step::Open(prompt::ask_checked(title, &user.schedule, then, Check::Schedule))))
+            }
+            Action::SetAway => {
+                let title = format!("{name} is away until (first day back, YYYY-MM-DD; empty: back now)");
+                let then = Then::Users(UsersThen::Away { user: name });
+                Ok(Some(Step::Open(prompt::ask_checked(title, &user.away_until, then, Check::Date))))
+            }
             Action::Deactivate => {
                 let open = open_leads(env.store.conn(), user.id)?;
                 let way = |label: &str, detail: &str, way| Choice {
@@ -118,6 +141,12 @@ impl UsersPane {
     pub fn resume(then: UsersThen, answer: Answer, env: &mut Env<'_>) -> Result<Option<Step>> {
         let handover = match (then, answer) {
             (UsersThen::New, Answer::Text(name)) => return run(Pending::AddUser { name }),
+            (UsersThen::Hours { user }, Answer::Text(text)) => {
+                return run(Pending::Hours { user, schedule: Some(text).filter(|t| !t.is_empty()) });
+            }
+            (UsersThen::Away { user }, Answer::Text(text)) => {
+                return run(Pending::Away { user, until: Some(text).filter(|t| !t.is_empty()) });
+            }
             (UsersThen::Handover { user }, Answer::Pick(Pick::Handover(way))) => match way {
                 HandoverWay::ReassignTo => {
                     let then = Then::Users(UsersThen::ReassignTo { user: user.clone() });
@@ -153,6 +182,9 @@ fn offboarding_confirm(env: &mut Env<'_>, user: String, handover: Handover) -> R
     let expect = plan.selected;
     let seed = plan.seed.unwrap_or(seed);
     let mut lines = preview::per_member(&plan);
+    if let Handover::Redistribute(group) = &handover {
+        lines.extend(preview::passed_over(env.store.conn(), env.ctx, group)?);
+    }
     lines.extend(preview::staying(&plan));
     lines.push("They leave every group and keep their history.".into());
     let title = format!("Deactivate {user} and {how} ({expect} open lead{})?", crate::tui::flow::plural(expect));
@@ -168,29 +200,34 @@ impl UsersPane {
         let rows: Vec<Row<'_>> = self
             .users
             .iter()
-            .map(|(u, groups)| {
-                let state = match (u.active, u.on_leave) {
-                    (false, _) => Span::styled("deactivated", theme.dim()),
-                    (true, true) => Span::styled("on leave", theme.warn()),
-                    (true, false) => Span::styled("active", theme.ok()),
+            .zip(&self.unavailable)
+            .map(|((u, groups), unavailable)| {
+                let state = match (u.active, u.on_leave, unavailable) {
+                    (false, _, _) => Span::styled("deactivated".to_string(), theme.dim()),
+                    (true, true, _) => Span::styled("on leave".to_string(), theme.warn()),
+                    (true, false, Some(why)) => Span::styled(why.clone(), theme.warn()),
+                    (true, false, None) => Span::styled("active".to_string(), theme.ok()),
                 };
+                let hours = if u.schedule.is_empty() { "any time" } else { u.schedule.as_str() };
                 Row::new(vec![
                     Cell::from(u.name.as_str()),
                     Cell::from(u.role.to_string()),
                     Cell::from(state),
                     Cell::from(if u.can_pickup { "yes" } else { "no" }),
+                    Cell::from(hours),
                     Cell::from(groups.join(", ")),
                 ])
             })
             .collect();
         let widths = [
-            Constraint::Min(12),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Min(16),
+            Constraint::Min(9),
+            Constraint::Length(7),
+            Constraint::Length(25),
+            Constraint::Length(7),
+            Constraint::Min(19),
+            Constraint::Min(5),
         ];
-        let header = Row::new(["Name", "Role", "State", "Pick-up", "Groups"]).style(theme.header());
+        let header = Row::new(["Name", "Role", "State now", "Pick-up", "Hours", "Groups"]).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
             .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))
