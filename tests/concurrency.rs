@@ -16,25 +16,30 @@ fn run_ok(db: &std::path::Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `members` in the sequential group "Inbound" with a daily limit, routing
+/// off, and `leads` unassigned New leads, oldest first by id.
+fn inbound(db: &std::path::Path, members: &[&str], daily: u32, leads: u32) {
+    for name in members {
+        run_ok(db, &["user", "add", name]);
+    }
+    run_ok(db, &["routing", "off"]);
+    run_ok(db, &["group", "add", "Inbound", "--daily", &daily.to_string()]);
+    run_ok(db, &["group", "members", "Inbound", "--add", &members.join(",")]);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
+         INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
+         SELECT 'Lead ' || i, 1, 1772000000 + i, 1772000000, 1772000000 FROM n",
+        [leads],
+    )
+    .unwrap();
+}
+
 #[test]
 fn four_processes_rotating_through_one_group_never_exceed_its_limit() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("team.db");
-    for name in ["Tom", "Stephanie", "Lewis", "Denise"] {
-        run_ok(&db, &["user", "add", name]);
-    }
-    run_ok(&db, &["routing", "off"]);
-    run_ok(&db, &["group", "add", "Inbound", "--daily", "15"]);
-    run_ok(&db, &["group", "members", "Inbound", "--add", "Tom,Stephanie,Lewis,Denise"]);
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
-             INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
-             SELECT 'Lead ' || i, 1, 1772000000 + i, 1772000000, 1772000000 FROM n;",
-        )
-        .unwrap();
-    }
+    inbound(&db, &["Tom", "Stephanie", "Lewis", "Denise"], 15, 200);
     let children: Vec<_> = (0..4)
         .map(|i| {
             // Overlapping selections: every process also wants the others' leads.
@@ -106,21 +111,7 @@ fn a_command_folds_its_log_into_the_file_even_while_a_console_is_open() {
 fn a_limit_lowered_while_rotations_run_is_obeyed_from_its_commit_on() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("team.db");
-    for name in ["Tom", "Stephanie"] {
-        run_ok(&db, &["user", "add", name]);
-    }
-    run_ok(&db, &["routing", "off"]);
-    run_ok(&db, &["group", "add", "Inbound", "--daily", "40"]);
-    run_ok(&db, &["group", "members", "Inbound", "--add", "Tom,Stephanie"]);
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) \
-             INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
-             SELECT 'Lead ' || i, 1, 1772000000 + i, 1772000000, 1772000000 FROM n;",
-        )
-        .unwrap();
-    }
+    inbound(&db, &["Tom", "Stephanie"], 40, 120);
     // Small rotations race with the limit going down to 3; whatever the
     // order, no rotation committed after the change may use the old limit.
     let rotations: Vec<_> = (0..6)
