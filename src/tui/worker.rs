@@ -293,6 +293,7 @@ mod tests {
             count_columns: false,
             unassigned: Filter::default(),
             waiting: Filter::default(),
+            workload: None,
         }
     }
 
@@ -310,6 +311,10 @@ mod tests {
         let mut next = job(4, 2);
         next.absorb(Job { leads_page: Some(40), count: true, ..job(3, 2) });
         assert_eq!((next.leads_page, next.count), (None, false));
+        // The Workload pane's figures are owed whatever the filter: they are read for the newest.
+        let mut later = job(5, 2);
+        later.absorb(Job { workload: Some(crate::core::Ctx::new(chrono_tz::Tz::UTC)), ..job(4, 2) });
+        assert!(later.workload.is_some());
     }
 
     #[test]
