@@ -3,48 +3,15 @@
 
 mod common;
 
+use common::console::{app, keys, press, screen};
 use common::*;
 use leadrota::config::Config;
-use leadrota::core::{Ctx, Store};
 use leadrota::tui::action::{Action, IntoEnumIterator};
 use leadrota::tui::app::App;
 use leadrota::tui::keymap::Context;
 use leadrota::tui::modal::help::{Row, rows};
-use leadrota::tui::theme::Theme;
-use leadrota::tui::view::draw;
 use leadrota::tui::worker::Worker;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-fn app(store: Store, ctx: Ctx, height: u16) -> App {
-    App::new(store, ctx, Config::default(), Worker::inline(), height).unwrap()
-}
-
-fn screen(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f, app, &Theme { color: false })).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-    app.poll_worker();
-}
-
-fn keys(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
+use ratatui::crossterm::event::KeyCode;
 
 /// The words of a screen's help box, its rows joined, spaces collapsed.
 fn help_text(screen: &str) -> String {
