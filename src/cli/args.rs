@@ -7,7 +7,19 @@ use clap::{Args, Parser, Subcommand};
 use crate::core::filter::FilterSpec;
 
 #[derive(Debug, Parser)]
-#[command(name = "leadrota", version, about = "Triage leads and decide who owns each one", long_about = None)]
+#[command(
+    name = "leadrota",
+    version,
+    about = "Triage leads and decide who owns each one",
+    long_about = "Triage leads and decide who owns each one.\n\n\
+        leadrota keeps a small sales team's leads in one SQLite file: who owns each lead, \
+        the rotations and rules that hand new leads out, and the history of every change. \
+        Run it without a command to open the console; the commands below do the same work \
+        from a shell or a script (add --json for machine-readable output).",
+    after_help = "Examples:\n  leadrota demo                       # a realistic office to try things on\n  \
+        leadrota lead list --unassigned --open-only\n  \
+        leadrota --as Maria assign --to Tom 12 15"
+)]
 pub struct Cli {
     /// Database file [env: LEADROTA_DB] [default: the platform data dir, e.g. ~/.local/share/leadrota/leadrota.db]
     // LEADROTA_DB is read after parsing (`Cli::with_db_from_env`), so that an
@@ -177,6 +189,13 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Print the shell completion script for SHELL (README: "Shell completion and man page")
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a man directory
+    Man,
 }
 
 #[derive(Debug, Args)]

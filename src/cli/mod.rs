@@ -12,6 +12,7 @@ mod notifications;
 mod output;
 mod report;
 mod rule;
+mod shell;
 mod user;
 
 use std::io::Write;
@@ -77,10 +78,12 @@ pub fn run(cli: Cli) -> Result<()> {
         let s = open_session(&cli, None)?;
         return crate::tui::run(s.store, s.ctx, s.config);
     };
-    // Every subcommand asks the rights table before it runs.
+    // Every subcommand that opens the database asks the rights table before it runs.
     let session = || -> Result<Session> {
         let s = open_session(&cli, None)?;
-        rights::require(&s.ctx, action_of(command))?;
+        if let Some(action) = action_of(command) {
+            rights::require(&s.ctx, action)?;
+        }
         Ok(s)
     };
     match command {
@@ -112,14 +115,18 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Report { command } => report::run(&session()?, command),
         Command::Notifications { unread, limit } => notifications::run(&mut session()?, *unread, *limit),
+        Command::Completions { shell } => shell::completions(*shell),
+        Command::Man => shell::man(),
     }
 }
 
-/// The right a subcommand needs (V6), asked before it runs; the core asks
-/// again, and narrower (an agent's own leads, their own batch).
-fn action_of(command: &Command) -> Action {
+/// The right a subcommand needs (V6: the rights table of `core::rights`),
+/// asked before it runs; the core asks again, and narrower (an agent's own
+/// leads, their own batch). `None` for what opens no database.
+fn action_of(command: &Command) -> Option<Action> {
     use args::{GroupCommand as G, LeadCommand as L, ReportCommand as R, RoutingCommand as Rt, RuleCommand as Ru};
-    match command {
+    Some(match command {
+        Command::Completions { .. } | Command::Man => return None,
         Command::Demo(_) => Action::Demo,
         Command::User(UserCommand::List) => Action::SeeTeam,
         Command::User(_) => Action::ManageUsers,
@@ -144,7 +151,7 @@ fn action_of(command: &Command) -> Action {
         Command::Report { command: R::Workload { .. } } => Action::SeeWorkload,
         Command::Report { command: R::Unassigned { .. } } => Action::SeeLeads,
         Command::Notifications { .. } => Action::ReadNotifications,
-    }
+    })
 }
 
 /// Logs go to `leadrota.log` beside the database, as the console's do.
