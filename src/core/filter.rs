@@ -150,8 +150,11 @@ impl Filter {
         Filter { visible_to_agent, ..Filter::default() }
     }
 
+    /// R5's backlog: open leads without an owner. The status bar's
+    /// "unassigned", the console's `u`, `report workload` and routing all
+    /// count these; a closed lead waits for nobody.
     pub fn unassigned(ctx: &Ctx) -> Filter {
-        Filter { owner: OwnerFilter::Unassigned, ..Filter::for_actor(ctx) }
+        Filter { owner: OwnerFilter::Unassigned, open_only: true, ..Filter::for_actor(ctx) }
     }
 
     /// V1's triage queue: open, unassigned, created more than `hours` before

@@ -69,8 +69,9 @@ fn label(conn: &Connection, f: &Filter, tz: chrono_tz::Tz) -> String {
     let mut parts: Vec<String> = Vec::new();
     match f.owner {
         OwnerFilter::Any => {}
-        OwnerFilter::Unassigned if f.open_only => parts.push("unassigned (open)".into()),
-        OwnerFilter::Unassigned => parts.push("unassigned".into()),
+        // `u`'s backlog (R5) reads plainly; unowned closed leads are the exception.
+        OwnerFilter::Unassigned if f.open_only => parts.push("unassigned".into()),
+        OwnerFilter::Unassigned => parts.push("unassigned, closed ones too".into()),
         OwnerFilter::User(id) => {
             let name = users::get(conn, id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"));
             parts.push(format!("owner {name}"));

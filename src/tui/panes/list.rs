@@ -47,8 +47,11 @@ pub fn on_action(
         Action::SelectAll if current => window.picked = Picked::AllMatching { except: Default::default() },
         Action::Back => window.picked = Picked::default(),
         Action::ToggleUnassigned => {
+            // R5: `u` is the backlog, the open leads without an owner, as the status bar counts them.
             let mut f = env.shared.filter.clone();
-            f.owner = if f.owner == OwnerFilter::Unassigned { OwnerFilter::Any } else { OwnerFilter::Unassigned };
+            let on = f.owner != OwnerFilter::Unassigned;
+            f.owner = if on { OwnerFilter::Unassigned } else { OwnerFilter::Any };
+            f.open_only = on;
             return Ok(Some(Step::Filter(f)));
         }
         Action::CycleSort => {
