@@ -120,3 +120,62 @@ fn the_man_page_renders_without_warnings_where_groff_is_installed() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("leadrota rotate"), "rendered page lacks the commands");
 }
+
+/// Each runnable command with its clap definition, as the binary shows it.
+fn leaves_of(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let path = format!("{prefix}{}", sub.get_name());
+        if sub.has_subcommands() {
+            leaves_of(sub, &format!("{path} "), out);
+        } else {
+            out.push((path, sub.clone()));
+        }
+    }
+}
+
+/// A word like `A1`, `R5` or `(A11)`: the product contract's internal ids.
+fn contract_id(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let mut chars = w.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && w.len() > 1
+        && w.len() <= 3
+        && chars.all(|c| c.is_ascii_digit())
+}
+
+#[test]
+fn no_help_text_shows_the_contracts_internal_ids() {
+    let mut cmd = leadrota::cli::help::command();
+    cmd.build();
+    let mut texts = vec![("leadrota".to_string(), cmd.render_long_help().to_string())];
+    let mut leaves = Vec::new();
+    leaves_of(&cmd, "", &mut leaves);
+    for sub in cmd.get_subcommands_mut() {
+        texts.push((sub.get_name().to_string(), sub.render_long_help().to_string()));
+    }
+    for (path, mut sub) in leaves {
+        texts.push((path, sub.render_long_help().to_string()));
+    }
+    for (path, text) in texts {
+        let ids: Vec<&str> = text.split_whitespace().filter(|w| contract_id(w)).collect();
+        assert!(ids.is_empty(), "`leadrota {path} --help` shows {ids:?}:\n{text}");
+    }
+    assert!(contract_id("(A11)") && contract_id("R5") && !contract_id("UTF-8") && !contract_id("Q"));
+}
+
+#[test]
+fn every_command_s_help_ends_with_real_examples() {
+    let mut leaves = Vec::new();
+    leaves_of(&leadrota::cli::help::command(), "", &mut leaves);
+    for (path, _) in leaves {
+        let mut args: Vec<&str> = path.split(' ').collect();
+        args.push("--help");
+        let help = stdout_of(&args);
+        let examples = help.rsplit_once("Examples:\n").map(|(_, e)| e).unwrap_or_default();
+        let lines: Vec<&str> = examples.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(!lines.is_empty(), "`leadrota {path} --help` ends without examples:\n{help}");
+        for line in lines {
+            assert!(line.contains("leadrota ") && line.contains(path.as_str()), "{path}: {line}");
+        }
+    }
+}

@@ -72,14 +72,14 @@ pub enum Command {
     Lead(LeadCommand),
     /// The activity timeline, newest first
     Activity(ActivityArgs),
-    /// Give leads to a user (A1)
+    /// Give leads to a user
     Assign {
         #[arg(long)]
         to: String,
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Move owned leads to another user (A2); --from X moves all of X's leads
+    /// Move owned leads to another user; --from X moves all of X's leads
     Reassign {
         #[arg(long)]
         to: String,
@@ -89,7 +89,7 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Clear the owner of leads (A3)
+    /// Clear the owner of leads
     Unassign {
         #[command(flatten)]
         target: TargetArgs,
@@ -131,7 +131,7 @@ pub enum Command {
         #[command(flatten)]
         guard: GuardArgs,
     },
-    /// The acting user picks up unassigned leads (A11)
+    /// The acting user picks up unassigned leads (groups with pick-up statuses allow it)
     Pickup {
         #[arg(required = true)]
         ids: Vec<i64>,
@@ -273,7 +273,7 @@ pub struct TargetArgs {
     pub guard: GuardArgs,
 }
 
-/// The token of a preview (A14): apply exactly what was previewed, or nothing.
+/// The guard of a preview: apply exactly what was previewed, or nothing.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GuardArgs {
     /// Write nothing unless the selection still holds exactly N leads (the count a preview showed)
@@ -552,7 +552,7 @@ pub struct ActivityArgs {
     pub limit: usize,
 }
 
-/// FILTERS of SPEC §6; repeat a flag to accept any of several values.
+/// Which leads: repeat a flag to accept any of several values.
 #[derive(Debug, Args, Default, Clone)]
 pub struct FilterArgs {
     /// Only leads without an owner

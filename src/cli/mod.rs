@@ -5,6 +5,7 @@ pub mod args;
 mod assign;
 mod demo;
 mod group;
+pub mod help;
 mod io;
 mod lead;
 mod maint;
@@ -19,7 +20,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::config::{self, Config};
 use crate::core::context::{Actor, Ctx};
@@ -40,7 +41,7 @@ pub struct Session {
 /// Parse the process arguments, run, and map the outcome to an exit code:
 /// 0 on success, 1 with one line on stderr for anything the user can fix.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match help::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };

@@ -3,16 +3,15 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::args::Cli;
+use super::help;
 use crate::core::error::{Error, Result};
 
 /// The completion script for `shell` on stdout.
 pub fn completions(shell: Shell) -> Result<()> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "leadrota", &mut out);
+    clap_complete::generate(shell, &mut help::command(), "leadrota", &mut out);
     write_stdout(&out)
 }
 
@@ -22,7 +21,7 @@ pub fn man() -> Result<()> {
 }
 
 pub fn man_page() -> Result<Vec<u8>> {
-    let command = Cli::command();
+    let command = help::command();
     let man = clap_mangen::Man::new(command.clone());
     // Built: value names and argument counts are filled in, as `--help` shows them.
     let mut built = command.clone();
