@@ -264,10 +264,11 @@ impl Sink {
     }
 
     /// The routing plan stamped routed leads as updated when handed out;
-    /// put back the later last update of those that changed afterwards.
+    /// put back the later last update of those touched after their last
+    /// status change (the last write sets the rest to that change at once).
     pub fn touch(&mut self, conn: &Connection, leads: &[LeadRow], handed_out: i64) -> Result<()> {
         let mut touch = conn.prepare_cached(TOUCH)?;
-        for lead in leads.iter().filter(|l| l.routed && l.updated != handed_out) {
+        for lead in leads.iter().filter(|l| l.routed && l.updated != handed_out.max(l.status_at)) {
             touch.execute(params![lead.id, lead.updated])?;
         }
         Ok(())
