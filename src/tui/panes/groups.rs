@@ -208,7 +208,7 @@ impl GroupsPane {
                 let Some(m) = self.rotation.as_ref().and_then(|r| r.members.get(self.member_cursor)) else {
                     return Ok(None);
                 };
-                let title = format!("{}'s weight in {name}: 1–100 (2 gets twice the leads of 1)", m.name);
+                let title = format!("{}'s weight in {name} (1–100)", m.name);
                 let then = Then::Groups(GroupsThen::Weight { group: name, member: m.name.clone() });
                 open(prompt::ask(title, &m.weight.to_string(), then))
             }
@@ -218,11 +218,11 @@ impl GroupsPane {
             }
             Action::MemberOpenCap => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let title = format!("{member}'s own open-lead cap in {name} (empty: the group's, 0: none)");
+                let title = format!("{member}'s own open-lead cap (empty: the group's)");
                 open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberCap { group: name, member })))
             }
             Action::SetReclaim => {
-                let title = "Reclaim untouched leads: HOURS [MAX TIMES] (0 hours = off)";
+                let title = "Reclaim untouched leads after: HOURS [MAX] (0 = off)";
                 let current = format!("{} {}", group.reclaim_after_hours, group.reclaim_max);
                 open(prompt::ask(title, &current, Then::Groups(GroupsThen::Reclaim { group: name })))
             }
@@ -357,7 +357,7 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     // Narrow: the list gives its method column (the detail names it) to the reasons.
     let wide = area.width >= 110;
     let [list, detail] =
-        Layout::horizontal([Constraint::Length(if wide { 26 } else { 16 }), Constraint::Min(20)]).areas(area);
+        Layout::horizontal([Constraint::Length(if wide { 26 } else { 14 }), Constraint::Min(20)]).areas(area);
     let rows: Vec<Row<'_>> = pane
         .groups
         .iter()
@@ -413,28 +413,32 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
                 Some(why) => Span::styled(why, theme.warn()),
             };
             let open = if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() };
-            Row::new(vec![
-                Cell::from(if Some(m.user_id) == next_id { "next" } else { "" }),
+            // Narrow, the head's "next up" line says who is next and the reasons get the room.
+            let next = wide.then(|| Cell::from(if Some(m.user_id) == next_id { "next" } else { "" }));
+            Row::new(next.into_iter().chain([
                 Cell::from(m.name.clone()),
                 Cell::from(m.weight.to_string()),
                 Cell::from(format!("{}/{}", m.today, limit_text(m.daily_limit))),
                 Cell::from(format!("{}/{}", m.month, limit_text(m.monthly_limit))),
                 Cell::from(open),
                 Cell::from(eligible),
-            ])
+            ]))
         })
         .collect();
     // Rotation order is the rows' order; the reasons get what is left.
     let widths = [
         Constraint::Length(4),
-        Constraint::Length(9),
+        Constraint::Length(if wide { 14 } else { 9 }),
         Constraint::Length(3),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Length(5),
+        Constraint::Length(7),
         Constraint::Min(24),
     ];
-    let header = Row::new(["", "Member", "W", "Today", "Month", "Open", "Eligible now"]).style(theme.header());
+    let titles = ["", "Member", "W", "Today", "Month", "Open", "Eligible now"];
+    let skip = usize::from(!wide);
+    let header = Row::new(titles[skip..].to_vec()).style(theme.header());
+    let widths = widths[skip..].to_vec();
     let table = Table::new(rows, widths).header(header).row_highlight_style(theme.selected()).highlight_symbol("▶");
     let selected = (pane.focus_members && !rotation.members.is_empty()).then_some(pane.member_cursor);
     frame.render_stateful_widget(table, members, &mut TableState::default().with_selected(selected));

@@ -114,7 +114,7 @@ impl UsersPane {
                 Ok(Some(Step::Open(prompt::ask_checked(title, &user.schedule, then, Check::Schedule))))
             }
             Action::SetAway => {
-                let title = format!("{name} is away until (first day back, YYYY-MM-DD; empty: back now)");
+                let title = format!("{name} away until: first day back, YYYY-MM-DD");
                 let then = Then::Users(UsersThen::Away { user: name });
                 Ok(Some(Step::Open(prompt::ask_checked(title, &user.away_until, then, Check::Date))))
             }

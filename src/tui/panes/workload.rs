@@ -221,7 +221,7 @@ fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize,
         frame.render_widget(Paragraph::new(Span::styled(" no groups yet", theme.dim())), area);
         return;
     }
-    let gauge = if area.width >= 90 { 24 } else { 14 };
+    let gauge = if area.width >= 90 { 24 } else { 13 };
     let header = Rect { height: 1.min(area.height), ..area };
     let labels = format!("{:<14}{:<gauge$} {:<gauge$} {:<6} {}", "", "today", "this month", "open", "now");
     frame.render_widget(Paragraph::new(Span::styled(labels, theme.header())), header);
@@ -253,7 +253,7 @@ fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, gauge: u16, the
         Constraint::Length(14),
         Constraint::Length(gauge),
         Constraint::Length(gauge + 1),
-        Constraint::Length(7),
+        Constraint::Length(8),
         Constraint::Min(0),
     ])
     .areas(line);
