@@ -22,7 +22,7 @@ use super::panes::workload::WorkloadPane;
 use super::shared::Shared;
 use super::theme::Theme;
 use super::window::{Picked, Window};
-use super::worker::{Counts, Job, Reply, Worker};
+use super::worker::{Counts, Job, Reply, Rereading, Worker};
 use crate::config::Config;
 use crate::core::Store;
 use crate::core::context::{Actor, Ctx};
@@ -168,7 +168,7 @@ impl App {
     }
 
     /// [`App::request`], with the table's rows read again from `reread` on.
-    fn request_with(&mut self, pages: bool, count: bool, reread: Option<crate::core::model::Lead>) {
+    fn request_with(&mut self, pages: bool, count: bool, reread: Option<Rereading>) {
         let columns = { self.board.filters(&env!(self)) };
         let board = self.pane == Pane::Kanban;
         let job = Job {
@@ -178,7 +178,7 @@ impl App {
             columns,
             leads_page: (pages && self.pane == Pane::Leads).then_some(self.leads.window.height),
             cards_page: (pages && board).then(|| super::panes::kanban::cards_per_column(self.height)),
-            reread_leads: reread.map(|first| (first, self.leads.window.height)),
+            reread,
             count,
             count_columns: board,
             unassigned: Filter::unassigned(&self.ctx),
@@ -199,6 +199,9 @@ impl App {
                 Reply::Leads { stamp, rows } if stamp.filter == generation => self.leads.install(rows, &env),
                 Reply::Reread { stamp, again } if stamp.filter == generation && self.leads.is_current(&env) => {
                     self.leads.window.take_reread(again);
+                }
+                Reply::RereadColumns { stamp, again } if stamp.filter == generation => {
+                    self.board.take_reread(again, &env)
                 }
                 Reply::Columns { stamp, columns } if stamp.filter == generation => self.board.install(columns, &env),
                 // The unassigned figures hold whatever the filter; the
@@ -225,19 +228,26 @@ impl App {
     /// The database changed: counts are stale, the visible pane re-reads.
     fn after_write(&mut self) -> Result<()> {
         self.shared.data_changed();
-        // The table is read again on the worker: a slow filter (a rare
-        // search in name order) must not hold the screen (T7).
-        let first = self.leads.window.rows.first().cloned().filter(|_| self.pane == Pane::Leads);
-        match first {
-            Some(first) if self.leads.is_current(&env!(self)) => {
-                self.request_with(false, true, Some(first));
-                self.poll_worker();
+        // The lists in view are read again on the worker: a slow filter (a
+        // rare search in name order) must not hold the screen (T7).
+        let generation = self.shared.generation();
+        let reread = match self.pane {
+            Pane::Leads if self.leads.window.generation == generation => {
+                Some(Rereading::Leads(self.leads.window.rows.first().cloned().map(Box::new), self.leads.window.height))
             }
-            _ => {
-                self.reload_pane()?;
-                self.request(false, true);
+            Pane::Kanban if self.board.columns.iter().all(|c| c.window.generation == generation) => {
+                Some(Rereading::Columns(
+                    self.board.columns.iter().map(|c| c.window.rows.first().cloned()).collect(),
+                    super::panes::kanban::cards_per_column(self.height),
+                ))
             }
+            _ => None,
+        };
+        if reread.is_none() {
+            self.reload_pane()?;
         }
+        self.request_with(false, true, reread);
+        self.poll_worker();
         for modal in &mut self.modals {
             if let Modal::Detail(d) = modal {
                 d.reload(&self.store, &self.ctx)?;

@@ -80,13 +80,16 @@ pub struct Reread {
     pub from_top: bool,
 }
 
-pub fn reread(conn: &Connection, filter: &Filter, sort: Sort, first: &Lead, height: usize) -> Result<Reread> {
-    let anchor = page::cursor_at(conn, sort, first)?;
-    let mut rows = page::page_from(conn, filter, sort, &anchor, height)?;
-    if rows.is_empty() {
+pub fn reread(conn: &Connection, filter: &Filter, sort: Sort, first: Option<&Lead>, height: usize) -> Result<Reread> {
+    let mut rows = Vec::new();
+    let anchor = first.map(|lead| page::cursor_at(conn, sort, lead)).transpose()?;
+    if let Some(anchor) = &anchor {
+        rows = page::page_from(conn, filter, sort, anchor, height)?;
+    }
+    let Some(anchor) = anchor.filter(|_| !rows.is_empty()) else {
         let (top, _) = page::page(conn, filter, sort, None, Direction::Forward, height)?;
         return Ok(Reread { rows: top, before: 0, from_top: true });
-    }
+    };
     let mut before = 0;
     if rows.len() < height {
         let (above, _) = page::page(conn, filter, sort, Some(&anchor), Direction::Backward, height - rows.len())?;
@@ -150,8 +153,7 @@ impl Window {
 
     /// Reload the same place (after a change elsewhere), keeping the cursor row if it still matches.
     pub fn refresh(&mut self, conn: &Connection) -> Result<()> {
-        let Some(first) = self.rows.first() else { return self.load_top(conn) };
-        let again = reread(conn, &self.filter, self.sort, first, self.height)?;
+        let again = reread(conn, &self.filter, self.sort, self.rows.first(), self.height)?;
         self.take_reread(again);
         Ok(())
     }

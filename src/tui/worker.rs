@@ -71,9 +71,9 @@ pub struct Job {
     pub leads_page: Option<usize>,
     /// First cards of each column.
     pub cards_page: Option<usize>,
-    /// After a write: the table's rows again from this first row on (T6),
-    /// so that a slow filter never holds the screen.
-    pub reread_leads: Option<(Lead, usize)>,
+    /// After a write: the rows in view read again from where they start
+    /// (T6), so that a slow filter never holds the screen.
+    pub reread: Option<Rereading>,
     /// Count the filter's matches and the unassigned queue...
     pub count: bool,
     /// ...and each column's cards.
@@ -91,7 +91,7 @@ impl Job {
     fn absorb(&mut self, older: Job) {
         if older.stamp.filter == self.stamp.filter {
             self.leads_page = self.leads_page.or(older.leads_page);
-            self.reread_leads = self.reread_leads.take().or(older.reread_leads);
+            self.reread = self.reread.take().or(older.reread);
             self.cards_page = self.cards_page.or(older.cards_page);
         }
         if older.stamp == self.stamp {
@@ -116,9 +116,18 @@ pub struct Workload {
 /// How many office days the Workload pane's sparkline spans.
 pub const INTAKE_DAYS: u32 = 30;
 
+/// Which rows to read again after a write: from each list's first row on.
+#[derive(Debug, Clone)]
+pub enum Rereading {
+    Leads(Option<Box<Lead>>, usize),
+    /// One first row per Kanban column.
+    Columns(Vec<Option<Lead>>, usize),
+}
+
 pub enum Reply {
     Leads { stamp: Stamp, rows: Vec<Lead> },
     Reread { stamp: Stamp, again: Reread },
+    RereadColumns { stamp: Stamp, again: Vec<Reread> },
     Columns { stamp: Stamp, columns: Vec<Vec<Lead>> },
     Counts(Counts),
     Workload(Box<Workload>),
@@ -135,9 +144,23 @@ fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Re
     {
         return Ok(());
     }
-    if let Some((first, n)) = &job.reread_leads
-        && job.leads_page.is_none()
-        && !send(Reply::Reread { stamp: job.stamp, again: reread(conn, &job.filter, job.sort, first, *n)? })
+    let reply = match &job.reread {
+        Some(Rereading::Leads(first, n)) if job.leads_page.is_none() => {
+            Some(Reply::Reread { stamp: job.stamp, again: reread(conn, &job.filter, job.sort, first.as_deref(), *n)? })
+        }
+        Some(Rereading::Columns(firsts, n)) if job.cards_page.is_none() => {
+            let again = job
+                .columns
+                .iter()
+                .zip(firsts)
+                .map(|(filter, first)| reread(conn, filter, job.sort, first.as_ref(), *n))
+                .collect::<Result<_>>()?;
+            Some(Reply::RereadColumns { stamp: job.stamp, again })
+        }
+        _ => None,
+    };
+    if let Some(reply) = reply
+        && !send(reply)
     {
         return Ok(());
     }
@@ -288,7 +311,7 @@ mod tests {
             columns: Vec::new(),
             leads_page: None,
             cards_page: None,
-            reread_leads: None,
+            reread: None,
             count: false,
             count_columns: false,
             unassigned: Filter::default(),

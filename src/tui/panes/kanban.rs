@@ -61,6 +61,15 @@ impl Board {
         }
     }
 
+    /// Each column's rows read again after a write, by the worker.
+    pub fn take_reread(&mut self, again: Vec<crate::tui::window::Reread>, env: &Env<'_>) {
+        for (column, again) in self.columns.iter_mut().zip(again) {
+            if column.window.generation == env.shared.generation() {
+                column.window.take_reread(again);
+            }
+        }
+    }
+
     /// After a write: every column re-read where it stands.
     pub fn load(&mut self, env: &Env<'_>) -> Result<()> {
         for column in &mut self.columns {
