@@ -6,6 +6,7 @@ mod common;
 use common::console::{app, keys, press, screen};
 use common::*;
 use leadrota::config::Config;
+use leadrota::core::{Ctx, Store};
 use leadrota::tui::action::{Action, IntoEnumIterator};
 use leadrota::tui::app::App;
 use leadrota::tui::keymap::Context;
@@ -205,4 +206,81 @@ fn the_config_chooses_the_leads_columns_and_a_cut_cell_ends_in_an_ellipsis() {
     assert!(shown.contains("berlin, vip"), "{shown}");
     assert!(shown.contains("Elizabeth Esposit…"), "a cut name ends in …:\n{shown}");
     insta::assert_snapshot!(shown);
+}
+
+/// A group with long names, four-digit limits and deliveries, two pick-up
+/// statuses, and a member removed from the middle.
+fn groups_office() -> (Store, Ctx) {
+    use leadrota::core::groups::{self, GroupChanges, MemberChanges, Method};
+    let (mut s, ctx) = console_sample(0, 40, 1);
+    add_user(&mut s, &ctx, "Alexandra Konstantinopoulou", leadrota::core::model::Role::Agent);
+    group(
+        &mut s,
+        &ctx,
+        "Night shift EMEA partners",
+        Method::Sequential,
+        1500,
+        2000,
+        &["Denise", "Alexandra Konstantinopoulou", "Tom", "Stephanie"],
+    );
+    let pickup = GroupChanges { pickup_statuses: Some(vec!["New".into(), "Contacted".into()]), ..Default::default() };
+    groups::set(&mut s, &ctx, "Night shift EMEA partners", &pickup).unwrap();
+    let removal = MemberChanges { remove: vec!["Tom".into()], ..Default::default() };
+    groups::change_members(&mut s, &ctx, "Night shift EMEA partners", &removal).unwrap();
+    leadrota::core::distribute::rotate(&mut s, &ctx, "Night shift EMEA partners", &unassigned(), false).unwrap();
+    (s, ctx)
+}
+
+#[test]
+fn the_groups_pane_shows_whole_counts_named_pick_up_statuses_and_the_order_after_a_removal_at_every_size() {
+    for (width, height) in [(80, 24), (120, 23), (200, 60)] {
+        let (s, ctx) = groups_office();
+        let mut a = app(s, ctx, height);
+        keys(&mut a, "3j");
+        let shown = screen(&a, width, height);
+        for whole in ["13/1500", "13/2000"] {
+            assert!(shown.contains(whole), "{width}×{height}: '{whole}' is cut:\n{shown}");
+        }
+        assert!(shown.contains("pick-up: New, Contacted"), "{width}×{height}:\n{shown}");
+        let order: Vec<&str> = shown
+            .lines()
+            .filter(|l| l.contains("/1500"))
+            .filter_map(|l| ["Denise", "Alexandra", "Stephanie", "Tom"].into_iter().find(|n| l.contains(n)))
+            .collect();
+        assert_eq!(
+            order,
+            ["Denise", "Alexandra", "Stephanie"],
+            "{width}×{height}: the order after a removal:\n{shown}"
+        );
+        insta::assert_snapshot!(format!("groups_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn deleting_a_group_a_rule_sends_to_is_refused_before_any_confirm() {
+    let (mut s, ctx) = groups_office();
+    let rule = leadrota::core::rules::TargetName::Group("Night shift EMEA partners".into());
+    leadrota::core::rules::add(&mut s, &ctx, "Partners", &rule, &[], None).unwrap();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3jx");
+    assert!(a.modals.is_empty(), "no confirm is offered");
+    assert!(a.notice.text.contains("is the target of rule #1"), "{}", a.notice.text);
+}
+
+#[test]
+fn limit_prompts_start_empty_and_a_members_own_limit_takes_one_number() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let mut s = s;
+    group(&mut s, &ctx, "Weekend", leadrota::core::groups::Method::Sequential, 0, 0, &["Tom"]);
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3D");
+    let shown = screen(&a, 80, 24);
+    assert!(!shown.contains("│0"), "the prompt is not prefilled with 0:\n{shown}");
+    keys(&mut a, "7");
+    press(&mut a, KeyCode::Enter);
+    assert!(a.notice.text.contains("limit set to 7"), "{}", a.notice.text);
+    keys(&mut a, "lL5");
+    press(&mut a, KeyCode::Enter);
+    assert!(!a.notice.error, "{}", a.notice.text);
+    assert!(screen(&a, 80, 24).contains("0/5"), "Tom's own daily limit");
 }

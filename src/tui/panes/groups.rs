@@ -5,18 +5,20 @@
 //! users have their own pane (`users.rs`).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
 use crate::core::error::{Error, Result};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges, Method};
 use crate::core::rotation::Distributor;
+use crate::core::rules::{self, Target};
 use crate::core::{reclaim, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, GroupsThen, Look, Pane, Pending, Pick, Then};
 use crate::tui::keymap::Context;
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::widgets::fit;
 
 #[derive(Default)]
 pub struct GroupsPane {
@@ -28,12 +30,17 @@ pub struct GroupsPane {
     pub focus_members: bool,
     /// A19: the selected group's leads due for reclaim now, when it reclaims.
     pub reclaim_due: Option<usize>,
+    /// The selected group's pick-up statuses by name.
+    pub pickup_names: Vec<String>,
 }
 
-/// "0 (unlimited) or a positive number".
+/// "0 (unlimited) or a positive number"; nothing typed is unlimited too.
 pub fn limit(text: &str) -> Result<i64> {
-    text.trim()
-        .parse::<i64>()
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse::<i64>()
         .ok()
         .filter(|n| *n >= 0)
         .ok_or_else(|| Error::invalid("enter 0 (unlimited) or a positive number"))
@@ -60,6 +67,9 @@ impl GroupsPane {
             Some(g) if g.reclaim_after_hours > 0 => Some(reclaim::due_count(conn, g, env.ctx)?),
             _ => None,
         };
+        let pickup = self.groups.get(self.group_cursor).map(|g| g.pickup_stage_ids.clone()).unwrap_or_default();
+        self.pickup_names =
+            stages::list(conn)?.into_iter().filter(|s| pickup.contains(&s.id)).map(|s| s.name).collect();
         let members = self.rotation.as_ref().map_or(0, |r| r.members.len());
         self.member_cursor = self.member_cursor.min(members.saturating_sub(1));
         Ok(())
@@ -142,6 +152,18 @@ impl GroupsPane {
                 open(prompt::ask("Rename group", &name, Then::Groups(GroupsThen::Rename { group: name.clone() })))
             }
             Action::Delete => {
+                // Refused before the confirm: a rule sending leads here would be left without a target.
+                let used_by: Vec<String> = rules::list(env.store.conn())?
+                    .into_iter()
+                    .filter(|r| matches!(&r.target, Target::Group { name: g, .. } if *g == name))
+                    .map(|r| format!("#{}", r.id))
+                    .collect();
+                if !used_by.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "group '{name}' is the target of rule {}; change or delete those rules first (Routing pane)",
+                        used_by.join(", ")
+                    )));
+                }
                 let title = format!("Delete group {name}? Its leads keep their owners.");
                 open(Modal::Confirm(Confirm::new(title, vec![], Pending::DeleteGroup { name })))
             }
@@ -157,8 +179,10 @@ impl GroupsPane {
             Action::SetDaily | Action::SetMonthly => {
                 let daily = action == Action::SetDaily;
                 let current = if daily { group.daily_limit } else { group.monthly_limit };
-                let title = format!("{} limit per member (0 = unlimited)", if daily { "Daily" } else { "Monthly" });
-                open(prompt::ask(title, &current.to_string(), Then::Groups(GroupsThen::Limit { group: name, daily })))
+                let title =
+                    format!("{} limit per member (empty or 0: unlimited)", if daily { "Daily" } else { "Monthly" });
+                let current = if current == 0 { String::new() } else { current.to_string() };
+                open(prompt::ask(title, &current, Then::Groups(GroupsThen::Limit { group: name, daily })))
             }
             Action::SetPickupStatuses => {
                 let stages = stages::list(env.store.conn())?;
@@ -201,7 +225,7 @@ impl GroupsPane {
             }
             Action::MemberLimits => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let title = format!("{member}'s own limits in {name}: DAILY MONTHLY (empty: the group's)");
+                let title = format!("{member}'s own limits in {name}: DAILY [MONTHLY] (empty: the group's)");
                 open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberLimits { group: name, member })))
             }
             Action::SetWeight => {
@@ -267,8 +291,13 @@ impl GroupsPane {
                 let parts: Vec<&str> = text.split_whitespace().collect();
                 let (daily, monthly) = match parts.as_slice() {
                     [] => (None, None),
+                    [d] => (Some(limit(d)?), None),
                     [d, m] => (Some(limit(d)?), Some(limit(m)?)),
-                    _ => return Err(Error::invalid("enter two numbers, e.g. 5 60, or nothing")),
+                    _ => {
+                        return Err(Error::invalid(
+                            "enter a daily limit and maybe a monthly one (5 or 5 60), or nothing",
+                        ));
+                    }
                 };
                 run(Pending::MemberLimits { group, member, daily, monthly })
             }
@@ -361,7 +390,10 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     let rows: Vec<Row<'_>> = pane
         .groups
         .iter()
-        .map(|g| if wide { Row::new([g.name.clone(), g.method.to_string()]) } else { Row::new([g.name.clone()]) })
+        .map(|g| {
+            let name = fit::clip(&g.name, if wide { 12 } else { 11 });
+            if wide { Row::new([name, g.method.to_string()]) } else { Row::new([name]) }
+        })
         .collect();
     let border = |focused: bool| if focused { theme.accent() } else { theme.dim() };
     let columns: &[Constraint] =
@@ -384,7 +416,11 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     let inner = block.inner(detail);
     frame.render_widget(block, detail);
     let [head, members] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
-    let stages = pane.groups.get(pane.group_cursor).map(|g| g.pickup_stage_ids.len()).unwrap_or(0);
+    let pickup = if pane.pickup_names.is_empty() {
+        "no pick-up statuses".to_string()
+    } else {
+        format!("pick-up: {}", pane.pickup_names.join(", "))
+    };
     let next = match (rotation.full_reason(), rotation.next_up()) {
         (Some(reason), _) => Span::styled(format!("nobody ({reason})"), theme.warn()),
         (None, Some(m)) => Span::styled(m.name.clone(), theme.ok()),
@@ -392,54 +428,82 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     };
     let lines = vec![
         Line::raw(format!(
-            "method {} · daily {} · monthly {} · {} pick-up status{}",
+            "method {} · daily {} · monthly {}",
             group.method,
             limit_text(group.daily_limit),
             limit_text(group.monthly_limit),
-            stages,
-            if stages == 1 { "" } else { "es" }
         )),
         Line::raw(cap_and_reclaim(group, pane.reclaim_due)),
         Line::from(vec![Span::raw("next up: "), next]),
+        Line::raw(fit::clip(&pickup, usize::from(head.width))),
     ];
     frame.render_widget(Paragraph::new(lines), head);
     let next_id = rotation.next_up().map(|m| m.user_id);
+    // Figures are never cut: each column is as wide as its widest figure; the
+    // member's name as wide as the longest (up to 32) while 12 columns of
+    // reason still fit; the reason takes the rest, with … when cut.
+    let figures = |f: &dyn Fn(&crate::core::rotation::Candidate) -> String| -> Vec<String> {
+        rotation.members.iter().map(f).collect()
+    };
+    let weight = figures(&|m| m.weight.to_string());
+    let today = figures(&|m| format!("{}/{}", m.today, limit_text(m.daily_limit)));
+    let month = figures(&|m| format!("{}/{}", m.month, limit_text(m.monthly_limit)));
+    let open = figures(&|m| if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() });
+    let widest = |texts: &[String], header: &str| {
+        texts.iter().map(|t| t.chars().count()).chain([header.chars().count()]).max().unwrap_or(0) as u16
+    };
+    // Narrow, the head's "next up" line says who is next and the reasons get its room.
+    let skip = usize::from(!wide);
+    let fixed = 1
+        + if wide { 5 } else { 0 }
+        + widest(&weight, "W")
+        + widest(&today, "Today")
+        + widest(&month, "Month")
+        + widest(&open, "Open");
+    let room = members.width.saturating_sub(fixed + 5 + 12);
+    let longest = rotation.members.iter().map(|m| m.name.chars().count()).max().unwrap_or(6) as u16;
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(longest.min(32).min(room).max(6)),
+        Constraint::Length(widest(&weight, "W")),
+        Constraint::Length(widest(&today, "Today")),
+        Constraint::Length(widest(&month, "Month")),
+        Constraint::Length(widest(&open, "Open")),
+        Constraint::Fill(1),
+    ];
+    let widths = widths[skip..].to_vec();
+    let cut = fit::column_widths(members, &widths, 1, 1);
+    let width = |col: usize| cut.get(col - skip).copied().unwrap_or(0);
     let rows: Vec<Row<'_>> = rotation
         .members
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let eligible = match m.ineligible() {
                 None => Span::styled("eligible", theme.ok()),
-                Some(why) => Span::styled(why, theme.warn()),
+                Some(why) => Span::styled(fit::clip(&why, width(6)), theme.warn()),
             };
-            let open = if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() };
-            // Narrow, the head's "next up" line says who is next and the reasons get the room.
             let next = wide.then(|| Cell::from(if Some(m.user_id) == next_id { "next" } else { "" }));
             Row::new(next.into_iter().chain([
-                Cell::from(m.name.clone()),
-                Cell::from(m.weight.to_string()),
-                Cell::from(format!("{}/{}", m.today, limit_text(m.daily_limit))),
-                Cell::from(format!("{}/{}", m.month, limit_text(m.monthly_limit))),
-                Cell::from(open),
+                Cell::from(fit::clip(&m.name, width(1))),
+                Cell::from(weight[i].clone()),
+                Cell::from(today[i].clone()),
+                Cell::from(month[i].clone()),
+                Cell::from(open[i].clone()),
                 Cell::from(eligible),
             ]))
         })
         .collect();
-    // Rotation order is the rows' order; the reasons get what is left.
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(if wide { 14 } else { 9 }),
-        Constraint::Length(3),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(7),
-        Constraint::Min(24),
-    ];
+    // Rotation order is the rows' order.
     let titles = ["", "Member", "W", "Today", "Month", "Open", "Eligible now"];
-    let skip = usize::from(!wide);
     let header = Row::new(titles[skip..].to_vec()).style(theme.header());
-    let widths = widths[skip..].to_vec();
-    let table = Table::new(rows, widths).header(header).row_highlight_style(theme.selected()).highlight_symbol("▶");
+    let table = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▶")
+        .highlight_spacing(HighlightSpacing::Always)
+        .flex(Flex::Start)
+        .column_spacing(1);
     let selected = (pane.focus_members && !rotation.members.is_empty()).then_some(pane.member_cursor);
     frame.render_stateful_widget(table, members, &mut TableState::default().with_selected(selected));
     if rotation.members.is_empty() {
