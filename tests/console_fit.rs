@@ -284,3 +284,28 @@ fn limit_prompts_start_empty_and_a_members_own_limit_takes_one_number() {
     assert!(!a.notice.error, "{}", a.notice.text);
     assert!(screen(&a, 80, 24).contains("0/5"), "Tom's own daily limit");
 }
+
+#[test]
+fn a_long_rule_condition_ends_in_an_ellipsis_and_prompt_titles_are_never_lost() {
+    let (mut s, ctx) = groups_office();
+    let conditions = leadrota::core::rules::parse_conditions(
+        "source=Referral; tag~enterprise-priority; domain=northwind-traders.example.com",
+    )
+    .unwrap();
+    let target = leadrota::core::rules::TargetName::Group("Night shift EMEA partners".into());
+    leadrota::core::rules::add(&mut s, &ctx, "Enterprise referrals from partners", &target, &conditions, None).unwrap();
+    let mut a = app(s, ctx, 60);
+    keys(&mut a, "4");
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("source=Referral and"), "{shown}");
+    assert!(shown.lines().any(|l| l.contains("source=Referral") && l.contains('…')), "cut with …:\n{shown}");
+    insta::assert_snapshot!("routing_80x24", shown);
+    // The edit prompt's title is long: whole in the border at 200×60, wrapped inside at 80×24.
+    keys(&mut a, "e");
+    let wide = screen(&a, 200, 60);
+    let title = "Conditions of #1 Enterprise referrals from partners (; between them)";
+    assert!(wide.contains(title), "{wide}");
+    let narrow = squeeze(&screen(&a, 80, 24).replace('│', " "));
+    assert!(narrow.contains("Conditions of #1 Enterprise referrals from partners"), "{narrow}");
+    insta::assert_snapshot!("rule_prompt_200x60", wide);
+}

@@ -12,6 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::{Modal, Outcome, centred, popup};
 use crate::core::schedule::{Schedule, parse_away};
 use crate::tui::flow::{Answer, Look, Then};
+use crate::tui::widgets::fit::clip;
 
 #[derive(Debug)]
 pub struct Prompt {
@@ -103,15 +104,30 @@ impl Prompt {
     }
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
-        let mut lines = vec![Line::raw(self.input.value().to_string())];
+        // As wide as the title (at least 60) while the window allows; a title
+        // wider than that is cut in the border and shown whole, wrapped, inside.
+        let title_len = self.title.chars().count();
+        let width = u16::try_from(title_len + 4).unwrap_or(u16::MAX).max(60).min(main.width);
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let fits = title_len + 2 <= inner;
+        let mut lines = Vec::new();
+        let title_rows = if fits { 0 } else { title_len.div_ceil(inner) };
+        if !fits {
+            lines.push(Line::from(Span::styled(self.title.clone(), look.theme.dim())));
+        }
+        lines.push(Line::raw(self.input.value().to_string()));
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(e.clone(), look.theme.error())));
         } else if let Some(hint) = &self.hint {
             lines.push(Line::from(Span::styled(hint.clone(), look.theme.dim())));
         }
-        let area = centred(main, 60, 4 + u16::from(lines.len() > 1));
-        popup(frame, look.theme, area, &self.title, lines);
+        let extra = u16::from(self.error.is_some() || self.hint.is_some());
+        let height = 4 + extra + u16::try_from(title_rows).unwrap_or(0);
+        let area = centred(main, width, height);
+        let title = if fits { self.title.clone() } else { clip(&self.title, inner.saturating_sub(2)) };
+        popup(frame, look.theme, area, &title, lines);
         let x = area.x + 1 + self.input.visual_cursor().min(usize::from(area.width.saturating_sub(3))) as u16;
-        frame.set_cursor_position((x, area.y + 1));
+        let y = area.y + 1 + u16::try_from(title_rows).unwrap_or(0);
+        frame.set_cursor_position((x, y.min(area.bottom().saturating_sub(1))));
     }
 }

@@ -2,9 +2,9 @@
 //! a preview of routing the unassigned backlog before running it (R3, R5).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, HighlightSpacing, Paragraph, Row, Table, TableState};
 
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
@@ -16,6 +16,7 @@ use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, T
 use crate::tui::keymap::Context;
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
 use crate::tui::panes::preview;
+use crate::tui::widgets::fit;
 use crate::tui::widgets::picker::Choice;
 
 #[derive(Debug, Default)]
@@ -217,6 +218,18 @@ impl RoutingPane {
             ]),
         ];
         frame.render_widget(Paragraph::new(lines), switches);
+        // Conditions get twice the room of the name and the target; a cut ends in ….
+        let widths = [
+            Constraint::Length(3),
+            Constraint::Length(4),
+            Constraint::Fill(1),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+            Constraint::Length(3),
+        ];
+        let inside = Rect { width: list.width.saturating_sub(2), ..list };
+        let cut = fit::column_widths(inside, &widths, 1, 1);
+        let width = |col: usize| cut.get(col).copied().unwrap_or(0);
         let rows: Vec<Row<'_>> = pane
             .rules
             .iter()
@@ -226,28 +239,23 @@ impl RoutingPane {
                 let row = Row::new(vec![
                     r.priority.to_string(),
                     format!("#{}", r.id),
-                    r.name.clone(),
-                    when,
-                    r.target_label(),
+                    fit::clip(&r.name, width(2)),
+                    fit::clip(&when, width(3)),
+                    fit::clip(&r.target_label(), width(4)),
                     if r.enabled { "on".into() } else { "off".into() },
                 ]);
                 if r.enabled { row } else { row.style(theme.dim()) }
             })
             .collect();
-        let widths = [
-            Constraint::Length(3),
-            Constraint::Length(4),
-            Constraint::Min(12),
-            Constraint::Min(20),
-            Constraint::Min(12),
-            Constraint::Length(4),
-        ];
         let header = Row::new(["", "Id", "Rule", "If", "Then", ""]).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
             .block(Block::default().borders(Borders::ALL).title(" Rules, tried in order ").border_style(theme.accent()))
             .row_highlight_style(theme.selected())
-            .highlight_symbol("▶");
+            .highlight_symbol("▶")
+            .highlight_spacing(HighlightSpacing::Always)
+            .flex(Flex::Start)
+            .column_spacing(1);
         let mut state = TableState::default().with_selected((!pane.rules.is_empty()).then_some(pane.cursor));
         frame.render_stateful_widget(table, list, &mut state);
         if pane.rules.is_empty() {
