@@ -309,3 +309,24 @@ fn a_long_rule_condition_ends_in_an_ellipsis_and_prompt_titles_are_never_lost() 
     assert!(narrow.contains("Conditions of #1 Enterprise referrals from partners"), "{narrow}");
     insta::assert_snapshot!("rule_prompt_200x60", wide);
 }
+
+#[test]
+fn the_filter_panel_shows_what_is_set_takes_several_statuses_and_open_only() {
+    let (s, ctx) = console_sample(0, 10, 1);
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "fj"); // the panel, on Status
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "lost");
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "won");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "jjjjj"); // Open leads only
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Status          Won|Lost"), "{shown}");
+    assert!(shown.contains("Open leads only yes"), "{shown}");
+    assert!(shown.contains("Owner           any"), "{shown}");
+    assert!(shown.contains("Filter: open · status Won|Lost"), "{shown}");
+    insta::assert_snapshot!(shown);
+}

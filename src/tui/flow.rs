@@ -57,6 +57,8 @@ pub enum FilterField {
     Since,
     #[strum(message = "Created until")]
     Until,
+    #[strum(message = "Open leads only")]
+    OpenOnly,
     #[strum(message = "Clear all filters")]
     Clear,
 }

@@ -28,14 +28,17 @@ pub struct Shared {
     /// The filter in words, for the filter bar: built when it changes so
     /// that drawing never reads the database.
     pub label: String,
+    /// The same, part by part, for the filter panel.
+    pub words: Words,
     /// The office's time zone: dates in the label are office dates.
     pub tz: Option<chrono_tz::Tz>,
 }
 
 impl Shared {
     pub fn new(conn: &Connection, filter: Filter, tz: chrono_tz::Tz) -> Shared {
-        let label = label(conn, &filter, tz);
-        Shared { filter, label, tz: Some(tz), ..Shared::default() }
+        let words = words(conn, &filter, tz);
+        let label = label(&words, &filter);
+        Shared { filter, label, words, tz: Some(tz), ..Shared::default() }
     }
 
     pub fn stamp(&self) -> Stamp {
@@ -48,7 +51,8 @@ impl Shared {
 
     /// A new filter is in force: everything made for the old one is stale.
     pub fn set_filter(&mut self, conn: &Connection, filter: Filter) {
-        self.label = label(conn, &filter, self.tz.unwrap_or(chrono_tz::UTC));
+        self.words = words(conn, &filter, self.tz.unwrap_or(chrono_tz::UTC));
+        self.label = label(&self.words, &filter);
         self.filter = filter;
         self.generation += 1;
     }
@@ -65,38 +69,67 @@ impl Shared {
 }
 
 /// The filter in words ("unassigned · source Facebook").
-fn label(conn: &Connection, f: &Filter, tz: chrono_tz::Tz) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    match f.owner {
-        OwnerFilter::Any => {}
-        // `u`'s backlog (R5) reads plainly; unowned closed leads are the exception.
-        OwnerFilter::Unassigned if f.open_only => parts.push("unassigned".into()),
-        OwnerFilter::Unassigned => parts.push("unassigned, closed ones too".into()),
-        OwnerFilter::User(id) => {
-            let name = users::get(conn, id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"));
-            parts.push(format!("owner {name}"));
-        }
-    }
-    if !f.stage_ids.is_empty() {
+/// Each part of a filter in words, for the filter panel; `None` is "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Words {
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub source: Option<String>,
+    pub tag: Option<String>,
+    pub since: Option<String>,
+    pub before: Option<String>,
+    pub open_only: bool,
+}
+
+fn words(conn: &Connection, f: &Filter, tz: chrono_tz::Tz) -> Words {
+    let owner = match f.owner {
+        OwnerFilter::Any => None,
+        OwnerFilter::Unassigned => Some("unassigned".to_string()),
+        OwnerFilter::User(id) => Some(users::get(conn, id).map(|u| u.name).unwrap_or_else(|_| format!("#{id}"))),
+    };
+    let status = (!f.stage_ids.is_empty()).then(|| {
         let names: Vec<String> = stages::list(conn)
             .unwrap_or_default()
             .into_iter()
             .filter(|s| f.stage_ids.contains(&s.id))
             .map(|s| s.name)
             .collect();
-        parts.push(format!("status {}", names.join("|")));
+        names.join("|")
+    });
+    let list = |values: &[String]| (!values.is_empty()).then(|| values.join("|"));
+    Words {
+        owner,
+        status,
+        source: list(&f.sources),
+        tag: list(&f.tags),
+        since: f.created_from.map(|t| office_time(t, tz)),
+        before: f.created_before.map(|t| office_time(t, tz)),
+        open_only: f.open_only,
     }
-    if !f.sources.is_empty() {
-        parts.push(format!("source {}", f.sources.join("|")));
+}
+
+fn label(w: &Words, f: &Filter) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match (&w.owner, &f.owner) {
+        (None, _) => {}
+        // `u`'s backlog (R5) reads plainly; unowned closed leads are the exception.
+        (Some(_), OwnerFilter::Unassigned) if f.open_only => parts.push("unassigned".into()),
+        (Some(_), OwnerFilter::Unassigned) => parts.push("unassigned, closed ones too".into()),
+        (Some(name), _) => parts.push(format!("owner {name}")),
     }
-    if !f.tags.is_empty() {
-        parts.push(format!("tag {}", f.tags.join("|")));
+    if f.open_only && f.owner != OwnerFilter::Unassigned {
+        parts.push("open".into());
     }
-    if let Some(from) = f.created_from {
-        parts.push(format!("since {}", office_time(from, tz)));
+    for (word, value) in [("status", &w.status), ("source", &w.source), ("tag", &w.tag)] {
+        if let Some(value) = value {
+            parts.push(format!("{word} {value}"));
+        }
     }
-    if let Some(before) = f.created_before {
-        parts.push(format!("before {}", office_time(before, tz)));
+    if let Some(since) = &w.since {
+        parts.push(format!("since {since}"));
+    }
+    if let Some(before) = &w.before {
+        parts.push(format!("before {before}"));
     }
     if !f.search.is_empty() {
         parts.push(format!("search \"{}\"", f.search));

@@ -12,6 +12,7 @@ use crate::core::error::Result;
 use crate::core::filter::{Filter, OwnerFilter};
 use crate::core::time;
 use crate::tui::flow::{Answer, Env, FilterField, Look, Pick, Then};
+use crate::tui::widgets::fit;
 
 #[derive(Debug, Default)]
 pub struct FilterPanel {
@@ -44,6 +45,10 @@ impl FilterPanel {
                     FilterField::Until => {
                         prompt::ask("Created until (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
                     }
+                    FilterField::OpenOnly => {
+                        let f = Filter { open_only: !env.shared.filter.open_only, ..env.shared.filter.clone() };
+                        return Ok(Outcome::Step(Step::Filter(f)));
+                    }
                     FilterField::Clear => return Ok(Outcome::CloseWith(Step::Filter(Filter::for_actor(env.ctx)))),
                 };
                 Outcome::Step(Step::Open(modal))
@@ -53,14 +58,30 @@ impl FilterPanel {
     }
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
-        let lines: Vec<Line<'_>> = FilterField::iter()
+        let w = &look.shared.words;
+        let any = |v: &Option<String>| v.clone().unwrap_or_else(|| "any".into());
+        let mut lines: Vec<Line<'_>> = FilterField::iter()
             .enumerate()
             .map(|(i, f)| {
-                let label = format!(" {} ", f.label());
-                if i == self.row { Line::from(Span::styled(label, look.theme.selected())) } else { Line::raw(label) }
+                let value = match f {
+                    FilterField::Owner => any(&w.owner),
+                    FilterField::Status => any(&w.status),
+                    FilterField::Source => any(&w.source),
+                    FilterField::Tag => any(&w.tag),
+                    FilterField::Since => any(&w.since),
+                    FilterField::Until => w.before.clone().map_or_else(|| "any".into(), |b| format!("before {b}")),
+                    FilterField::OpenOnly => (if w.open_only { "yes" } else { "no" }).to_string(),
+                    FilterField::Clear => String::new(),
+                };
+                let style = if i == self.row { look.theme.selected() } else { Default::default() };
+                Line::from(vec![
+                    Span::styled(format!(" {:<16}", f.label()), style),
+                    Span::styled(fit::clip(&value, 34), look.theme.accent()),
+                ])
             })
             .collect();
-        popup(frame, look.theme, centred(main, 40, 11), "Filter — Enter edits, Esc closes", lines);
+        lines.push(Line::styled(" Status: each pick adds one, picked again removes it", look.theme.dim()));
+        popup(frame, look.theme, centred(main, 60, 12), "Filter — Enter edits, Esc closes", lines);
     }
 }
 
@@ -74,7 +95,14 @@ pub fn resume(field: FilterField, answer: Answer, env: &Env<'_>) -> Result<Optio
         }
         (FilterField::Owner, Answer::Pick(Pick::Id(id))) => f.owner = OwnerFilter::User(id),
         (FilterField::Owner, _) => f.owner = OwnerFilter::Any,
-        (FilterField::Status, Answer::Pick(Pick::Id(id))) => f.stage_ids = vec![id],
+        // Several statuses: each pick adds a status, or takes it away again.
+        (FilterField::Status, Answer::Pick(Pick::Id(id))) => {
+            if let Some(at) = f.stage_ids.iter().position(|s| *s == id) {
+                f.stage_ids.remove(at);
+            } else {
+                f.stage_ids.push(id);
+            }
+        }
         (FilterField::Status, _) => f.stage_ids.clear(),
         (FilterField::Source, Answer::Pick(Pick::Name(s))) => f.sources = vec![s],
         (FilterField::Source, _) => f.sources.clear(),
