@@ -173,7 +173,9 @@ fn title(column: LeadColumn) -> &'static str {
 fn width(column: LeadColumn) -> Constraint {
     match column {
         LeadColumn::Name | LeadColumn::Company | LeadColumn::Email => Constraint::Fill(3),
-        LeadColumn::Source | LeadColumn::Tags | LeadColumn::Owner => Constraint::Fill(2),
+        LeadColumn::Source | LeadColumn::Tags => Constraint::Fill(2),
+        // "— unassigned" whole; longer names end in ….
+        LeadColumn::Owner => Constraint::Length(12),
         LeadColumn::Phone => Constraint::Length(15),
         LeadColumn::Status => Constraint::Length(9),
         LeadColumn::Age => Constraint::Length(4),
