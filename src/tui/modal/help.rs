@@ -130,8 +130,8 @@ impl Help {
             "Keys {}–{} of {total} · {}/{} scroll · {} closes",
             (scroll + 1).min(total),
             (scroll + visible).min(total),
-            km.label(Context::Help, Action::Down),
-            km.label(Context::Help, Action::Up),
+            letter(km, Action::Down),
+            letter(km, Action::Up),
             km.help_keys(Context::Help, Action::Back),
         );
         popup(frame, theme, area, &title, shown);
@@ -165,6 +165,14 @@ impl Help {
             )
         }
     }
+}
+
+/// The letter key of a help action when it has one (j, k), else its first key.
+fn letter(km: &Keymap, action: Action) -> String {
+    let keys = km.help_keys(Context::Help, action);
+    let labels: Vec<&str> = keys.split(" / ").collect();
+    let letter = labels.iter().find(|l| l.chars().count() == 1 && l.chars().all(|c| c.is_ascii_alphabetic()));
+    letter.or(labels.first()).map_or_else(|| km.label(Context::Help, action), |l| l.to_string())
 }
 
 fn find_prompt(km: &Keymap) -> String {
