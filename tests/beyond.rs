@@ -278,3 +278,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_undone_reclaim_leaves_its_leads_due_again() {
+    let (mut s, ctx) = office(Method::Sequential, 2, "2026-03-10T09:00:00Z");
+    let set = GroupChanges { reclaim_after_hours: Some(1), reclaim_max: Some(1), ..GroupChanges::default() };
+    groups::set(&mut s, &ctx, "G", &set).unwrap();
+    leads(&mut s, &ctx, 2);
+    rotate(&mut s, &ctx, "G", &unassigned(), false).unwrap();
+    let later = Ctx { pinned_now: Some(at("2026-03-10T11:00:00Z")), ..ctx.clone() };
+    assert_eq!(reclaim::reclaim(&mut s, &later, false).unwrap().assigned.len(), 2);
+    assign::undo(&mut s, &later).unwrap();
+    // The reclaim left nothing behind: both are due again, and reclaim_max 1 still allows it.
+    assert_eq!(reclaim::reclaim(&mut s, &later, true).unwrap().selected, 2);
+}
+
+#[test]
+fn settings_beyond_reason_are_refused_in_one_line() {
+    let (mut s, ctx) = office(Method::Sequential, 2, "2026-03-10T09:00:00Z");
+    for changes in [
+        GroupChanges { reclaim_after_hours: Some(2_562_047_788_015_216), ..GroupChanges::default() },
+        GroupChanges { max_open: Some(4_294_967_296), ..GroupChanges::default() },
+        GroupChanges { daily_limit: Some(-1), ..GroupChanges::default() },
+    ] {
+        let err = groups::set(&mut s, &ctx, "G", &changes).unwrap_err().to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Nothing was stored, so the group still shows and reclaims.
+    assert_eq!(reclaim::reclaim(&mut s, &ctx, true).unwrap().selected, 0);
+}

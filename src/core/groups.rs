@@ -153,9 +153,13 @@ pub fn members(conn: &Connection, group_id: i64) -> Result<Vec<Member>> {
         .collect()
 }
 
+/// The largest limit, cap or count a group takes: beyond any office's
+/// volume, and far from where arithmetic on it could overflow.
+const MAX_SETTING: i64 = 1_000_000_000;
+
 fn check_limit(value: i64, what: &str) -> Result<i64> {
-    if value < 0 {
-        return Err(Error::invalid(format!("{what} must be 0 (unlimited) or more, not {value}")));
+    if !(0..=MAX_SETTING).contains(&value) {
+        return Err(Error::invalid(format!("{what} must be from 0 (none) to {MAX_SETTING}, not {value}")));
     }
     Ok(value)
 }
@@ -231,7 +235,17 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
     let daily = changes.daily_limit.map(|d| check_limit(d, "the daily limit")).transpose()?;
     let monthly = changes.monthly_limit.map(|m| check_limit(m, "the monthly limit")).transpose()?;
     let max_open = changes.max_open.map(|m| check_limit(m, "the open-lead cap")).transpose()?;
-    let reclaim_after = changes.reclaim_after_hours.map(|h| check_limit(h, "--reclaim-after")).transpose()?;
+    // Ten years is the longest wait that means anything.
+    let reclaim_after = changes
+        .reclaim_after_hours
+        .map(|h| {
+            if (0..=87_600).contains(&h) {
+                Ok(h)
+            } else {
+                Err(Error::invalid(format!("--reclaim-after is in hours, from 0 (off) to 87600 (ten years), not {h}")))
+            }
+        })
+        .transpose()?;
     let reclaim_max = changes.reclaim_max.map(|n| check_limit(n, "--reclaim-max")).transpose()?;
     let pickup = match &changes.pickup_statuses {
         Some(names) => Some(

@@ -17,13 +17,21 @@ use super::rights::{self, Action};
 use super::rotation::Distributor;
 use super::store::{Store, Writer};
 
-/// Due leads of `group` at `now`: (lead, owner), oldest delivery first.
+/// Due leads of `group` at `now`: (lead, owner), oldest delivery first. A
+/// lead is due when this group delivered it to its owner now long enough
+/// ago, with no owner change since (a change undone, and its undo, do not
+/// count; so this is its latest delivery) and no touch by the owner;
+/// reclaims undone do not count toward `reclaim_max`.
 const DUE: &str = "SELECT l.id, l.owner_id FROM deliveries d JOIN leads l ON l.id = d.lead_id \
-     WHERE d.group_id = ?1 AND d.at <= ?2 AND l.owner_id = d.user_id AND l.assigned_at = d.at \
+     WHERE d.group_id = ?1 AND d.at <= ?2 AND l.owner_id = d.user_id \
        AND l.stage_id IN (SELECT id FROM stages WHERE closed = 0) \
+       AND NOT EXISTS (SELECT 1 FROM activity a JOIN batches b ON b.id = a.batch_id \
+            WHERE a.lead_id = l.id AND a.batch_id > d.batch_id AND b.undone = 0 AND a.via <> 'undo' \
+            AND a.kind IN ('assigned', 'reassigned', 'unassigned')) \
        AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.lead_id = l.id AND a.actor_id = l.owner_id \
             AND a.kind IN ('status', 'note') AND a.at >= d.at) \
-       AND (SELECT count(*) FROM activity r WHERE r.lead_id = l.id AND r.via = 'reclaim' \
+       AND (SELECT count(*) FROM activity r JOIN batches b ON b.id = r.batch_id \
+            WHERE r.lead_id = l.id AND r.via = 'reclaim' AND b.undone = 0 \
             AND r.kind IN ('assigned', 'reassigned')) < ?3 \
      ORDER BY d.at, l.id";
 
@@ -31,7 +39,7 @@ fn due(conn: &Connection, group: &Group, now: i64) -> Result<Vec<(i64, i64)>> {
     if group.reclaim_after_hours == 0 || group.reclaim_max == 0 {
         return Ok(Vec::new());
     }
-    let cutoff = now - group.reclaim_after_hours * 3600;
+    let cutoff = now.saturating_sub(group.reclaim_after_hours.saturating_mul(3600));
     let mut stmt = conn.prepare_cached(DUE)?;
     let rows = stmt.query_map(params![group.id, cutoff, group.reclaim_max], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)

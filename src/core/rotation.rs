@@ -91,6 +91,7 @@ pub const NO_MEMBERS: &str = "group has no members";
 pub const NO_ACTIVE: &str = "no active members";
 pub const ALL_AT_LIMIT: &str = "all members at limit";
 pub const NOBODY_ON_SHIFT: &str = "nobody on shift";
+pub const AT_LIMIT_OR_OFF_SHIFT: &str = "all members at limit or off shift";
 
 /// One group's rotation state for the length of one transaction.
 pub struct Distributor {
@@ -197,7 +198,8 @@ impl Distributor {
         } else if !self.members.iter().any(Candidate::on_duty) {
             Some(NOBODY_ON_SHIFT)
         } else if !self.members.iter().any(Candidate::eligible) {
-            Some(ALL_AT_LIMIT)
+            let someone_away = self.members.iter().any(|m| m.active && !m.on_leave && m.unavailable.is_some());
+            Some(if someone_away { AT_LIMIT_OR_OFF_SHIFT } else { ALL_AT_LIMIT })
         } else {
             None
         }

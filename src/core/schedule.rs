@@ -37,7 +37,7 @@ impl Schedule {
         let mut schedule = Schedule::default();
         for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
             let (days, ranges) = entry.split_once(char::is_whitespace).ok_or_else(|| {
-                Error::invalid(format!("'{entry}': give days then hours, e.g. 'Mon-Fri 09:00-17:30'"))
+                Error::invalid(format!("{}: give days then hours, e.g. 'Mon-Fri 09:00-17:30'", quoted(entry)))
             })?;
             let days = parse_days(days.trim())?;
             for range in ranges.split(',').map(str::trim) {
@@ -45,7 +45,7 @@ impl Schedule {
                 for &d in &days {
                     let slot = &mut schedule.days[d];
                     if slot.iter().any(|r| r.start < range.end && range.start < r.end) {
-                        return Err(Error::invalid(format!("'{entry}': {} has overlapping hours", DAYS[d])));
+                        return Err(Error::invalid(format!("{}: {} has overlapping hours", quoted(entry), DAYS[d])));
                     }
                     slot.push(range);
                     slot.sort_by_key(|r| r.start);
@@ -79,12 +79,23 @@ impl Schedule {
     }
 }
 
+/// A piece of what was typed, short enough for a one-line error.
+fn quoted(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    format!("'{short}'")
+}
+
 fn parse_days(text: &str) -> Result<Vec<usize>> {
     let day = |name: &str| -> Result<usize> {
         let name = name.trim();
         DAYS.iter()
             .position(|d| d.eq_ignore_ascii_case(name) || name.len() > 3 && full_name(d).eq_ignore_ascii_case(name))
-            .ok_or_else(|| Error::invalid(format!("unknown day '{name}' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)")))
+            .ok_or_else(|| {
+                Error::invalid(format!("unknown day {} (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)", quoted(name)))
+            })
     };
     let mut out = Vec::new();
     for part in text.split(',').filter(|p| !p.trim().is_empty()) {
@@ -137,8 +148,11 @@ fn parse_time(text: &str) -> Result<u32> {
     if text == "24:00" {
         return Ok(24 * 60);
     }
+    if text.is_empty() {
+        return Err(Error::invalid("a time is missing: hours are written 09:00-17:30"));
+    }
     let t = NaiveTime::parse_from_str(text, "%H:%M")
-        .map_err(|_| Error::invalid(format!("bad time '{text}' (expected HH:MM, 00:00 to 24:00)")))?;
+        .map_err(|_| Error::invalid(format!("bad time {} (expected HH:MM, 00:00 to 24:00)", quoted(text))))?;
     Ok(t.hour() * 60 + t.minute())
 }
 
@@ -239,6 +253,7 @@ mod tests {
             ("Mon 17:00-09:00", "end must be after the start"),
             ("Mon 09:00-12:00, 11:00-13:00", "overlapping"),
             ("Mon 25:00-26:00", "bad time '25:00'"),
+            ("Mon -01:00-17:00", "a time is missing"),
         ] {
             let err = Schedule::parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");

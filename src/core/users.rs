@@ -152,7 +152,14 @@ pub fn set_hours(store: &mut Store, ctx: &Ctx, name: &str, schedule: Option<&str
 
 /// A17: away until `until` (the first day back, `YYYY-MM-DD`), or back now (`None`).
 pub fn set_away(store: &mut Store, ctx: &Ctx, name: &str, until: Option<&str>) -> Result<User> {
-    let text = until.map(schedule::parse_away).transpose()?.map(|d| d.to_string()).unwrap_or_default();
+    let back = until.map(schedule::parse_away).transpose()?;
+    let today = ctx.now().with_timezone(&ctx.tz).date_naive();
+    if let Some(day) = back.filter(|d| *d <= today) {
+        return Err(Error::invalid(format!(
+            "{day} is not after today ({today}): --until is the first day back; use --off if they are back"
+        )));
+    }
+    let text = back.map(|d| d.to_string()).unwrap_or_default();
     let note = if text.is_empty() { "is back".to_string() } else { format!("is away until {text}") };
     set_availability(store, ctx, name, "away_until", &text, note)
 }
