@@ -4,7 +4,7 @@ use super::Session;
 use super::args::GroupCommand;
 use super::output::{print_json, table};
 use crate::core::error::{Error, Result};
-use crate::core::groups::{self, Group, GroupChanges, MemberChanges};
+use crate::core::groups::{self, Group, GroupChanges, MemberChanges, Method};
 use crate::core::reclaim;
 use crate::core::rotation::Distributor;
 use crate::core::{stages, users};
@@ -12,7 +12,7 @@ use crate::core::{stages, users};
 pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
     match command {
         GroupCommand::Add { name, method, daily, monthly } => {
-            let g = groups::add(&mut s.store, &s.ctx, name, method.parse()?, *daily, *monthly)?;
+            let g = groups::add(&mut s.store, &s.ctx, name, Method::parse(method)?, *daily, *monthly)?;
             show(s, &g.name)
         }
         GroupCommand::Set {
@@ -28,7 +28,7 @@ pub fn run(s: &mut Session, command: &GroupCommand) -> Result<()> {
         } => {
             let changes = GroupChanges {
                 name: rename.clone(),
-                method: method.as_deref().map(str::parse).transpose()?,
+                method: method.as_deref().map(Method::parse).transpose()?,
                 daily_limit: *daily,
                 monthly_limit: *monthly,
                 pickup_statuses: pickup_statuses.clone(),

@@ -1,8 +1,5 @@
 //! User groups: membership, rotation order, method and limits (T4, A5–A8).
 
-use std::fmt;
-use std::str::FromStr;
-
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
@@ -14,39 +11,42 @@ use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{stages, users};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a group hands out leads (A5–A7). Its names come from strum: the
+/// first is how it is stored and shown; the others are accepted when typed.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(ascii_case_insensitive)]
 pub enum Method {
+    #[strum(to_string = "sequential", serialize = "round-robin")]
     Sequential,
+    #[strum(to_string = "random")]
     Random,
+    #[strum(to_string = "balanced", serialize = "least-busy")]
     Balanced,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Sequential => "sequential",
-            Method::Random => "random",
-            Method::Balanced => "balanced",
-        }
+        self.into()
     }
-}
 
-impl FromStr for Method {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Method> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "sequential" | "round-robin" => Ok(Method::Sequential),
-            "random" => Ok(Method::Random),
-            "balanced" | "least-busy" => Ok(Method::Balanced),
-            other => Err(Error::invalid(format!("unknown method '{other}' (expected sequential, random or balanced)"))),
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    /// A method as typed; an unknown one is an error naming every method.
+    pub fn parse(text: &str) -> Result<Method> {
+        text.trim().parse().map_err(|_| {
+            let known: Vec<&str> = <Method as strum::IntoEnumIterator>::iter().map(Method::as_str).collect();
+            Error::invalid(format!("unknown method '{}' (expected {})", text.trim(), known.join(", ")))
+        })
     }
 }
 
@@ -87,7 +87,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     Ok(Group {
         id: r.get(0)?,
         name: r.get(1)?,
-        method: method.parse().unwrap_or(Method::Sequential),
+        method: Method::parse(&method).unwrap_or(Method::Sequential),
         daily_limit: r.get(3)?,
         monthly_limit: r.get(4)?,
         cursor_position: r.get(5)?,

@@ -12,16 +12,26 @@ use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
 use super::{groups, users};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a condition looks at (R1). The first name is stored; the others are
+/// accepted when typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr, strum::EnumString)]
+#[strum(ascii_case_insensitive)]
 pub enum Field {
+    #[strum(to_string = "source")]
     Source,
+    #[strum(to_string = "status", serialize = "stage")]
     Status,
+    #[strum(to_string = "tag", serialize = "tags")]
     Tag,
+    #[strum(to_string = "company")]
     Company,
+    #[strum(to_string = "email_domain", serialize = "domain", serialize = "email")]
     EmailDomain,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a condition compares, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Op {
     Is,
     IsNot,
@@ -54,46 +64,27 @@ pub struct Rule {
 
 impl Field {
     fn as_str(self) -> &'static str {
-        match self {
-            Field::Source => "source",
-            Field::Status => "status",
-            Field::Tag => "tag",
-            Field::Company => "company",
-            Field::EmailDomain => "email_domain",
-        }
+        self.into()
     }
 
     fn parse(text: &str) -> Result<Field> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "source" => Ok(Field::Source),
-            "status" | "stage" => Ok(Field::Status),
-            "tag" | "tags" => Ok(Field::Tag),
-            "company" => Ok(Field::Company),
-            "email_domain" | "domain" | "email" => Ok(Field::EmailDomain),
-            other => Err(Error::invalid(format!(
-                "unknown rule field '{other}' (expected source, status, tag, company or domain)"
-            ))),
-        }
+        text.trim().parse().map_err(|_| {
+            Error::invalid(format!(
+                "unknown rule field '{}' (expected source, status, tag, company or domain)",
+                text.trim().to_ascii_lowercase()
+            ))
+        })
     }
 }
 
 impl Op {
     fn as_str(self) -> &'static str {
-        match self {
-            Op::Is => "is",
-            Op::IsNot => "is_not",
-            Op::Contains => "contains",
-            Op::In => "in",
-        }
+        self.into()
     }
 
+    /// As stored; anything else reads as `is`, the plainest comparison.
     fn parse(text: &str) -> Op {
-        match text {
-            "is_not" => Op::IsNot,
-            "contains" => Op::Contains,
-            "in" => Op::In,
-            _ => Op::Is,
-        }
+        text.parse().unwrap_or(Op::Is)
     }
 }
 
@@ -382,6 +373,30 @@ pub fn from_via(conn: &Connection, via: &str) -> Result<Option<Rule>> {
 
 #[cfg(test)]
 mod tests {
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_field_method_and_encoding_name_reads_back() {
+        for field in Field::iter() {
+            assert_eq!(Field::parse(field.as_str()).unwrap(), field);
+            assert_eq!(Field::parse(&field.as_str().to_uppercase()).unwrap(), field);
+        }
+        assert_eq!(Field::parse("domain").unwrap(), Field::EmailDomain);
+        for op in [Op::Is, Op::IsNot, Op::Contains, Op::In] {
+            assert_eq!(Op::parse(op.as_str()), op);
+        }
+        for method in crate::core::groups::Method::iter() {
+            assert_eq!(crate::core::groups::Method::parse(method.as_str()).unwrap(), method);
+            assert_eq!(method.to_string(), method.as_str());
+        }
+        assert_eq!(crate::core::groups::Method::parse(" Least-Busy ").unwrap(), crate::core::groups::Method::Balanced);
+        let err = crate::core::groups::Method::parse("fifo").unwrap_err().to_string();
+        assert_eq!(err, "unknown method 'fifo' (expected sequential, random, balanced)");
+        for encoding in crate::core::import::Encoding::iter() {
+            assert_eq!(serde_json::to_value(encoding).unwrap(), encoding.as_str());
+        }
+    }
+
     use super::*;
 
     fn lead() -> Lead {

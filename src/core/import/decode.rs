@@ -9,29 +9,28 @@ use serde::Serialize;
 use crate::core::error::{Error, Result};
 
 /// The text encoding the file was read in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::EnumIter)]
 pub enum Encoding {
     #[serde(rename = "utf-8")]
+    #[strum(serialize = "utf-8")]
     Utf8,
     #[serde(rename = "utf-8-bom")]
+    #[strum(serialize = "utf-8-bom")]
     Utf8Bom,
     #[serde(rename = "utf-16le")]
+    #[strum(serialize = "utf-16le")]
     Utf16Le,
     #[serde(rename = "utf-16be")]
+    #[strum(serialize = "utf-16be")]
     Utf16Be,
     #[serde(rename = "windows-1252")]
+    #[strum(serialize = "windows-1252")]
     Windows1252,
 }
 
 impl Encoding {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::Utf8Bom => "utf-8-bom",
-            Encoding::Utf16Le => "utf-16le",
-            Encoding::Utf16Be => "utf-16be",
-            Encoding::Windows1252 => "windows-1252",
-        }
+        self.into()
     }
 }
 
