@@ -100,34 +100,22 @@ pub enum Command {
         group: String,
         #[command(flatten)]
         target: TargetArgs,
-        /// Show who would get what; write nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Seed for the random method, to repeat a preview or a run (printed when drawn)
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        preview: PreviewArgs,
     },
     /// Route the unassigned backlog (open, unassigned leads) through the rules
     Route {
         #[command(flatten)]
         filter: FilterArgs,
-        /// Show who would get what; write nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Seed for random groups, to repeat a preview or a run (printed when drawn)
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        preview: PreviewArgs,
         #[command(flatten)]
         guard: GuardArgs,
     },
     /// Hand delivered leads their owners left untouched too long to the next member (for cron)
     Reclaim {
-        /// Show what would be reclaimed and by whom; write nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Seed for random groups, to repeat a preview (printed when drawn)
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        preview: PreviewArgs,
         #[command(flatten)]
         guard: GuardArgs,
     },
@@ -271,6 +259,17 @@ pub struct TargetArgs {
     pub all: bool,
     #[command(flatten)]
     pub guard: GuardArgs,
+}
+
+/// A preview of a distribution and the seed that repeats it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PreviewArgs {
+    /// Show who would get what, what stays unassigned and why; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seed for random groups, to repeat a preview or a run (printed when drawn)
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// The guard of a preview: apply exactly what was previewed, or nothing.
@@ -479,12 +478,8 @@ pub enum UserCommand {
         redistribute: Option<String>,
         #[arg(long, group = "handover")]
         leave_unassigned: bool,
-        /// Show who would get how many and what stays unassigned; write nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Seed for a random group, to repeat a preview (printed when drawn)
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        preview: PreviewArgs,
         #[command(flatten)]
         guard: GuardArgs,
     },

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::Session;
-use super::args::{FilterArgs, GuardArgs, TargetArgs};
+use super::args::{FilterArgs, GuardArgs, PreviewArgs, TargetArgs};
 use super::output::print_json;
 use crate::core::assign::{self, BulkResult, Selection};
 use crate::core::distribute::{self, RouteResult};
@@ -128,27 +128,27 @@ pub fn unassign(s: &mut Session, target: &TargetArgs) -> Result<()> {
     print_bulk(s, &r, "unassigned")
 }
 
-pub fn rotate(s: &mut Session, group: &str, target: &TargetArgs, dry_run: bool, seed: Option<u64>) -> Result<()> {
-    guarded(s, &target.guard, seed);
+pub fn rotate(s: &mut Session, group: &str, target: &TargetArgs, preview: &PreviewArgs) -> Result<()> {
+    guarded(s, &target.guard, preview.seed);
     let sel = selection(s, target)?;
-    let r = distribute::rotate(&mut s.store, &s.ctx, group, &sel, dry_run)?;
-    print_route(s, &r, dry_run)
+    let r = distribute::rotate(&mut s.store, &s.ctx, group, &sel, preview.dry_run)?;
+    print_route(s, &r, preview.dry_run)
 }
 
-pub fn route(s: &mut Session, filter: &FilterArgs, dry_run: bool, seed: Option<u64>, guard: &GuardArgs) -> Result<()> {
-    guarded(s, guard, seed);
+pub fn route(s: &mut Session, filter: &FilterArgs, preview: &PreviewArgs, guard: &GuardArgs) -> Result<()> {
+    guarded(s, guard, preview.seed);
     let filter = filter.spec().resolve(s.store.conn(), &s.ctx)?;
     if !matches!(filter.owner, OwnerFilter::Any | OwnerFilter::Unassigned) {
         return Err(Error::invalid("route acts on unassigned leads only; drop --owner"));
     }
-    let r = distribute::route(&mut s.store, &s.ctx, &filter, dry_run)?;
-    print_route(s, &r, dry_run)
+    let r = distribute::route(&mut s.store, &s.ctx, &filter, preview.dry_run)?;
+    print_route(s, &r, preview.dry_run)
 }
 
-pub fn reclaim(s: &mut Session, dry_run: bool, seed: Option<u64>, guard: &GuardArgs) -> Result<()> {
-    guarded(s, guard, seed);
-    let r = crate::core::reclaim::reclaim(&mut s.store, &s.ctx, dry_run)?;
-    print_route(s, &r, dry_run)
+pub fn reclaim(s: &mut Session, preview: &PreviewArgs, guard: &GuardArgs) -> Result<()> {
+    guarded(s, guard, preview.seed);
+    let r = crate::core::reclaim::reclaim(&mut s.store, &s.ctx, preview.dry_run)?;
+    print_route(s, &r, preview.dry_run)
 }
 
 pub fn pickup(s: &mut Session, ids: &[i64]) -> Result<()> {

@@ -95,13 +95,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Assign { to, target } => assign::assign(&mut session()?, to, target),
         Command::Reassign { to, from, target } => assign::reassign(&mut session()?, to, from.as_deref(), target),
         Command::Unassign { target } => assign::unassign(&mut session()?, target),
-        Command::Rotate { group, target, dry_run, seed } => {
-            assign::rotate(&mut session()?, group, target, *dry_run, *seed)
-        }
-        Command::Route { filter, dry_run, seed, guard } => {
-            assign::route(&mut session()?, filter, *dry_run, *seed, guard)
-        }
-        Command::Reclaim { dry_run, seed, guard } => assign::reclaim(&mut session()?, *dry_run, *seed, guard),
+        Command::Rotate { group, target, preview } => assign::rotate(&mut session()?, group, target, preview),
+        Command::Route { filter, preview, guard } => assign::route(&mut session()?, filter, preview, guard),
+        Command::Reclaim { preview, guard } => assign::reclaim(&mut session()?, preview, guard),
         Command::Pickup { ids } => assign::pickup(&mut session()?, ids),
         Command::Undo => assign::undo(&mut session()?),
         Command::Doctor { quick } => maint::doctor(&session()?, *quick),

@@ -23,8 +23,9 @@ pub fn run(s: &mut Session, command: &UserCommand) -> Result<()> {
             let state = if user.on_leave { "on leave" } else { "back from leave" };
             report(s, &user, &format!("{} is {state}", user.name))
         }
-        UserCommand::Deactivate { name, reassign_to, redistribute, dry_run, seed, guard, .. } => {
-            super::assign::guarded(s, guard, *seed);
+        UserCommand::Deactivate { name, reassign_to, redistribute, preview, guard, .. } => {
+            let dry_run = &preview.dry_run;
+            super::assign::guarded(s, guard, preview.seed);
             let handover = match (reassign_to, redistribute) {
                 (Some(to), _) => Handover::ReassignTo(to.clone()),
                 (None, Some(group)) => Handover::Redistribute(group.clone()),
