@@ -338,3 +338,22 @@ fn a_reader_that_stops_early_ends_the_listing_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }
+
+#[test]
+fn a_rule_value_no_lead_has_is_saved_with_a_warning_naming_the_close_known_values() {
+    let db = Db::new();
+    db.team();
+    db.ok(&["lead", "add", "--name", "A", "--source", "LinkedIn"]);
+    let out = db.cmd(&["rule", "add", "Social", "--to-user", "Tom", "--if", "source=LinkdIn"]).assert().success();
+    let out = out.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "warning: No lead has source 'LinkdIn'. Did you mean LinkedIn? Saved as typed.",
+        "one line on stderr"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added rule #1 Social"));
+    assert_eq!(db.json(&["rule", "list"])[0]["conditions"], serde_json::json!(["source=LinkdIn"]));
+    let quiet = db.cmd(&["rule", "add", "Known", "--to-user", "Tom", "--if", "source=linkedin"]).assert().success();
+    assert!(quiet.get_output().stderr.is_empty(), "a known value in any case says nothing");
+}

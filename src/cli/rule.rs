@@ -5,6 +5,7 @@ use super::args::{RoutingCommand, RuleCommand};
 use super::output::{print_json, table};
 use crate::core::distribute;
 use crate::core::error::Result;
+use crate::core::rules::known::Unknown;
 use crate::core::rules::{self, Condition, Rule, Target, TargetName};
 use crate::core::settings;
 
@@ -41,8 +42,11 @@ pub fn run(s: &mut Session, command: &RuleCommand) -> Result<()> {
                 (None, None) => return Err(crate::core::Error::invalid("give --to-group or --to-user")),
             };
             let conditions = conditions.iter().map(|c| Condition::parse(c)).collect::<Result<Vec<_>>>()?;
+            let unknown = rules::known::unknown_values(s.store.conn(), &conditions)?;
             let r = rules::add(&mut s.store, &s.ctx, name, &target, &conditions, *priority)?;
-            print_rule(s, &r, &format!("added rule #{} {} (priority {})", r.id, r.name, r.priority))
+            print_rule(s, &r, &format!("added rule #{} {} (priority {})", r.id, r.name, r.priority))?;
+            warn_unknown(&unknown);
+            Ok(())
         }
         RuleCommand::List => list(s),
         RuleCommand::Enable { id } => {
@@ -66,6 +70,16 @@ pub fn run(s: &mut Session, command: &RuleCommand) -> Result<()> {
             let r = rules::move_to(&mut s.store, &s.ctx, *id, *to)?;
             print_rule(s, &r, &format!("rule #{id} is now tried at position {}", r.priority))
         }
+    }
+}
+
+/// A value no lead has is saved as typed (a script may add the rule before
+/// the leads), but said on stderr with the known values closest to it, so
+/// that a typo such as `source=LinkdIn` is seen.
+fn warn_unknown(unknown: &[Unknown]) {
+    for u in unknown {
+        let close = if u.closest.len() > 1 { format!(" Close: {}.", u.closest.join(", ")) } else { String::new() };
+        eprintln!("warning: {} Saved as typed.{close}", u.question());
     }
 }
 

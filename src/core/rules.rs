@@ -1,5 +1,7 @@
 //! Routing rules (R1): ordered conditions with a group or user target.
 
+pub mod known;
+
 use std::fmt;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -108,6 +110,20 @@ impl Condition {
             return Err(Error::invalid(format!("condition '{text}' has no value")));
         }
         Ok(Condition { field: Field::parse(field)?, op, value: value.to_string() })
+    }
+
+    /// The values compared: each of an "any of" list, else the one value.
+    pub fn values(&self) -> Vec<&str> {
+        match self.op {
+            Op::In => self.value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect(),
+            _ => vec![self.value.as_str()],
+        }
+    }
+
+    /// This condition with `old`, one of its [`values`](Self::values), put as `new`.
+    pub fn with_value(&self, old: &str, new: &str) -> Condition {
+        let values: Vec<&str> = self.values().into_iter().map(|v| if v == old { new } else { v }).collect();
+        Condition { value: values.join(","), ..self.clone() }
     }
 
     /// Whether the lead's field matches, ignoring case. Routing asks this of
@@ -454,6 +470,15 @@ mod tests {
         assert!(Condition::parse("source").is_err());
         assert!(Condition::parse("colour=red").is_err());
         assert!(Condition::parse("source=").is_err());
+    }
+
+    #[test]
+    fn a_value_of_an_any_of_list_is_put_right_alone() {
+        let c = Condition::parse("source=Google, LinkdIn").unwrap();
+        assert_eq!(c.values(), ["Google", "LinkdIn"]);
+        assert_eq!(c.with_value("LinkdIn", "LinkedIn").to_string(), "source=Google,LinkedIn");
+        let c = Condition::parse("tag!=vipp").unwrap();
+        assert_eq!(c.with_value("vipp", "vip").to_string(), "tag!=vip");
     }
 
     #[test]

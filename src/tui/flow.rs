@@ -10,6 +10,7 @@ use crate::core::distribute::Handover;
 use crate::core::filter::Filter;
 use crate::core::groups::{GroupChanges, MemberChanges};
 use crate::core::model::Role;
+use crate::core::rules::known::Unknown;
 use crate::core::rules::{Condition, TargetName};
 use crate::core::{Ctx, Store};
 use crate::tui::keymap::Keymap;
@@ -90,11 +91,24 @@ pub enum Pick {
     Handover(HandoverWay),
 }
 
+impl Pick {
+    /// The id of an [`Pick::Id`] (a stage, a user).
+    pub fn id(&self) -> Option<i64> {
+        if let Pick::Id(id) = self { Some(*id) } else { None }
+    }
+}
+
 /// What a picker or a prompt gave back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Pick(Pick),
+    /// A tick list's ticked values, in the list's order.
+    Picks(Vec<Pick>),
     Text(String),
+    /// A question's "go on as it is" (y).
+    Anyway,
+    /// A question's "back to what I typed" (Esc).
+    Back,
 }
 
 /// What to do with an answer, by the pane that asked.
@@ -187,8 +201,22 @@ pub enum RuleRef {
 #[derive(Debug, Clone)]
 pub enum RoutingThen {
     Name,
-    Conditions { rule: RuleRef },
-    Target { rule: RuleRef, conditions: Vec<Condition> },
+    Conditions {
+        rule: RuleRef,
+    },
+    Target {
+        rule: RuleRef,
+        conditions: Vec<Condition>,
+    },
+    /// A value no lead has, asked about before the rule is saved; the
+    /// values already let through (condition, value) are not asked again.
+    Unknown {
+        rule: RuleRef,
+        target: TargetName,
+        conditions: Vec<Condition>,
+        passed: Vec<(usize, String)>,
+        unknown: Unknown,
+    },
 }
 
 /// A write the user asked for, as data; `run.rs` carries it out through

@@ -38,6 +38,13 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Figures for `stamp` as the worker would send them: the filter's
+    /// matches and each board column's. Snapshot tests draw a million-lead
+    /// office with these without writing a million leads.
+    pub fn of(stamp: Stamp, matching: i64, columns: Vec<i64>) -> Counts {
+        Counts { stamp, matching: Some(matching), columns, ..Counts::default() }
+    }
+
     /// Newer figures; column counts of the same stamp are kept when these
     /// come without them.
     pub fn update(&mut self, newer: Counts) {

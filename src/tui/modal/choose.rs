@@ -1,13 +1,15 @@
-//! A fuzzy picker whose choice goes to a continuation, and the pickers the
-//! panes use (owners, groups, statuses, filter values).
+//! A fuzzy picker whose choice goes to a continuation, a tick list whose set
+//! goes to one, and the pickers the panes use (owners, groups, statuses,
+//! filter values).
 
 use ratatui::crossterm::event::KeyEvent;
 
 use super::{Modal, Outcome};
 use crate::core::error::Result;
-use crate::core::{Store, groups, stages, users};
+use crate::core::{Store, groups, rules, stages, users};
 use crate::tui::flow::{Answer, FilterField, Pick, Then};
 use crate::tui::widgets::picker::{Choice, Picked, Picker};
+use crate::tui::widgets::ticks::{Ticked, Ticks};
 
 #[derive(Debug)]
 pub struct Choose {
@@ -23,6 +25,30 @@ impl Choose {
             Picked::Chosen(pick) => Outcome::Answer(self.then.clone(), Answer::Pick(pick)),
         }
     }
+}
+
+#[derive(Debug)]
+pub struct Tick {
+    pub list: Ticks<Pick>,
+    pub then: Then,
+}
+
+impl Tick {
+    pub fn handle(&mut self, key: KeyEvent) -> Outcome {
+        match self.list.handle(key) {
+            Ticked::Open => Outcome::Keep,
+            Ticked::Cancelled => Outcome::Close,
+            Ticked::Done(picks) => Outcome::Answer(self.then.clone(), Answer::Picks(picks)),
+        }
+    }
+}
+
+/// The stages as a tick list, those in `current` ticked; the answer is
+/// their ids ([`Pick::Id`]) in the board's order.
+pub fn stage_ticks(store: &Store, title: impl Into<String>, current: &[i64], then: Then) -> Result<Modal> {
+    let choices = stage_choices(store)?;
+    let current: Vec<Pick> = current.iter().map(|&id| Pick::Id(id)).collect();
+    Ok(Modal::Tick(Tick { list: Ticks::new(title, choices, &current), then }))
 }
 
 /// `modal` (a picker) with its cursor on `current`, when that is a choice.
@@ -74,15 +100,16 @@ pub fn groups(store: &Store, title: impl Into<String>, then: Then) -> Result<Mod
     Ok(choose(title, choices, then))
 }
 
-pub fn statuses(store: &Store, with_any: bool, then: Then) -> Result<Modal> {
-    let mut choices = Vec::new();
-    if with_any {
-        choices.push(choice("Any status", "", Pick::Any));
-    }
-    for s in stages::list(store.conn())? {
-        choices.push(choice(s.name.clone(), if s.closed { "closed" } else { "" }, Pick::Id(s.id)));
-    }
-    Ok(choose("Status", choices, then))
+/// The stages, closed ones said so; a pick is the stage's id.
+fn stage_choices(store: &Store) -> Result<Vec<Choice<Pick>>> {
+    Ok(stages::list(store.conn())?
+        .into_iter()
+        .map(|s| choice(s.name.clone(), if s.closed { "closed" } else { "" }, Pick::Id(s.id)))
+        .collect())
+}
+
+pub fn statuses(store: &Store, then: Then) -> Result<Modal> {
+    Ok(choose("Status", stage_choices(store)?, then))
 }
 
 /// The filter's owner choices: any, unassigned, me, each user.
@@ -99,12 +126,8 @@ pub fn owner_filter(store: &Store, has_me: bool) -> Result<Modal> {
 
 /// Distinct sources or tags present in the data, for the filter panel.
 pub fn filter_values(store: &Store, field: FilterField) -> Result<Modal> {
-    let sql = match field {
-        FilterField::Tag => "SELECT DISTINCT tag FROM lead_tags ORDER BY tag COLLATE NOCASE LIMIT 500",
-        _ => "SELECT DISTINCT source COLLATE NOCASE FROM leads WHERE source <> '' ORDER BY 1 LIMIT 500",
-    };
-    let mut stmt = store.conn().prepare(sql)?;
-    let values: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let known = if field == FilterField::Tag { rules::Field::Tag } else { rules::Field::Source };
+    let values = rules::known::values(store.conn(), known)?;
     let mut choices = vec![choice(format!("Any {}", field.label().to_lowercase()), "", Pick::Any)];
     choices.extend(values.into_iter().map(|v| choice(v.clone(), "", Pick::Name(v))));
     Ok(choose(field.label(), choices, Then::Filter(field)))

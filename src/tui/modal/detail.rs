@@ -67,7 +67,7 @@ impl Detail {
             Some(Action::ChangeStatus) => {
                 let then = Then::Detail(DetailThen::Status { lead });
                 let current = Pick::Id(self.lead.stage_id);
-                Outcome::Step(Step::Open(choose::on(choose::statuses(env.store, false, then)?, &current)))
+                Outcome::Step(Step::Open(choose::on(choose::statuses(env.store, then)?, &current)))
             }
             Some(Action::AddNote) => {
                 Outcome::Step(Step::Open(prompt::ask("Note", "", Then::Detail(DetailThen::Note { lead }))))

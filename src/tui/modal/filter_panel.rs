@@ -37,7 +37,9 @@ impl FilterPanel {
                 let store = &*env.store;
                 let modal = match field {
                     FilterField::Owner => choose::owner_filter(store, env.ctx.actor.user_id().is_some())?,
-                    FilterField::Status => choose::statuses(store, true, Then::Filter(field))?,
+                    FilterField::Status => {
+                        choose::stage_ticks(store, "Statuses shown", &env.shared.filter.stage_ids, Then::Filter(field))?
+                    }
                     FilterField::Source | FilterField::Tag => choose::filter_values(store, field)?,
                     FilterField::Since => {
                         prompt::ask("Created since (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
@@ -80,7 +82,7 @@ impl FilterPanel {
                 ])
             })
             .collect();
-        lines.push(Line::styled(" Status: each pick adds one, picked again removes it", look.theme.dim()));
+        lines.push(Line::styled(" Status: a tick list, Space ticks, Enter keeps the ticked", look.theme.dim()));
         popup(frame, look.theme, centred(main, 60, 12), "Filter — Enter edits, Esc closes", lines);
     }
 }
@@ -95,15 +97,10 @@ pub fn resume(field: FilterField, answer: Answer, env: &Env<'_>) -> Result<Optio
         }
         (FilterField::Owner, Answer::Pick(Pick::Id(id))) => f.owner = OwnerFilter::User(id),
         (FilterField::Owner, _) => f.owner = OwnerFilter::Any,
-        // Several statuses: each pick adds a status, or takes it away again.
-        (FilterField::Status, Answer::Pick(Pick::Id(id))) => {
-            if let Some(at) = f.stage_ids.iter().position(|s| *s == id) {
-                f.stage_ids.remove(at);
-            } else {
-                f.stage_ids.push(id);
-            }
+        // The ticked statuses; none ticked is any status.
+        (FilterField::Status, Answer::Picks(picks)) => {
+            f.stage_ids = picks.iter().filter_map(Pick::id).collect();
         }
-        (FilterField::Status, _) => f.stage_ids.clear(),
         (FilterField::Source, Answer::Pick(Pick::Name(s))) => f.sources = vec![s],
         (FilterField::Source, _) => f.sources.clear(),
         (FilterField::Tag, Answer::Pick(Pick::Name(t))) => f.tags = vec![t],

@@ -3,6 +3,7 @@
 //! component like the picker (state, `handle(key) -> Outcome`, `draw`), and
 //! what happens with an answer is data ([`Then`]), so a modal is plain data.
 
+pub mod ask;
 pub mod choose;
 pub mod confirm;
 pub mod detail;
@@ -24,7 +25,8 @@ use crate::tui::flow::{Answer, Env, Look, Pane, Pending, Then};
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 
-pub use choose::Choose;
+pub use ask::Ask;
+pub use choose::{Choose, Tick};
 pub use confirm::Confirm;
 pub use detail::Detail;
 pub use filter_panel::FilterPanel;
@@ -38,6 +40,10 @@ pub enum Modal {
     Help(Help),
     Confirm(Confirm),
     Choose(Choose),
+    /// A tick list for a set.
+    Tick(Tick),
+    /// A question before a save, with values to pick instead.
+    Ask(Ask),
     Prompt(Prompt),
     Search(Search),
     FilterPanel(FilterPanel),
@@ -80,6 +86,8 @@ impl Modal {
             Modal::Help(h) => Ok(h.handle(key, env.keymap)),
             Modal::Confirm(c) => Ok(c.handle(key, env.keymap)),
             Modal::Choose(c) => Ok(c.handle(key)),
+            Modal::Tick(t) => Ok(t.handle(key)),
+            Modal::Ask(a) => Ok(a.handle(key)),
             Modal::Prompt(p) => Ok(p.handle(key)),
             Modal::Search(s) => Ok(s.handle(key, env)),
             Modal::FilterPanel(f) => f.handle(key, env),
@@ -113,6 +121,11 @@ impl Modal {
             Modal::Help(h) => h.draw(frame, main, look),
             Modal::Confirm(c) => c.draw(frame, main, look),
             Modal::Choose(c) => c.picker.render(frame, centred(main, 50, 16), look.theme),
+            Modal::Tick(t) => {
+                let rows = u16::try_from(t.list.choices.len()).unwrap_or(u16::MAX).saturating_add(2);
+                t.list.render(frame, centred(main, 50, rows), look.theme);
+            }
+            Modal::Ask(a) => a.draw(frame, main, look),
             Modal::Prompt(p) => p.draw(frame, main, look),
             Modal::Search(s) => s.draw(frame, main, look),
             Modal::FilterPanel(f) => f.draw(frame, main, look),

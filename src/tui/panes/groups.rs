@@ -185,11 +185,9 @@ impl GroupsPane {
                 open(prompt::ask(title, &current, Then::Groups(GroupsThen::Limit { group: name, daily })))
             }
             Action::SetPickupStatuses => {
-                let stages = stages::list(env.store.conn())?;
-                let current: Vec<String> =
-                    stages.iter().filter(|s| group.pickup_stage_ids.contains(&s.id)).map(|s| s.name.clone()).collect();
-                let title = "Pick-up statuses (comma-separated, empty for none)";
-                open(prompt::ask(title, &current.join(", "), Then::Groups(GroupsThen::PickupStatuses { group: name })))
+                let title = format!("Statuses {name}'s members may pick up");
+                let then = Then::Groups(GroupsThen::PickupStatuses { group: name });
+                open(choose::stage_ticks(env.store, title, &group.pickup_stage_ids, then)?)
             }
             Action::AddMember => {
                 let members: Vec<String> = self
@@ -274,12 +272,13 @@ impl GroupsPane {
                 };
                 run(Pending::SetGroup { message: format!("{group}: limit set to {n}"), name: group, changes })
             }
-            (GroupsThen::PickupStatuses { group }, Answer::Text(text)) => {
-                let names: Vec<String> =
-                    text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-                for n in &names {
-                    stages::find(env.store.conn(), n)?;
-                }
+            (GroupsThen::PickupStatuses { group }, Answer::Picks(picks)) => {
+                let ticked: Vec<i64> = picks.iter().filter_map(Pick::id).collect();
+                let names = stages::list(env.store.conn())?
+                    .into_iter()
+                    .filter(|s| ticked.contains(&s.id))
+                    .map(|s| s.name)
+                    .collect();
                 let changes = GroupChanges { pickup_statuses: Some(names), ..Default::default() };
                 run(Pending::SetGroup { message: format!("{group}: pick-up statuses changed"), name: group, changes })
             }
@@ -481,7 +480,7 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
         .map(|(i, m)| {
             let eligible = match m.ineligible() {
                 None => Span::styled("eligible", theme.ok()),
-                Some(why) => Span::styled(fit::clip(&why, width(6)), theme.warn()),
+                Some(why) => Span::styled(fit::clip_reason(&why, width(6)), theme.warn()),
             };
             let next = wide.then(|| Cell::from(if Some(m.user_id) == next_id { "next" } else { "" }));
             Row::new(next.into_iter().chain([

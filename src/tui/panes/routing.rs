@@ -9,12 +9,12 @@ use ratatui::widgets::{Block, Borders, HighlightSpacing, Paragraph, Row, Table, 
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
 use crate::core::filter::Filter;
-use crate::core::rules::{self, Rule, Target, TargetName};
+use crate::core::rules::{self, Condition, Rule, Target, TargetName, known};
 use crate::core::{groups, settings, users};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, Then};
 use crate::tui::keymap::Context;
-use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::modal::{Confirm, Modal, Step, ask, choose, prompt};
 use crate::tui::panes::preview;
 use crate::tui::widgets::fit;
 use crate::tui::widgets::picker::Choice;
@@ -77,10 +77,7 @@ impl RoutingPane {
             }
             Action::EditItem => {
                 let Some(rule) = rule else { return Ok(None) };
-                let current: Vec<String> = rule.conditions.iter().map(ToString::to_string).collect();
-                let title = format!("Conditions of #{} {} (; between them)", rule.id, rule.name);
-                let then = Then::Routing(RoutingThen::Conditions { rule: RuleRef::Existing(rule.id) });
-                return Ok(Some(Step::Open(prompt::ask(title, &current.join("; "), then))));
+                return conditions_prompt(RuleRef::Existing(rule.id), &rule.conditions, env).map(Some);
             }
             Action::Delete => {
                 let Some(rule) = rule else { return Ok(None) };
@@ -131,10 +128,7 @@ impl RoutingPane {
     /// What a prompt or picker of this pane answered.
     pub fn resume(then: RoutingThen, answer: Answer, env: &Env<'_>) -> Result<Option<Step>> {
         match (then, answer) {
-            (RoutingThen::Name, Answer::Text(name)) => {
-                let then = Then::Routing(RoutingThen::Conditions { rule: RuleRef::New(name) });
-                Ok(Some(Step::Open(prompt::ask(CONDITIONS_HELP, "", then))))
-            }
+            (RoutingThen::Name, Answer::Text(name)) => conditions_prompt(RuleRef::New(name), &[], env).map(Some),
             (RoutingThen::Conditions { rule }, Answer::Text(text)) => {
                 let conditions = rules::parse_conditions(&text)?;
                 // Editing a rule: the picker starts on its target, so Enter keeps it.
@@ -158,13 +152,65 @@ impl RoutingPane {
                     Pick::User(u) => TargetName::User(u),
                     _ => return Err(Error::invalid("pick a group or a user")),
                 };
-                match rule {
-                    RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
-                    RuleRef::Existing(id) => run(Pending::UpdateRule { id, target, conditions }),
-                }
+                save(rule, target, conditions, vec![], env)
             }
+            // A value no lead has: put the one picked in its place, let it
+            // through, or go back to the conditions as they stand.
+            (RoutingThen::Unknown { rule, target, mut conditions, passed, unknown }, answer) => match answer {
+                Answer::Pick(Pick::Name(value)) => {
+                    if let Some(c) = conditions.get_mut(unknown.condition) {
+                        *c = c.with_value(&unknown.value, &value);
+                    }
+                    save(rule, target, conditions, passed, env)
+                }
+                Answer::Anyway => {
+                    let mut passed = passed;
+                    passed.push((unknown.condition, unknown.value));
+                    save(rule, target, conditions, passed, env)
+                }
+                Answer::Back => conditions_prompt(rule, &conditions, env).map(Some),
+                _ => Ok(None),
+            },
             _ => Ok(None),
         }
+    }
+}
+
+/// The conditions prompt of a new rule or of rule `#id`, holding `conditions`.
+fn conditions_prompt(rule: RuleRef, conditions: &[Condition], env: &Env<'_>) -> Result<Step> {
+    let title = match &rule {
+        RuleRef::New(_) => CONDITIONS_HELP.to_string(),
+        RuleRef::Existing(id) => {
+            let name = rules::get(env.store.conn(), *id)?.name;
+            format!("Conditions of #{id} {name} (; between them)")
+        }
+    };
+    let text: Vec<String> = conditions.iter().map(ToString::to_string).collect();
+    Ok(Step::Open(prompt::ask(title, &text.join("; "), Then::Routing(RoutingThen::Conditions { rule }))))
+}
+
+/// Save the rule, unless a value of its conditions is one no lead has and
+/// has not been let through (`passed`): a typo such as `source=LinkdIn`
+/// would route nothing, so ask first, offering the values closest to it.
+fn save(
+    rule: RuleRef,
+    target: TargetName,
+    conditions: Vec<Condition>,
+    passed: Vec<(usize, String)>,
+    env: &Env<'_>,
+) -> Result<Option<Step>> {
+    let unknown = known::unknown_values(env.store.conn(), &conditions)?
+        .into_iter()
+        .find(|u| !passed.iter().any(|(i, v)| *i == u.condition && *v == u.value));
+    if let Some(unknown) = unknown {
+        let question = unknown.question();
+        let closest = unknown.closest.clone();
+        let then = Then::Routing(RoutingThen::Unknown { rule, target, conditions, passed, unknown });
+        return Ok(Some(Step::Open(ask::ask(question, closest, then))));
+    }
+    match rule {
+        RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
+        RuleRef::Existing(id) => run(Pending::UpdateRule { id, target, conditions }),
     }
 }
 

@@ -267,6 +267,7 @@ fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, gauge: u16, the
         None => (format!("eligible · weight {}", m.weight), theme.ok()),
         Some(why) => (why, theme.warn()),
     };
+    let text = crate::tui::widgets::fit::clip_reason(&text, usize::from(state.width));
     frame.render_widget(Paragraph::new(Span::styled(text, style)), state);
 }
 

@@ -18,6 +18,20 @@ pub fn clip(text: &str, width: usize) -> String {
     out
 }
 
+/// A reason such as "monthly limit reached (2000/2000)" in `width`
+/// characters: whole when it fits, else without its figures in brackets
+/// (the table's own columns show them), so that a figure is never cut;
+/// only words are cut, with `…`.
+pub fn clip_reason(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    match text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+        Some((words, _)) => clip(words, width),
+        None => clip(text, width),
+    }
+}
+
 /// A count in at most five characters: `9,999`, `52k`, `525k`, `1.2M`, `12M`.
 pub fn short_count(n: i64) -> String {
     let n = n.max(0);
@@ -81,6 +95,15 @@ mod tests {
         let cut = titled_count("Contacted", Some(85_429), 11);
         assert!(cut.contains("(85k)") && cut.contains('…'), "{cut}");
         assert_eq!(titled_count("New", None, 11), " New (…) ");
+    }
+
+    #[test]
+    fn a_reason_drops_its_figures_before_any_is_cut() {
+        let why = "monthly limit reached (2000/2000)";
+        assert_eq!(clip_reason(why, 40), why);
+        assert_eq!(clip_reason(why, 30), "monthly limit reached");
+        assert_eq!(clip_reason(why, 12), "monthly lim…");
+        assert_eq!(clip_reason("off shift until Mon 08:30", 12), "off shift u…");
     }
 
     #[test]

@@ -36,6 +36,17 @@ pub enum Picked<T> {
     Open,
 }
 
+/// The key, with Ctrl-n / Ctrl-p read as Down / Up (the fzf habit), so
+/// that lists move alike while letters type.
+pub fn moves(key: KeyEvent) -> KeyCode {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('n') if ctrl => KeyCode::Down,
+        KeyCode::Char('p') if ctrl => KeyCode::Up,
+        other => other,
+    }
+}
+
 impl<T: Clone> Picker<T> {
     pub fn new(title: impl Into<String>, choices: Vec<Choice<T>>) -> Picker<T> {
         let matches = (0..choices.len()).collect();
@@ -79,14 +90,7 @@ impl<T: Clone> Picker<T> {
     }
 
     pub fn handle(&mut self, key: KeyEvent) -> Picked<T> {
-        // Ctrl-n / Ctrl-p move as arrows do (the fzf habit); letters type.
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let code = match key.code {
-            KeyCode::Char('n') if ctrl => KeyCode::Down,
-            KeyCode::Char('p') if ctrl => KeyCode::Up,
-            other => other,
-        };
-        match code {
+        match moves(key) {
             KeyCode::Esc => Picked::Cancelled,
             KeyCode::Enter => match self.matches.get(self.cursor).and_then(|&i| self.choices.get(i)) {
                 Some(choice) => Picked::Chosen(choice.value.clone()),
