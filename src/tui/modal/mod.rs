@@ -122,8 +122,10 @@ impl Modal {
             Modal::Confirm(c) => c.draw(frame, main, look),
             Modal::Choose(c) => c.picker.render(frame, centred(main, 50, 16), look.theme),
             Modal::Tick(t) => {
+                // As wide as its title while the window allows (the widget cuts it with … beyond).
+                let width = u16::try_from(t.list.title.chars().count() + 4).unwrap_or(u16::MAX).max(50);
                 let rows = u16::try_from(t.list.choices.len()).unwrap_or(u16::MAX).saturating_add(2);
-                t.list.render(frame, centred(main, 50, rows), look.theme);
+                t.list.render(frame, centred(main, width, rows), look.theme);
             }
             Modal::Ask(a) => a.draw(frame, main, look),
             Modal::Prompt(p) => p.draw(frame, main, look),

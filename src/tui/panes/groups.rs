@@ -185,7 +185,7 @@ impl GroupsPane {
                 open(prompt::ask(title, &current, Then::Groups(GroupsThen::Limit { group: name, daily })))
             }
             Action::SetPickupStatuses => {
-                let title = format!("Statuses {name}'s members may pick up");
+                let title = format!("Pick-up statuses of {name}");
                 let then = Then::Groups(GroupsThen::PickupStatuses { group: name });
                 open(choose::stage_ticks(env.store, title, &group.pickup_stage_ids, then)?)
             }

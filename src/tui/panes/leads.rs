@@ -99,7 +99,7 @@ impl LeadsPane {
         let columns = &self.columns;
         let header = Row::new(std::iter::once("").chain(columns.iter().map(|c| title(*c)))).style(theme.header());
         let widths: Vec<Constraint> =
-            std::iter::once(Constraint::Length(3)).chain(columns.iter().map(|c| width(*c))).collect();
+            std::iter::once(Constraint::Length(3)).chain(columns.iter().map(|c| width(*c, area.width))).collect();
         let stale = self.window.generation != look.shared.generation();
         let cut = fit::column_widths(area, &widths, 1, 1);
         let rows: Vec<Row<'_>> = if stale {
@@ -169,13 +169,19 @@ fn title(column: LeadColumn) -> &'static str {
     }
 }
 
-/// Short, fixed-size values get their width; names and text share the rest.
-fn width(column: LeadColumn) -> Constraint {
+/// Short, fixed-size values get their width; names and text share the rest
+/// of a window `room` columns wide.
+fn width(column: LeadColumn, room: u16) -> Constraint {
     match column {
         LeadColumn::Name | LeadColumn::Company | LeadColumn::Email => Constraint::Fill(3),
         LeadColumn::Source | LeadColumn::Tags => Constraint::Fill(2),
-        // "— unassigned" whole; longer names end in ….
-        LeadColumn::Owner => Constraint::Length(12),
+        // "— unassigned" whole at 80 columns; a wider window shows more of
+        // an owner's name (a long one still ends in …).
+        LeadColumn::Owner => Constraint::Length(match room {
+            0..120 => 12,
+            120..160 => 20,
+            _ => 28,
+        }),
         LeadColumn::Phone => Constraint::Length(15),
         LeadColumn::Status => Constraint::Length(9),
         LeadColumn::Age => Constraint::Length(4),

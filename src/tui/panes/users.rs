@@ -5,9 +5,9 @@
 //! unassigned), previewed before it is confirmed, and reactivate.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
 
 use crate::core::distribute::Handover;
 use crate::core::error::{Error, Result};
@@ -21,6 +21,7 @@ use crate::tui::modal::prompt::Check;
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
 use crate::tui::panes::groups::section_tabs;
 use crate::tui::panes::preview;
+use crate::tui::widgets::fit;
 use crate::tui::widgets::picker::Choice;
 
 #[derive(Debug, Default)]
@@ -197,28 +198,6 @@ impl UsersPane {
         let theme = look.theme;
         let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
         section_tabs(frame, tabs, true, look);
-        let rows: Vec<Row<'_>> = self
-            .users
-            .iter()
-            .zip(&self.unavailable)
-            .map(|((u, groups), unavailable)| {
-                let state = match (u.active, u.on_leave, unavailable) {
-                    (false, _, _) => Span::styled("deactivated".to_string(), theme.dim()),
-                    (true, true, _) => Span::styled("on leave".to_string(), theme.warn()),
-                    (true, false, Some(why)) => Span::styled(why.clone(), theme.warn()),
-                    (true, false, None) => Span::styled("active".to_string(), theme.ok()),
-                };
-                let hours = if u.schedule.is_empty() { "any time" } else { u.schedule.as_str() };
-                Row::new(vec![
-                    Cell::from(u.name.as_str()),
-                    Cell::from(u.role.to_string()),
-                    Cell::from(state),
-                    Cell::from(if u.can_pickup { "yes" } else { "no" }),
-                    Cell::from(hours),
-                    Cell::from(groups.join(", ")),
-                ])
-            })
-            .collect();
         let widths = [
             Constraint::Min(9),
             Constraint::Length(7),
@@ -227,12 +206,40 @@ impl UsersPane {
             Constraint::Min(19),
             Constraint::Min(5),
         ];
+        // A cut name, state, schedule or group list ends in …, never silently.
+        let cut = fit::column_widths(Rect { width: body.width.saturating_sub(2), ..body }, &widths, 1, 1);
+        let clip = |col: usize, text: &str| fit::clip(text, cut.get(col).copied().unwrap_or(0));
+        let rows: Vec<Row<'_>> = self
+            .users
+            .iter()
+            .zip(&self.unavailable)
+            .map(|((u, groups), unavailable)| {
+                let state = match (u.active, u.on_leave, unavailable) {
+                    (false, _, _) => Span::styled("deactivated".to_string(), theme.dim()),
+                    (true, true, _) => Span::styled("on leave".to_string(), theme.warn()),
+                    (true, false, Some(why)) => Span::styled(clip(2, why), theme.warn()),
+                    (true, false, None) => Span::styled("active".to_string(), theme.ok()),
+                };
+                let hours = if u.schedule.is_empty() { "any time" } else { u.schedule.as_str() };
+                Row::new(vec![
+                    Cell::from(clip(0, &u.name)),
+                    Cell::from(u.role.to_string()),
+                    Cell::from(state),
+                    Cell::from(if u.can_pickup { "yes" } else { "no" }),
+                    Cell::from(clip(4, hours)),
+                    Cell::from(clip(5, &groups.join(", "))),
+                ])
+            })
+            .collect();
         let header = Row::new(["Name", "Role", "State now", "Pick-up", "Hours", "Groups"]).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
             .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))
             .row_highlight_style(theme.selected())
-            .highlight_symbol("▶");
+            .highlight_symbol("▶")
+            .highlight_spacing(HighlightSpacing::Always)
+            .flex(Flex::Start)
+            .column_spacing(1);
         let mut state = TableState::default().with_selected((!self.users.is_empty()).then_some(self.cursor));
         frame.render_stateful_widget(table, body, &mut state);
     }

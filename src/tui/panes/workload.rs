@@ -19,6 +19,7 @@ use crate::tui::action::Action;
 use crate::tui::flow::{Env, Look};
 use crate::tui::modal::Step;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::fit::{clip, clip_reason};
 use crate::tui::worker::{INTAKE_DAYS, Workload};
 
 /// The fill of each open stage's part of a bar, in stage order.
@@ -170,7 +171,9 @@ fn draw_owners(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize, 
         lines.push(Line::from(Span::styled(" no open leads match the filter", theme.dim())));
     } else {
         let most = chart.owners.iter().map(OwnerBar::open).max().unwrap_or(0).max(1);
-        let name_width = 14usize;
+        // A wide pane shows more of a long name; the bars take the rest.
+        let longest = chart.owners.iter().filter_map(|b| b.owner.as_ref()).map(|n| n.chars().count()).max();
+        let name_width = if area.width >= 84 { longest.unwrap_or(0).clamp(14, 28) } else { 14 };
         let count_width = thousands(usize::try_from(most).unwrap_or(0)).chars().count() + 1;
         let bar_width = usize::from(area.width).saturating_sub(name_width + count_width + 2);
         let visible = usize::from(area.height).saturating_sub(1);
@@ -207,14 +210,6 @@ fn stacked<'a>(bar: &OwnerBar, most: i64, width: usize, theme: &Theme) -> Vec<Sp
     spans
 }
 
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        text.chars().take(width.saturating_sub(1)).chain(std::iter::once('…')).collect()
-    }
-}
-
 fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize, theme: &Theme) {
     let rows = member_rows(chart);
     if rows.is_empty() {
@@ -222,8 +217,11 @@ fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize,
         return;
     }
     let gauge = if area.width >= 90 { 24 } else { 13 };
+    // A long name gets more room where the reasons still fit beside it.
+    let longest = chart.groups.iter().flat_map(|g| &g.members).map(|m| m.name.chars().count() + 2).max();
+    let name = if area.width >= 100 { longest.unwrap_or(0).clamp(14, 30) } else { 14 };
     let header = Rect { height: 1.min(area.height), ..area };
-    let labels = format!("{:<14}{:<gauge$} {:<gauge$} {:<6} {}", "", "today", "this month", "open", "now");
+    let labels = format!("{:<name$}{:<gauge$} {:<gauge$} {:<6} {}", "", "today", "this month", "open", "now");
     frame.render_widget(Paragraph::new(Span::styled(labels, theme.header())), header);
     let visible = usize::from(area.height.saturating_sub(1));
     for (i, row) in rows.iter().skip(offset).take(visible).enumerate() {
@@ -232,7 +230,7 @@ fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize,
             MemberRow::Group(name) => {
                 frame.render_widget(Paragraph::new(Span::styled(clip(name, 30), theme.accent())), line);
             }
-            MemberRow::Member(m) => draw_member(frame, line, m, gauge as u16, theme),
+            MemberRow::Member(m) => draw_member(frame, line, m, (name as u16, gauge as u16), theme),
         }
     }
 }
@@ -248,16 +246,19 @@ fn more_below(frame: &mut Frame<'_>, boxed: Rect, hidden: usize, theme: &Theme) 
     frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), at);
 }
 
-fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, gauge: u16, theme: &Theme) {
+/// A member's line: the name in `widths.0` columns, each gauge in `widths.1`.
+fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, widths: (u16, u16), theme: &Theme) {
+    let (name_width, gauge) = widths;
     let [name, today, month, open, state] = Layout::horizontal([
-        Constraint::Length(14),
+        Constraint::Length(name_width),
         Constraint::Length(gauge),
         Constraint::Length(gauge + 1),
         Constraint::Length(8),
         Constraint::Min(0),
     ])
     .areas(line);
-    frame.render_widget(Paragraph::new(format!("  {}", clip(&m.name, 12))), name);
+    frame
+        .render_widget(Paragraph::new(format!("  {}", clip(&m.name, usize::from(name_width.saturating_sub(2))))), name);
     limit_gauge(frame, today, m.today, m.daily_limit, theme);
     let month = Rect { x: month.x + 1, width: month.width.saturating_sub(1), ..month };
     limit_gauge(frame, month, m.month, m.monthly_limit, theme);
@@ -267,7 +268,7 @@ fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, gauge: u16, the
         None => (format!("eligible · weight {}", m.weight), theme.ok()),
         Some(why) => (why, theme.warn()),
     };
-    let text = crate::tui::widgets::fit::clip_reason(&text, usize::from(state.width));
+    let text = clip_reason(&text, usize::from(state.width));
     frame.render_widget(Paragraph::new(Span::styled(text, style)), state);
 }
 

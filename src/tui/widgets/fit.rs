@@ -20,13 +20,14 @@ pub fn clip(text: &str, width: usize) -> String {
 
 /// A reason such as "monthly limit reached (2000/2000)" in `width`
 /// characters: whole when it fits, else without its figures in brackets
-/// (the table's own columns show them), so that a figure is never cut;
-/// only words are cut, with `…`.
+/// (the table's own columns show them) or its last ` · ` part ("eligible ·
+/// weight 1"), so that a figure is never cut; only words are, with `…`.
 pub fn clip_reason(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
-    match text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+    let bracketed = text.strip_suffix(')').and_then(|t| t.rsplit_once(" ("));
+    match bracketed.or_else(|| text.rsplit_once(" · ")) {
         Some((words, _)) => clip(words, width),
         None => clip(text, width),
     }
@@ -104,6 +105,7 @@ mod tests {
         assert_eq!(clip_reason(why, 30), "monthly limit reached");
         assert_eq!(clip_reason(why, 12), "monthly lim…");
         assert_eq!(clip_reason("off shift until Mon 08:30", 12), "off shift u…");
+        assert_eq!(clip_reason("eligible · weight 1", 15), "eligible");
     }
 
     #[test]

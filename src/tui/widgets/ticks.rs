@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState};
 
+use super::fit::clip;
 use super::picker::{Choice, moves};
 use crate::tui::theme::Theme;
 
@@ -61,8 +62,8 @@ impl<T: Clone + PartialEq> Ticks<T> {
         frame.render_widget(Clear, area);
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(format!(" {} ", self.title))
-            .title_bottom(Line::styled(" Space ticks · Enter saves · Esc ", theme.dim()))
+            .title(format!(" {} ", clip(&self.title, usize::from(area.width.saturating_sub(4)))))
+            .title_bottom(Line::styled(" Space ticks · Enter saves · Esc cancels ", theme.dim()))
             .border_style(theme.accent());
         let items: Vec<ListItem<'_>> = self
             .choices
