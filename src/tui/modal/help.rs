@@ -207,6 +207,7 @@ pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
             ("letters".into(), "Narrow the list (fuzzy) or type the answer".into()),
             ("↑/↓ C-p/C-n".into(), "Move in a picker while letters type".into()),
             ("Space".into(), "Tick / untick in a tick list".into()),
+            ("y".into(), "Save a rule value no lead has as typed (Enter: a known one)".into()),
             ("Enter".into(), "Choose".into()),
             ("Esc".into(), "Cancel".into()),
         ],
