@@ -371,6 +371,7 @@ pub enum RuleCommand {
         to_group: Option<String>,
         #[arg(long)]
         to_user: Option<String>,
+        /// A condition; a source or tag no lead has, or a status that is no stage, is saved with a warning naming the closest known values
         #[arg(long = "if", value_name = "CONDITION")]
         conditions: Vec<String>,
         /// 1 = tried first (default: last)
