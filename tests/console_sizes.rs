@@ -216,3 +216,22 @@ fn the_groups_dialogs_at_every_size() {
     dialog("pickup_ticks", &[], |a| keys(a, "3jP"));
     dialog("member_limits_prompt", &[], |a| keys(a, "3jlL"));
 }
+
+#[test]
+fn the_rotation_offboarding_hours_and_note_dialogs_at_every_size() {
+    dialog("rotate_preview", &[], |a| {
+        keys(a, "jjjjjjr"); // the first unassigned lead
+        press(a, KeyCode::Enter);
+    });
+    dialog("deactivate_preview", &[], |a| {
+        keys(a, "3td");
+        press(a, KeyCode::Enter); // reassign all to one user…
+        keys(a, "steph");
+        press(a, KeyCode::Enter); // …Stephanie: the preview
+    });
+    dialog("hours_prompt", &[], |a| keys(a, "3tsMon-Fri 09:00-17:30"));
+    dialog("note_prompt", &[1_250], |a| {
+        press(a, KeyCode::Enter);
+        keys(a, "nCalled back, wants a quote for 1,250 seats");
+    });
+}
