@@ -235,3 +235,20 @@ fn the_rotation_offboarding_hours_and_note_dialogs_at_every_size() {
         keys(a, "nCalled back, wants a quote for 1,250 seats");
     });
 }
+
+#[test]
+fn the_status_bar_of_a_long_named_manager_keeps_every_figure_whole_at_80_columns() {
+    let (mut s, ctx) = office();
+    add_user(&mut s, &ctx, "Maximilian Oberhauser-Lindqvist", Role::Manager);
+    let max = as_user(&s, &ctx, "Maximilian Oberhauser-Lindqvist");
+    let mut a = app(s, max, 24);
+    million(&mut a);
+    keys(&mut a, "a"); // every lead selected: a 7-digit selection too
+    million(&mut a);
+    let shown = screen(&a, 80, 24);
+    let status = shown.lines().nth(22).unwrap_or("");
+    assert_whole(status, &[WAITING, MATCHING], "the status bar");
+    assert!(status.contains("row 1 of 1,000,000"), "the name is cut before a figure is abbreviated: {status}");
+    assert!(status.contains("Maximilian"), "who acts stays, cut if need be: {status}");
+    insta::assert_snapshot!("status_bar_of_a_long_name_80x24", status);
+}

@@ -4,6 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -12,6 +13,7 @@ use super::app::App;
 use super::flow::{Look, Pane};
 use super::run::thousands;
 use super::theme::Theme;
+use super::widgets::fit;
 
 /// Designed for 80×24; smaller windows lose rows of the panes (a 120×23
 /// tmux pane works), and only below this is there too little to work with.
@@ -90,21 +92,68 @@ fn draw_filter(frame: &mut Frame<'_>, look: &Look<'_>, area: Rect) {
 
 /// The status bar. When the window is narrow the least useful parts go
 /// first (the database name, then the unassigned count); the acting user,
-/// the waiting figure, the selection and `row N of M` always stay.
+/// the waiting figure, the selection and `row N of M` always stay: then the
+/// user's name is cut with `…` (to 12 columns), then the figures are
+/// abbreviated (`1.0M`), then the name is cut further; a figure never is.
 fn draw_status(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
+    let room = usize::from(area.width);
+    let mut parts = status_parts(app, look, false);
+    for rank in [2, 1] {
+        if width(&parts) > room {
+            parts.retain(|p| p.2 != rank);
+        }
+    }
+    cut_actor(&mut parts, room, 12);
+    if width(&parts) > room {
+        let actor = parts.first().cloned();
+        parts = status_parts(app, look, true).into_iter().filter(|p| p.2 == 0).collect();
+        if let (Some(actor), Some(first)) = (actor, parts.first_mut()) {
+            *first = actor;
+        }
+        cut_actor(&mut parts, room, 6);
+    }
+    let spans: Vec<Span<'_>> = parts.into_iter().map(|(text, style, _)| Span::styled(text, style)).collect();
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The acting user's name (the first part) cut with … until the line fits
+/// `room`, but to no fewer than `least` characters.
+fn cut_actor(parts: &mut [StatusPart], room: usize, least: usize) {
+    let over = width(parts).saturating_sub(room);
+    if let Some(actor) = parts.first_mut().filter(|_| over > 0) {
+        let name = actor.0.trim();
+        let keep = name.chars().count().saturating_sub(over).max(least);
+        actor.0 = format!(" {} ", fit::clip(name, keep));
+    }
+}
+
+/// A part of the status bar: its text, its style, and the order it is
+/// dropped in when the line is too long (0: never).
+type StatusPart = (String, Style, u8);
+
+fn width(parts: &[StatusPart]) -> usize {
+    parts.iter().map(|p| p.0.chars().count()).sum()
+}
+
+/// The status bar's parts, with each figure in full or, when `short`, abbreviated.
+fn status_parts(app: &App, look: &Look<'_>, short: bool) -> Vec<StatusPart> {
     let theme = look.theme;
     let c = &app.counts;
+    let figure = |n: Option<i64>| match n {
+        Some(n) if short => fit::short_count(n),
+        n => count(n),
+    };
     let (selected, position) = match app.active() {
         Some((w, _)) if w.generation != app.shared.generation() => ("0".to_string(), Some("searching…".to_string())),
         Some((w, matching)) => {
             let selected = match matching {
-                Some(m) => count(Some(w.picked.count(m))),
+                Some(m) => figure(Some(w.picked.count(m))),
                 None if w.picked.is_empty() => "0".to_string(),
                 None => "…".to_string(),
             };
             let position = match matching {
                 Some(m) if m > 0 => {
-                    format!("row {} of {}", count(Some(w.offset + w.cursor as i64 + 1)), count(Some(m)))
+                    format!("row {} of {}", figure(Some(w.offset + w.cursor as i64 + 1)), figure(Some(m)))
                 }
                 Some(_) => "no rows".to_string(),
                 None => "counting…".to_string(),
@@ -116,28 +165,18 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
     let path = app.store.path();
     let db = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().to_string());
     let alert = app.config.unassigned_alert_hours;
-    let waiting = c.waiting.unwrap_or(0);
-    let waiting_style = if waiting > 0 { theme.warn() } else { theme.dim() };
-    // (text, style, the order it is dropped in when the line is too long: 0 never)
-    let mut parts: Vec<(String, ratatui::style::Style, u8)> = vec![
+    let waiting_style = if c.waiting.unwrap_or(0) > 0 { theme.warn() } else { theme.dim() };
+    let mut parts: Vec<StatusPart> = vec![
         (format!(" {} ", app.actor_label()), theme.focus_tab(), 0),
-        (format!(" {db}"), ratatui::style::Style::default(), 2),
-        (format!(" · unassigned {}", count(c.unassigned)), ratatui::style::Style::default(), 1),
-        (format!(" · waiting >{alert}h {}", count(c.waiting)), waiting_style, 0),
-        (format!(" · selected {selected}"), ratatui::style::Style::default(), 0),
+        (format!(" {db}"), Style::default(), 2),
+        (format!(" · unassigned {}", figure(c.unassigned)), Style::default(), 1),
+        (format!(" · waiting >{alert}h {}", figure(c.waiting)), waiting_style, 0),
+        (format!(" · selected {selected}"), Style::default(), 0),
     ];
     if let Some(position) = position {
-        parts.push((format!(" · {position}"), ratatui::style::Style::default(), 0));
+        parts.push((format!(" · {position}"), Style::default(), 0));
     }
-    let width =
-        |parts: &[(String, ratatui::style::Style, u8)]| parts.iter().map(|p| p.0.chars().count()).sum::<usize>();
-    for rank in [2, 1] {
-        if width(&parts) > usize::from(area.width) {
-            parts.retain(|p| p.2 != rank);
-        }
-    }
-    let spans: Vec<Span<'_>> = parts.into_iter().map(|(text, style, _)| Span::styled(text, style)).collect();
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    parts
 }
 
 /// The hint bar: the pane's (or the drawer's) keys with the keymap's words,
