@@ -9,7 +9,7 @@ use leadrota::core::Store;
 use leadrota::core::distribute;
 use leadrota::core::filter::Filter;
 use leadrota::core::model::NewLead;
-use leadrota::core::search::{self, SearchBy};
+use leadrota::core::search::{self, FindBy};
 use proptest::prelude::*;
 
 const FIRST: [&str; 8] = ["Ann", "Anna", "Hannah", "Zoë", "Jürgen", "O'Brien", "Ñuño", "Li"];
@@ -36,7 +36,7 @@ fn sample() -> Store {
     s
 }
 
-fn ids(s: &Store, search: &str, by: SearchBy) -> Vec<i64> {
+fn ids(s: &Store, search: &str, by: FindBy) -> Vec<i64> {
     let filter = Filter { search: search.into(), ..Filter::default() };
     let (clause, params) = filter.to_sql_with(by);
     let mut stmt = s.conn().prepare(&format!("SELECT l.id FROM leads l WHERE {clause} ORDER BY l.id")).unwrap();
@@ -73,31 +73,31 @@ fn the_index_finds_exactly_what_a_scan_finds() {
         "ab\0cde",
         "\0ann",
     ] {
-        let scanned = ids(&s, text, SearchBy::Scan);
-        assert_eq!(ids(&s, text, SearchBy::Index), scanned, "search {text:?}");
+        let scanned = ids(&s, text, FindBy::Scan);
+        assert_eq!(ids(&s, text, FindBy::Index), scanned, "search {text:?}");
     }
-    assert!(!ids(&s, "Ruiz_Diaz", SearchBy::Index).is_empty());
-    assert!(!ids(&s, "5550", SearchBy::Index).is_empty(), "phone digits are found through the index");
+    assert!(!ids(&s, "Ruiz_Diaz", FindBy::Index).is_empty());
+    assert!(!ids(&s, "5550", FindBy::Index).is_empty(), "phone digits are found through the index");
 }
 
 #[test]
 fn an_edited_lead_is_found_by_its_new_name_only() {
     let s = sample();
     s.conn().execute("UPDATE leads SET name = 'Zebulon Quayle' WHERE id = 7", []).unwrap();
-    assert_eq!(ids(&s, "zebulon", SearchBy::Index), [7]);
-    let before = ids(&s, "Hannah", SearchBy::Scan);
-    assert_eq!(ids(&s, "Hannah", SearchBy::Index), before);
+    assert_eq!(ids(&s, "zebulon", FindBy::Index), [7]);
+    let before = ids(&s, "Hannah", FindBy::Scan);
+    assert_eq!(ids(&s, "Hannah", FindBy::Index), before);
     s.conn().execute("DELETE FROM activity WHERE lead_id = 7", []).unwrap();
     s.conn().execute("DELETE FROM leads WHERE id = 7", []).unwrap();
-    assert!(ids(&s, "zebulon", SearchBy::Index).is_empty());
+    assert!(ids(&s, "zebulon", FindBy::Index).is_empty());
 }
 
 #[test]
 fn a_common_text_is_scanned_and_a_rare_one_looked_up() {
     let s = sample();
-    assert_eq!(search::plan(s.conn(), "ann", 10).unwrap(), SearchBy::Scan, "most sample leads hold 'ann'");
-    assert_eq!(search::plan(s.conn(), "Jürgen Weiß", 10).unwrap(), SearchBy::Index);
-    assert_eq!(search::plan(s.conn(), "an", 10).unwrap(), SearchBy::Scan, "two letters are below the index");
+    assert_eq!(search::plan(s.conn(), "ann", 10).unwrap(), FindBy::Scan, "most sample leads hold 'ann'");
+    assert_eq!(search::plan(s.conn(), "Jürgen Weiß", 10).unwrap(), FindBy::Index);
+    assert_eq!(search::plan(s.conn(), "an", 10).unwrap(), FindBy::Scan, "two letters are below the index");
 }
 
 proptest! {
@@ -114,8 +114,8 @@ proptest! {
         let text: String = chars[from..(from + len).min(chars.len())].iter().collect();
         let text = if upper { text.to_uppercase() } else { text };
         prop_assume!(!text.trim().is_empty());
-        let scanned = ids(s, text.trim(), SearchBy::Scan);
-        prop_assert_eq!(ids(s, text.trim(), SearchBy::Index), scanned);
+        let scanned = ids(s, text.trim(), FindBy::Scan);
+        prop_assert_eq!(ids(s, text.trim(), FindBy::Index), scanned);
     }
 }
 
@@ -133,7 +133,7 @@ fn a_phone_number_is_found_by_its_digits_whatever_the_formatting() {
     let phone: String = s.conn().query_row("SELECT phone FROM leads WHERE id = 2", [], |r| r.get(0)).unwrap();
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let spaced = format!("{} {}", &digits[1..4], &digits[4..]);
-    for by in [SearchBy::Index, SearchBy::Scan] {
+    for by in [FindBy::Index, FindBy::Scan] {
         assert!(ids(&s, &phone, by).contains(&2), "{phone} {by:?}");
         assert!(ids(&s, &spaced, by).contains(&2), "{spaced} {by:?}");
         assert!(ids(&s, "+1 (", by).is_empty(), "the start of a number matches nothing yet");

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 
 use super::context::{Actor, Ctx};
 use super::error::{Error, Result};
-use super::search::{self, Looking, SearchBy};
+use super::search::{self, FindBy, Looking};
 use super::time;
 use super::{stages, users};
 
@@ -168,15 +168,15 @@ impl Filter {
     }
 
     /// The WHERE clause (over `leads l`) and its parameters, the search text
-    /// looked up in the index. Every value is a parameter; only fixed SQL text
-    /// is ever concatenated.
+    /// and tags looked up in their indexes. Every value is a parameter; only
+    /// fixed SQL text is ever concatenated.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
-        self.to_sql_with(SearchBy::Index)
+        self.to_sql_with(FindBy::Index)
     }
 
-    /// [`Filter::to_sql`], with the search text looked for as `by` says
-    /// (see [`search::plan`]).
-    pub fn to_sql_with(&self, by: SearchBy) -> (String, Vec<Value>) {
+    /// [`Filter::to_sql`], with the search text and tags found as `by` says
+    /// (see [`search::plan`] and `page::reading`).
+    pub fn to_sql_with(&self, by: FindBy) -> (String, Vec<Value>) {
         let mut clauses: Vec<String> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
         match self.owner {
@@ -196,10 +196,13 @@ impl Filter {
             params.extend(self.sources.iter().map(|s| Value::Text(s.clone())));
         }
         if !self.tags.is_empty() {
-            clauses.push(format!(
-                "EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN ({}))",
-                placeholders(self.tags.len())
-            ));
+            let tags = placeholders(self.tags.len());
+            clauses.push(match by {
+                FindBy::Index => format!("l.id IN (SELECT t.lead_id FROM lead_tags t WHERE t.tag IN ({tags}))"),
+                FindBy::Scan => {
+                    format!("EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN ({tags}))")
+                }
+            });
             params.extend(self.tags.iter().map(|s| Value::Text(s.clone())));
         }
         if let Some(from) = self.created_from {
@@ -244,9 +247,9 @@ impl Filter {
         self.search.chars().take(MAX_SEARCH).take_while(|&c| c != '\0').collect()
     }
 
-    fn push_search(&self, by: SearchBy, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
+    fn push_search(&self, by: FindBy, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
         let search = self.search_text();
-        if by == SearchBy::Index
+        if by == FindBy::Index
             && let Some(query) = search::match_query(&search)
         {
             clauses.push("l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ?)".into());

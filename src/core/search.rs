@@ -9,28 +9,24 @@
 //! digits and phone punctuation is a phone search (see [`Looking`]).
 //!
 //! The index pays when few leads match. When many do, walking the leads in
-//! list order finds a screenful sooner than fetching and sorting every match,
-//! so [`plan`] looks at how many the index would return before choosing.
+//! list order finds a screenful sooner than fetching and sorting every match
+//! (see `page::reading`), and a count is quicker scanning every lead, so
+//! [`plan`] looks at how many the index would return before choosing.
 
 use rusqlite::Connection;
 
 use super::error::Result;
 
-/// How a filter's search text is looked for.
+/// How a filter's search text and tags find their leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchBy {
-    /// Candidates from the trigram index, confirmed by `LIKE`.
+pub enum FindBy {
+    /// Candidates looked up in an index (the trigram index, confirmed by
+    /// `LIKE`; the tag index), for the query to start from.
     Index,
-    /// `LIKE` over the leads the rest of the filter reads.
+    /// A test of each lead the rest of the query reads (`LIKE`; a probe of
+    /// the lead's tags), for a query that walks another index in order.
     Scan,
 }
-
-/// Beyond this many candidates a page of results is found sooner by walking
-/// the list. Each candidate costs a read of its lead (a few microseconds when
-/// not cached); walking finds a screenful among many matches within a few
-/// thousand rows. On the 1,000,000-lead demo both cost about 10 ms here
-/// (measured with `cargo bench --bench console`, "linda." with 2,401 matches).
-pub const PAGE_CANDIDATES: usize = 1_500;
 
 /// Beyond this many candidates a count is quicker by scanning every lead.
 pub const COUNT_CANDIDATES: usize = 200_000;
@@ -71,12 +67,12 @@ pub fn match_query(text: &str) -> Option<String> {
 }
 
 /// Whether to use the index for `text`, given how many candidates are too many.
-pub fn plan(conn: &Connection, text: &str, too_many: usize) -> Result<SearchBy> {
-    let Some(query) = match_query(text) else { return Ok(SearchBy::Scan) };
+pub fn plan(conn: &Connection, text: &str, too_many: usize) -> Result<FindBy> {
+    let Some(query) = match_query(text) else { return Ok(FindBy::Scan) };
     let candidates: i64 = conn
         .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM leads_search WHERE leads_search MATCH ?1 LIMIT ?2)")?
         .query_row(rusqlite::params![query, too_many as i64 + 1], |r| r.get(0))?;
-    Ok(if candidates as usize > too_many { SearchBy::Scan } else { SearchBy::Index })
+    Ok(if candidates as usize > too_many { FindBy::Scan } else { FindBy::Index })
 }
 
 /// Every piece, quoted, joined with AND; `None` when there is none. A piece
