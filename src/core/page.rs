@@ -2,6 +2,8 @@
 //! continues from the last row's sort key, so deep pages cost what the first does.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -10,7 +12,7 @@ use super::error::{Error, Result};
 use super::filter::Filter;
 use super::leads::{SELECT_LEAD, from_row};
 use super::model::Lead;
-use super::search::FindBy;
+use super::search::{self, FindBy};
 use super::{stages, users};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,6 +181,37 @@ pub fn reading(conn: &Connection, filter: &Filter) -> Result<Reading> {
     Ok(if ids.len() > SORT_MATCHES_UP_TO { Reading::Walk } else { Reading::SortMatches(ids) })
 }
 
+/// How much a first try at walking may cost, in SQLite virtual-machine
+/// steps: a few milliseconds, enough to find a screenful when one lead in a
+/// hundred or so matches along the sort's index.
+const WALK_EFFORT_STEPS: u32 = 30_000;
+const STEPS_PER_CHECK: i32 = 500;
+
+/// `read`'s result, or `None` when it took more than [`WALK_EFFORT_STEPS`].
+fn within_effort<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    let gave_up = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&gave_up);
+    let mut checks = 0;
+    conn.progress_handler(
+        STEPS_PER_CHECK,
+        Some(move || {
+            checks += 1;
+            let over = checks * STEPS_PER_CHECK.unsigned_abs() > WALK_EFFORT_STEPS;
+            if over {
+                flag.store(true, Ordering::Relaxed);
+            }
+            over
+        }),
+    )?;
+    let result = read();
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    match result {
+        // Interrupted by the effort bound, not by another thread's interrupt.
+        Err(_) if gave_up.load(Ordering::Relaxed) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 /// What one read asks for, whichever way it is read.
 struct Request<'a> {
     key: SortKey,
@@ -212,9 +245,20 @@ fn read(
     let ascending = sort.descending == (direction == Direction::Backward);
     let request = Request { key: sort.key, after, inclusive, ascending, limit };
     let parts = partitions(conn, sort.key)?;
-    let rows = match reading(conn, filter)? {
-        Reading::Walk => walk(conn, filter, &parts, &request)?,
-        Reading::SortMatches(ids) => sort_matches(conn, filter, &ids, &parts, &request)?,
+    // Most pages a console asks for (an owner's, a stage's, the unassigned)
+    // walk straight to their rows: try that first, for a bounded effort,
+    // and count the matches only when it did not find the page in time.
+    let tried = if search::few_candidates(conn, &filter.search_text(), SORT_MATCHES_UP_TO)? {
+        None
+    } else {
+        within_effort(conn, || walk(conn, filter, &parts, &request))?
+    };
+    let rows = match tried {
+        Some(rows) => rows,
+        None => match reading(conn, filter)? {
+            Reading::Walk => walk(conn, filter, &parts, &request)?,
+            Reading::SortMatches(ids) => sort_matches(conn, filter, &ids, &parts, &request)?,
+        },
     };
     let next = rows.last().map(|(part, lead)| Cursor { partition: *part, key: key_value(sort.key, lead), id: lead.id });
     let mut leads: Vec<Lead> = rows.into_iter().map(|(_, l)| l).collect();
@@ -448,4 +492,27 @@ pub fn all(conn: &Connection, filter: &Filter, sort: Sort, limit: Option<usize>)
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) \
+                        SELECT count(*) FROM n";
+
+    fn count(conn: &Connection) -> Result<i64> {
+        Ok(conn.query_row(LONG, [], |r| r.get(0))?)
+    }
+
+    #[test]
+    fn a_read_over_its_effort_gives_up_and_leaves_the_connection_unbounded() {
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(within_effort(&conn, || count(&conn)).unwrap(), None, "a million steps is over the effort");
+        assert_eq!(
+            within_effort(&conn, || Ok(conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))?)).unwrap(),
+            Some(7)
+        );
+        assert_eq!(count(&conn).unwrap(), 1_000_000, "the bound ends with the try");
+    }
 }

@@ -75,6 +75,12 @@ pub fn plan(conn: &Connection, text: &str, too_many: usize) -> Result<FindBy> {
     Ok(if candidates as usize > too_many { FindBy::Scan } else { FindBy::Index })
 }
 
+/// Whether the index answers `text` with at most `most` candidates (a
+/// search too short for the index has none to count).
+pub fn few_candidates(conn: &Connection, text: &str, most: usize) -> Result<bool> {
+    Ok(match_query(text).is_some() && plan(conn, text, most)? == FindBy::Index)
+}
+
 /// Every piece, quoted, joined with AND; `None` when there is none. A piece
 /// holding a NUL is left out (FTS5 reads its query only up to a NUL); `LIKE`
 /// still checks the whole text.

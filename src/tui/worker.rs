@@ -306,6 +306,20 @@ impl Worker {
     }
 }
 
+impl Drop for Worker {
+    /// A console that closes stops its worker's query at once: the thread
+    /// would otherwise finish counting a large file (seconds on ten million
+    /// leads) on a core the next console, or the shell, is waiting for.
+    fn drop(&mut self) {
+        if let Worker::Thread { running, .. } = self
+            && let Ok(slot) = running.interrupt.lock()
+            && let Some(handle) = slot.as_ref()
+        {
+            handle.interrupt();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
