@@ -150,7 +150,8 @@ pub fn page_from(conn: &Connection, filter: &Filter, sort: Sort, from: &Cursor, 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reading {
     /// Along the sort's own index, keeping the rows that match: a screenful
-    /// is found within the first rows when many leads match.
+    /// is found within the first rows when many leads match. When they lie
+    /// far along it, the walk gives up and they are sorted (top N) instead.
     Walk,
     /// These matches, found through the filter's own indexes (the search
     /// index, a tag, a date range, an owner…), sorted: quick when few match,
@@ -184,11 +185,15 @@ pub fn reading(conn: &Connection, filter: &Filter) -> Result<Reading> {
 /// How much a first try at walking may cost, in SQLite virtual-machine
 /// steps: a few milliseconds, enough to find a screenful when one lead in a
 /// hundred or so matches along the sort's index.
-const WALK_EFFORT_STEPS: u32 = 30_000;
+const FIRST_WALK_STEPS: u32 = 30_000;
+/// How much a walk to many matches may cost before they are sorted instead:
+/// many leads can match and still lie far along the sort's index (the
+/// newest leads sorted by age in stage, a tag given in name order).
+const LONG_WALK_STEPS: u32 = 150_000;
 const STEPS_PER_CHECK: i32 = 500;
 
-/// `read`'s result, or `None` when it took more than [`WALK_EFFORT_STEPS`].
-fn within_effort<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+/// `read`'s result, or `None` when it took more than `steps`.
+fn within_effort<T>(conn: &Connection, steps: u32, read: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
     let gave_up = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&gave_up);
     let mut checks = 0;
@@ -196,7 +201,7 @@ fn within_effort<T>(conn: &Connection, read: impl FnOnce() -> Result<T>) -> Resu
         STEPS_PER_CHECK,
         Some(move || {
             checks += 1;
-            let over = checks * STEPS_PER_CHECK.unsigned_abs() > WALK_EFFORT_STEPS;
+            let over = checks * STEPS_PER_CHECK.unsigned_abs() > steps;
             if over {
                 flag.store(true, Ordering::Relaxed);
             }
@@ -248,16 +253,21 @@ fn read(
     // Most pages a console asks for (an owner's, a stage's, the unassigned)
     // walk straight to their rows: try that first, for a bounded effort,
     // and count the matches only when it did not find the page in time.
+    // Every way is bounded by the table or by the matches, never worse.
+    let walked = |steps| within_effort(conn, steps, || walk(conn, filter, &parts, &request));
     let tried = if search::few_candidates(conn, &filter.search_text(), SORT_MATCHES_UP_TO)? {
         None
     } else {
-        within_effort(conn, || walk(conn, filter, &parts, &request))?
+        walked(FIRST_WALK_STEPS)?
     };
     let rows = match tried {
         Some(rows) => rows,
         None => match reading(conn, filter)? {
-            Reading::Walk => walk(conn, filter, &parts, &request)?,
-            Reading::SortMatches(ids) => sort_matches(conn, filter, &ids, &parts, &request)?,
+            Reading::SortMatches(ids) => sort_matches(conn, filter, Some(&ids), &parts, &request)?,
+            Reading::Walk => match walked(LONG_WALK_STEPS)? {
+                Some(rows) => rows,
+                None => sort_matches(conn, filter, None, &parts, &request)?,
+            },
         },
     };
     let next = rows.last().map(|(part, lead)| Cursor { partition: *part, key: key_value(sort.key, lead), id: lead.id });
@@ -357,11 +367,13 @@ fn walk_sql(filter: &Filter, parts: &Partitions, part: usize, request: &Request,
     PageQuery { with: String::new(), ids: sql, order, params }
 }
 
-/// [`Reading::SortMatches`]: every partition in one query over the matches, sorted.
+/// Every partition in one query over the matches, sorted: those of
+/// [`Reading::SortMatches`], or (`None`) all, found through the filter's own
+/// indexes and kept to the page's best by SQLite's top-N sort.
 fn sort_matches(
     conn: &Connection,
     filter: &Filter,
-    matches: &[i64],
+    matches: Option<&[i64]>,
     parts: &Partitions,
     request: &Request,
 ) -> Result<Vec<(usize, Lead)>> {
@@ -376,10 +388,12 @@ fn sort_matches(
     Ok(rows)
 }
 
-/// The query for a page of `matches`. The filter is tested again so that
-/// the page is exact even if a lead changed since the matches were found.
-fn sort_sql(filter: &Filter, matches: &[i64], parts: &Partitions, request: &Request) -> PageQuery {
-    let (where_clause, filter_params) = filter.to_sql_with(FindBy::Scan);
+/// The query for a page of `matches` (or of every match). The filter is
+/// tested again so that the page is exact even if a lead changed since the
+/// matches were found.
+fn sort_sql(filter: &Filter, matches: Option<&[i64]>, parts: &Partitions, request: &Request) -> PageQuery {
+    let by = if matches.is_some() { FindBy::Scan } else { FindBy::Index };
+    let (where_clause, filter_params) = filter.to_sql_with(by);
     let mut params: Vec<Value> = Vec::new();
     // A partition's rank is its place in the list, looked up in a small table of (value, rank).
     let (with, rank) = match parts {
@@ -393,16 +407,21 @@ fn sort_sql(filter: &Filter, matches: &[i64], parts: &Partitions, request: &Requ
             )
         }
     };
-    params.push(Value::Text(ids_json(matches)));
+    if let Some(matches) = matches {
+        params.push(Value::Text(ids_json(matches)));
+    }
     params.extend(filter_params);
     // The unary `+` keeps the planner off the sort's index: the matches come from the list.
     let key_sql = format!("+{}", key_column(request.key));
     let (cmp, dir) = request.cmp_and_dir();
     // CROSS JOIN keeps the matches the outer loop: left to choose, the
     // planner may walk an owner's or a stage's every lead instead.
-    let mut inner = format!(
-        "SELECT l.id FROM json_each(?) matched CROSS JOIN leads l ON l.id = matched.value WHERE {where_clause}"
-    );
+    let mut inner = match matches {
+        Some(_) => format!(
+            "SELECT l.id FROM json_each(?) matched CROSS JOIN leads l ON l.id = matched.value WHERE {where_clause}"
+        ),
+        None => format!("SELECT l.id FROM leads l WHERE {where_clause}"),
+    };
     if let Some(c) = request.after {
         match &rank {
             Some(rank) => {
@@ -436,7 +455,7 @@ pub fn first_page_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: us
             let Some(&part) = walk_order(&parts, &request).first() else { return Ok((reading, Vec::new())) };
             walk_sql(filter, &parts, part, &request, limit)
         }
-        Reading::SortMatches(ids) => sort_sql(filter, ids, &parts, &request),
+        Reading::SortMatches(ids) => sort_sql(filter, Some(ids), &parts, &request),
     };
     let plan = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {}", query.ids_sql()))?
@@ -506,11 +525,47 @@ mod tests {
     }
 
     #[test]
+    fn sorting_every_match_pages_as_the_walk_does() {
+        let store = crate::core::Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        conn.execute_batch(
+            "INSERT INTO users (id, name, role, created_at) VALUES (1, 'Zoe', 'agent', 0), (2, 'Abe', 'agent', 0);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
+             INSERT INTO leads (name, stage_id, owner_id, created_at, updated_at, status_changed_at)
+             SELECT 'N' || (i % 5), 1 + i % 3, CASE i % 3 WHEN 0 THEN NULL ELSE i % 3 END, i % 7, 0, i % 4 FROM n;",
+        )
+        .unwrap();
+        let filter = Filter { created_from: Some(2), ..Filter::default() };
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let sort = Sort { key, descending };
+                let parts = partitions(conn, key).unwrap();
+                let mut after: Option<Cursor> = None;
+                loop {
+                    let request =
+                        Request { key, after: after.as_ref(), inclusive: false, ascending: !descending, limit: 6 };
+                    let walked = walk(conn, &filter, &parts, &request).unwrap();
+                    let sorted = sort_matches(conn, &filter, None, &parts, &request).unwrap();
+                    let ids = |rows: &[(usize, Lead)]| rows.iter().map(|(p, l)| (*p, l.id)).collect::<Vec<_>>();
+                    assert_eq!(ids(&sorted), ids(&walked), "{sort:?} after {after:?}");
+                    let Some((part, lead)) = walked.last() else { break };
+                    after = Some(Cursor { partition: *part, key: key_value(key, lead), id: lead.id });
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_read_over_its_effort_gives_up_and_leaves_the_connection_unbounded() {
         let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(within_effort(&conn, || count(&conn)).unwrap(), None, "a million steps is over the effort");
         assert_eq!(
-            within_effort(&conn, || Ok(conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))?)).unwrap(),
+            within_effort(&conn, FIRST_WALK_STEPS, || count(&conn)).unwrap(),
+            None,
+            "a million steps is over the effort"
+        );
+        assert_eq!(
+            within_effort(&conn, FIRST_WALK_STEPS, || Ok(conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))?))
+                .unwrap(),
             Some(7)
         );
         assert_eq!(count(&conn).unwrap(), 1_000_000, "the bound ends with the try");
