@@ -40,14 +40,15 @@ const MAX_TRIGRAMS: usize = 12;
 pub enum Looking {
     /// Text in the name, email or company.
     Text,
-    /// A phone number: text made only of digits and phone punctuation
+    /// A phone number: text made only of digits (one at least) and phone punctuation
     /// ("+1 (555) 010-2030", "555 0102") matches phones by their digits,
     /// whatever the formatting on either side, once it has three of them.
     Phone { digits: String },
 }
 
 pub fn looking_for(text: &str) -> Looking {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) {
+    // Punctuation alone ("." or "-") is looked for in names and emails.
+    if text.chars().any(|c| c.is_ascii_digit()) && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) {
         Looking::Phone { digits: text.chars().filter(char::is_ascii_digit).collect() }
     } else {
         Looking::Text
@@ -136,6 +137,8 @@ mod tests {
         assert_eq!(looking_for("+4"), Looking::Phone { digits: "4".into() });
         assert_eq!(looking_for("lead123@"), Looking::Text, "an email is not a phone number");
         assert_eq!(looking_for("3M"), Looking::Text);
+        assert_eq!(looking_for("."), Looking::Text, "a dot is found in emails");
+        assert_eq!(looking_for("-"), Looking::Text);
     }
 
     #[test]
