@@ -449,29 +449,25 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     let month = figures(&|m| format!("{}/{}", m.month, limit_text(m.monthly_limit)));
     let open = figures(&|m| if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() });
     let widest = |texts: &[String], header: &str| {
-        texts.iter().map(|t| t.chars().count()).chain([header.chars().count()]).max().unwrap_or(0) as u16
+        texts.iter().map(|t| t.chars().count()).chain([header.chars().count()]).max().unwrap_or(0)
     };
     // Narrow, the head's "next up" line says who is next and the reasons get its room.
     let skip = usize::from(!wide);
-    let fixed = 1
-        + if wide { 5 } else { 0 }
-        + widest(&weight, "W")
-        + widest(&today, "Today")
-        + widest(&month, "Month")
-        + widest(&open, "Open");
-    let room = members.width.saturating_sub(fixed + 5 + 12);
-    let longest = rotation.members.iter().map(|m| m.name.chars().count()).max().unwrap_or(6) as u16;
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(longest.min(32).min(room).max(6)),
-        Constraint::Length(widest(&weight, "W")),
-        Constraint::Length(widest(&today, "Today")),
-        Constraint::Length(widest(&month, "Month")),
-        Constraint::Length(widest(&open, "Open")),
-        Constraint::Fill(1),
+    let longest = rotation.members.iter().map(|m| m.name.chars().count()).max().unwrap_or(0);
+    let columns = [
+        fit::Column::fixed(4),
+        fit::Column { want: longest.clamp(6, 32), floor: 6, rank: 0, grows: false },
+        fit::Column::fixed(widest(&weight, "W")),
+        fit::Column::fixed(widest(&today, "Today")),
+        fit::Column::fixed(widest(&month, "Month")),
+        fit::Column::fixed(widest(&open, "Open")),
+        fit::Column { want: 12, floor: 12, rank: 1, grows: true },
     ];
-    let widths = widths[skip..].to_vec();
-    let cut = fit::column_widths(members, &widths, 1, 1);
+    let columns = &columns[skip..];
+    // Less the highlight symbol and the spacing between columns.
+    let room = usize::from(members.width).saturating_sub(1 + columns.len() - 1);
+    let cut = fit::share(columns, room);
+    let widths = fit::lengths(&cut);
     let width = |col: usize| cut.get(col - skip).copied().unwrap_or(0);
     let rows: Vec<Row<'_>> = rotation
         .members

@@ -193,45 +193,91 @@ fn offboarding_confirm(env: &mut Env<'_>, user: String, handover: Handover) -> R
     Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, pending))))
 }
 
+/// The Users table's column titles.
+const HEADER: [&str; 6] = ["Name", "Role", "State", "Pick-up", "Hours", "Groups"];
+
 impl UsersPane {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
         let theme = look.theme;
         let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
         section_tabs(frame, tabs, true, look);
-        let widths = [
-            Constraint::Min(9),
-            Constraint::Length(7),
-            Constraint::Length(25),
-            Constraint::Length(7),
-            Constraint::Min(19),
-            Constraint::Min(5),
-        ];
-        // A cut name, state, schedule or group list ends in …, never silently.
-        let cut = fit::column_widths(Rect { width: body.width.saturating_sub(2), ..body }, &widths, 1, 1);
-        let clip = |col: usize, text: &str| fit::clip(text, cut.get(col).copied().unwrap_or(0));
-        let rows: Vec<Row<'_>> = self
+        let states: Vec<Span<'_>> = self
             .users
             .iter()
             .zip(&self.unavailable)
-            .map(|((u, groups), unavailable)| {
-                let state = match (u.active, u.on_leave, unavailable) {
-                    (false, _, _) => Span::styled("deactivated".to_string(), theme.dim()),
-                    (true, true, _) => Span::styled("on leave".to_string(), theme.warn()),
-                    (true, false, Some(why)) => Span::styled(clip(2, why), theme.warn()),
-                    (true, false, None) => Span::styled("active".to_string(), theme.ok()),
-                };
-                let hours = if u.schedule.is_empty() { "any time" } else { u.schedule.as_str() };
+            .map(|((u, _), unavailable)| match (u.active, u.on_leave, unavailable) {
+                (false, _, _) => Span::styled("deactivated", theme.dim()),
+                (true, true, _) => Span::styled("on leave", theme.warn()),
+                (true, false, Some(why)) => Span::styled(why.as_str(), theme.warn()),
+                (true, false, None) => Span::styled("active", theme.ok()),
+            })
+            .collect();
+        let hours = |u: &User| if u.schedule.is_empty() { "any time".to_string() } else { u.schedule.clone() };
+        let groups = |g: &[String]| g.join(", ");
+        let widest = |header: &str, cells: &mut dyn Iterator<Item = usize>| {
+            cells.chain([header.chars().count()]).max().unwrap_or(0)
+        };
+        let chars = |t: &str| t.chars().count();
+        // Names and group names are what a manager reads here: they keep
+        // their width longest. The pick-up title shortens first, then a
+        // state's time ("off shift until Mon 08:30") goes, then working
+        // hours are cut; the role is a short word that is never cut.
+        let columns = [
+            fit::Column {
+                want: widest(HEADER[0], &mut self.users.iter().map(|(u, _)| chars(&u.name))),
+                floor: 10,
+                rank: 3,
+                grows: true,
+            },
+            fit::Column::fixed(widest(HEADER[1], &mut self.users.iter().map(|(u, _)| chars(&u.role.to_string())))),
+            fit::Column {
+                want: widest(HEADER[2], &mut states.iter().map(|s| s.content.chars().count())),
+                floor: 11, // "deactivated", "off shift", "on leave" whole
+                rank: 1,
+                grows: false,
+            },
+            // yes/no under "Pick" when it must: the first width given up.
+            fit::Column { want: chars(HEADER[3]), floor: 4, rank: 0, grows: false },
+            fit::Column {
+                want: widest(HEADER[4], &mut self.users.iter().map(|(u, _)| chars(&hours(u)))),
+                floor: 8,
+                rank: 2,
+                grows: false,
+            },
+            fit::Column {
+                want: widest(HEADER[5], &mut self.users.iter().map(|(_, g)| chars(&groups(g)))),
+                floor: 10,
+                rank: 3,
+                grows: true,
+            },
+        ];
+        // Inside the borders, less the highlight symbol and the spacing between columns.
+        let spacing = columns.len() - 1;
+        let room = usize::from(body.width).saturating_sub(2 + 1 + spacing);
+        let cut = fit::share(&columns, room);
+        let width = |col: usize| cut.get(col).copied().unwrap_or(0);
+        let rows: Vec<Row<'_>> = self
+            .users
+            .iter()
+            .zip(states)
+            .map(|((u, g), state)| {
+                let state = Span::styled(fit::clip_reason(&state.content, width(2)), state.style);
                 Row::new(vec![
-                    Cell::from(clip(0, &u.name)),
+                    Cell::from(fit::clip(&u.name, width(0))),
                     Cell::from(u.role.to_string()),
                     Cell::from(state),
                     Cell::from(if u.can_pickup { "yes" } else { "no" }),
-                    Cell::from(clip(4, hours)),
-                    Cell::from(clip(5, &groups.join(", "))),
+                    Cell::from(fit::clip(&hours(u), width(4))),
+                    Cell::from(fit::clip(&groups(g), width(5))),
                 ])
             })
             .collect();
-        let header = Row::new(["Name", "Role", "State now", "Pick-up", "Hours", "Groups"]).style(theme.header());
+        let widths = fit::lengths(&cut);
+        let mut titles = HEADER;
+        if width(3) < HEADER[3].len() {
+            titles[3] = "Pick";
+        }
+        let header = Row::new(titles).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
             .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))

@@ -20,14 +20,16 @@ pub fn clip(text: &str, width: usize) -> String {
 
 /// A reason such as "monthly limit reached (2000/2000)" in `width`
 /// characters: whole when it fits, else without its figures in brackets
-/// (the table's own columns show them) or its last ` · ` part ("eligible ·
-/// weight 1"), so that a figure is never cut; only words are, with `…`.
+/// (the table's own columns show them), its last ` · ` part ("eligible ·
+/// weight 1") or its ` until …` time, so that a figure is never cut; only
+/// words are, with `…`.
 pub fn clip_reason(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
     let bracketed = text.strip_suffix(')').and_then(|t| t.rsplit_once(" ("));
-    match bracketed.or_else(|| text.rsplit_once(" · ")) {
+    // "off shift until Mon 08:30" reads "off shift" rather than "off shift u…".
+    match bracketed.or_else(|| text.rsplit_once(" · ")).or_else(|| text.split_once(" until ")) {
         Some((words, _)) => clip(words, width),
         None => clip(text, width),
     }
@@ -57,6 +59,66 @@ pub fn titled_count(name: &str, count: Option<i64>, width: usize) -> String {
     }
     let room = width.saturating_sub(short.chars().count() + 5);
     format!(" {} ({short}) ", clip(name, room.max(1)))
+}
+
+/// A table column as the width it would like and what it can do without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Its widest cell or header.
+    pub want: usize,
+    /// The narrowest it may become (its widest figure, or a short word's
+    /// width), unless it wants less: below it the cells would say too little.
+    pub floor: usize,
+    /// When the columns do not all fit, lower ranks give up width first.
+    pub rank: u8,
+    /// Whether room left over is shared out to it.
+    pub grows: bool,
+}
+
+impl Column {
+    /// A column that is always exactly `width` (a figure, a short word).
+    pub fn fixed(width: usize) -> Column {
+        Column { want: width, floor: width, rank: u8::MAX, grows: false }
+    }
+}
+
+/// Widths for `columns` in `room` characters (column spacing already taken
+/// off). When they all fit, each gets what it wants and the growing ones
+/// share what is left alike. When they do not, the lowest rank gives up
+/// width first, down to its floors, its widest column first so columns of
+/// one rank end alike; the next rank then, and so on. Columns whose floors
+/// alone do not fit stay at their floors (the table cuts the last).
+pub fn share(columns: &[Column], room: usize) -> Vec<usize> {
+    // A column never asks for more than its widest cell, floor or not.
+    let floor = |i: usize| columns[i].floor.min(columns[i].want);
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.want).collect();
+    let mut over = widths.iter().sum::<usize>().saturating_sub(room);
+    let mut ranks: Vec<u8> = columns.iter().map(|c| c.rank).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    for rank in ranks {
+        while over > 0 {
+            let widest = (0..columns.len())
+                .filter(|&i| columns[i].rank == rank && widths[i] > floor(i))
+                .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+            let Some(i) = widest else { break };
+            widths[i] -= 1;
+            over -= 1;
+        }
+    }
+    let growing: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].grows).collect();
+    let spare = room.saturating_sub(widths.iter().sum());
+    if let Some(n) = std::num::NonZeroUsize::new(growing.len()) {
+        for (k, &i) in growing.iter().enumerate() {
+            widths[i] += spare / n + usize::from(k < spare % n);
+        }
+    }
+    widths
+}
+
+/// `widths` as a table's exact column constraints.
+pub fn lengths(widths: &[usize]) -> Vec<Constraint> {
+    widths.iter().map(|w| Constraint::Length(u16::try_from(*w).unwrap_or(u16::MAX))).collect()
 }
 
 /// The widths a ratatui `Table` gives its columns in `area` (less `reserved`
@@ -104,8 +166,27 @@ mod tests {
         assert_eq!(clip_reason(why, 40), why);
         assert_eq!(clip_reason(why, 30), "monthly limit reached");
         assert_eq!(clip_reason(why, 12), "monthly lim…");
-        assert_eq!(clip_reason("off shift until Mon 08:30", 12), "off shift u…");
+        assert_eq!(clip_reason("off shift until Mon 08:30", 12), "off shift");
+        assert_eq!(clip_reason("away until 2026-12-07", 12), "away");
         assert_eq!(clip_reason("eligible · weight 1", 15), "eligible");
+    }
+
+    #[test]
+    fn columns_take_what_they_want_and_give_up_width_by_rank() {
+        let name = Column { want: 27, floor: 10, rank: 2, grows: true };
+        let state = Column { want: 25, floor: 9, rank: 1, grows: false };
+        let groups = Column { want: 25, floor: 10, rank: 2, grows: true };
+        let cols = [name, Column::fixed(7), state, groups];
+        // Room to spare: each what it wants, the rest to the growing ones alike.
+        assert_eq!(share(&cols, 100), vec![27 + 8, 7, 25, 25 + 8]);
+        // Short: the state gives up to its floor first, then the names alike.
+        assert_eq!(share(&cols, 74), vec![27, 7, 15, 25]);
+        assert_eq!(share(&cols, 60), vec![22, 7, 9, 22]);
+        // Floors are kept even when they do not fit.
+        assert_eq!(share(&cols, 10), vec![10, 7, 9, 10]);
+        // A floor above what a column wants is no reason to widen it.
+        let short = Column { want: 6, floor: 11, rank: 0, grows: false };
+        assert_eq!(share(&[short, Column::fixed(7)], 13), vec![6, 7]);
     }
 
     #[test]
