@@ -9,6 +9,7 @@ mod common;
 
 use common::console::{app, keys, press, screen};
 use common::*;
+use leadrota::config::Config;
 use leadrota::core::error::thousands;
 use leadrota::core::groups::{self, GroupChanges, Method};
 use leadrota::core::model::{NewLead, Role};
@@ -16,7 +17,7 @@ use leadrota::core::rules::{self, TargetName};
 use leadrota::core::{Ctx, Store, assign, distribute};
 use leadrota::tui::app::App;
 use leadrota::tui::widgets::fit::short_count;
-use leadrota::tui::worker::Counts;
+use leadrota::tui::worker::{Counts, Worker};
 use ratatui::crossterm::event::KeyCode;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 23), (200, 60)];
@@ -130,6 +131,11 @@ fn every_pane_shows_a_million_lead_office_whole_at_every_size() {
             million(&mut a);
             let shown = screen(&a, width, height);
             assert_whole(&shown, figures, &format!("{name} at {width}×{height}"));
+            if name == "users" {
+                // A manager reads who and in which groups, even at 80 columns.
+                assert!(shown.contains("Alexandra Konstantino"), "{shown}");
+                assert!(shown.contains("Night shift EMEA part"), "{shown}");
+            }
             insta::assert_snapshot!(format!("{name}_{width}x{height}"), shown);
         }
     }
@@ -158,9 +164,17 @@ fn the_workload_pane_shows_six_and_seven_digit_figures_whole_at_every_size() {
 /// A dialog opened with `open` over the Leads table (or the pane its keys
 /// show), checked for `figures` and the status bar's waiting figure, at every size.
 fn dialog(name: &str, figures: &[i64], open: impl Fn(&mut App)) {
+    dialog_in(name, figures, |height| console(office(), height), open);
+}
+
+fn console((s, ctx): (Store, Ctx), height: u16) -> App {
+    app(s, ctx, height)
+}
+
+/// [`dialog`] over the console `console` makes for a window `height` lines high.
+fn dialog_in(name: &str, figures: &[i64], console: impl Fn(u16) -> App, open: impl Fn(&mut App)) {
     for (width, height) in SIZES {
-        let (s, ctx) = office();
-        let mut a = app(s, ctx, height);
+        let mut a = console(height);
         million(&mut a);
         open(&mut a);
         million(&mut a);
@@ -251,4 +265,113 @@ fn the_status_bar_of_a_long_named_manager_keeps_every_figure_whole_at_80_columns
     assert!(status.contains("row 1 of 1,000,000"), "the name is cut before a figure is abbreviated: {status}");
     assert!(status.contains("Maximilian"), "who acts stays, cut if need be: {status}");
     insta::assert_snapshot!("status_bar_of_a_long_name_80x24", status);
+}
+
+/// The office, its latest batch (the six leads assigned to Alexandra)
+/// grown to 1,234,567 leads as a million-lead office's rotation would be.
+/// The extra rows stand for leads this test does not need to hold.
+fn office_after_a_big_batch() -> (Store, Ctx) {
+    let (s, ctx) = office();
+    s.conn()
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234561)
+             INSERT INTO activity (lead_id, at, actor_id, kind, to_owner_id, via, batch_id)
+             SELECT 10000000 + n.i, a.at, a.actor_id, a.kind, a.to_owner_id, a.via, a.batch_id
+             FROM n, (SELECT * FROM activity WHERE kind = 'assigned' ORDER BY id DESC LIMIT 1) AS a;
+             PRAGMA foreign_keys = ON;",
+        )
+        .unwrap();
+    (s, ctx)
+}
+
+#[test]
+fn the_undo_confirm_names_a_seven_digit_batch_whole_at_every_size() {
+    dialog_in("undo_confirm", &[BIG_BATCH], |height| console(office_after_a_big_batch(), height), |a| keys(a, "z"));
+}
+
+/// Leads in the batch undo takes back.
+const BIG_BATCH: i64 = 1_234_567;
+
+/// A CRM export with long status names, rows by the thousand, a known
+/// owner and one nobody here has, in a folder of its own; its path.
+fn crm_export() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("leadrota-console-sizes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(IMPORT_FILE);
+    let mut csv = String::from("Name,Email,Status,Owner\n");
+    for (status, rows, owner) in [
+        ("Qualified – awaiting procurement sign-off", AWAITING, "Alexandra Konstantinopoulou"),
+        ("Negotiating contract terms with legal", NEGOTIATING, "Tom"),
+        ("New", 3, "Bartholomew Featherstonehaugh"),
+    ] {
+        for i in 0..rows {
+            let who = format!("Lead {}", name_of(i));
+            csv.push_str(&format!("{who},{}@example.com,{status},{owner}\n", who.replace(' ', ".").to_lowercase()));
+        }
+    }
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+/// A name without digits for `i` (a cut name is never taken for a cut number).
+fn name_of(i: i64) -> String {
+    let letters = |mut n: i64| {
+        let mut s = String::new();
+        for _ in 0..4 {
+            s.push(char::from(b'a' + (n % 26) as u8));
+            n /= 26;
+        }
+        s
+    };
+    letters(i)
+}
+
+const IMPORT_FILE: &str = "HubSpot contacts export, EMEA and DACH partners, March 2026 (final).csv";
+const AWAITING: i64 = 1_250;
+const NEGOTIATING: i64 = 1_042;
+
+/// The console of a manager whose config file has a long path, where a
+/// mapping would be saved.
+fn importer(height: u16) -> App {
+    let (s, ctx) = office();
+    let file = "/home/maria.konstantinopoulou/.config/leadrota/config.toml";
+    let config = Config { file: Some(file.into()), ..Config::default() };
+    App::new(s, ctx, config, Worker::inline(), height).unwrap()
+}
+
+#[test]
+fn the_import_dialogs_at_every_size() {
+    let file = crm_export();
+    let path = file.to_string_lossy().into_owned();
+    dialog("import_path_prompt", &[], |a| {
+        keys(a, "i");
+        keys(a, "~/Documents/Quarterly exports from the old CRM/2026-03/");
+        keys(a, IMPORT_FILE);
+    });
+    let typed = |a: &mut App| {
+        keys(a, "i");
+        keys(a, &path);
+        press(a, KeyCode::Enter);
+    };
+    dialog("import_stage_picker", &[AWAITING], typed);
+    let mapped = |a: &mut App| {
+        typed(a);
+        keys(a, "Qualified");
+        press(a, KeyCode::Enter);
+    };
+    dialog("import_second_stage_picker", &[NEGOTIATING], mapped);
+    let both = |a: &mut App| {
+        mapped(a);
+        keys(a, "Proposal");
+        press(a, KeyCode::Enter);
+    };
+    dialog_in("import_save_mapping", &[], importer, both);
+    let rows = AWAITING + NEGOTIATING + 3;
+    dialog_in("import_confirm", &[AWAITING + NEGOTIATING, rows, AWAITING, NEGOTIATING], importer, |a| {
+        both(a);
+        keys(a, "only");
+        press(a, KeyCode::Enter);
+    });
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }

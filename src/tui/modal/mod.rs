@@ -120,12 +120,10 @@ impl Modal {
         match self {
             Modal::Help(h) => h.draw(frame, main, look),
             Modal::Confirm(c) => c.draw(frame, main, look),
-            Modal::Choose(c) => c.picker.render(frame, centred(main, 50, 16), look.theme),
+            Modal::Choose(c) => c.picker.render(frame, centred(main, titled(&c.picker.title), 16), look.theme),
             Modal::Tick(t) => {
-                // As wide as its title while the window allows (the widget cuts it with … beyond).
-                let width = u16::try_from(t.list.title.chars().count() + 4).unwrap_or(u16::MAX).max(50);
                 let rows = u16::try_from(t.list.choices.len()).unwrap_or(u16::MAX).saturating_add(2);
-                t.list.render(frame, centred(main, width, rows), look.theme);
+                t.list.render(frame, centred(main, titled(&t.list.title), rows), look.theme);
             }
             Modal::Ask(a) => a.draw(frame, main, look),
             Modal::Prompt(p) => p.draw(frame, main, look),
@@ -134,6 +132,12 @@ impl Modal {
             Modal::Detail(d) => d.draw(frame, main, look),
         }
     }
+}
+
+/// A list's box width: 50, or as wide as its title while the window allows
+/// (a title says what the choice is for: "Map 'OPEN_DEAL' (1,250 rows) to").
+fn titled(title: &str) -> u16 {
+    u16::try_from(title.chars().count() + 4).unwrap_or(u16::MAX).max(50)
 }
 
 /// A centred box of at most `w`×`h` inside `area`.

@@ -24,6 +24,8 @@ use crate::core::import::{self, ImportOptions, ImportReport, UnknownStatus};
 use crate::core::{Ctx, Store, rights, stages};
 use crate::tui::flow::{Answer, Env, ImportThen, Pending, Pick, Then, plural};
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
+use crate::tui::run::thousands;
+use crate::tui::widgets::fit;
 use crate::tui::widgets::picker::Choice;
 
 /// Lines of each kind the confirm lists before "… and N more".
@@ -95,13 +97,13 @@ fn next(env: &mut Env<'_>, file: PathBuf, chosen: Vec<(String, String)>, save: O
         let why = report.rejected.first().map_or(String::new(), |r| format!(" (line {}: {})", r.line, r.error));
         return Ok(Step::Say(format!(
             "nothing to import: {} of {} rows are rejected{why}",
-            report.rejected.len(),
-            report.rows
+            thousands(report.rejected.len()),
+            thousands(report.rows)
         )));
     }
     let title = format!(
         "Import {} lead{} from {}?",
-        crate::tui::run::thousands(report.created),
+        thousands(report.created),
         plural(report.created),
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
     );
@@ -162,39 +164,56 @@ fn stage_picker(
         })
         .collect();
     choices.sort_by_key(|c| c.detail.is_empty());
-    let title = format!(
-        "Map '{}' ({} row{}; {left} unknown status{} left) to",
-        import::shown(&unknown.status),
-        unknown.rows,
-        plural(unknown.rows),
-        if left == 1 { "" } else { "es" }
-    );
+    let title = stage_question(unknown, left);
     let then = Then::Import(ImportThen::Status { file, chosen, status: unknown.status.clone() });
     Ok(choose::choose(title, choices, then))
 }
 
+/// Longest status name a stage picker's title quotes whole: with the
+/// counts after it the title fits an 80-column window.
+const QUOTED: usize = 30;
+
+/// "Map 'OPEN_DEAL' (1,250 rows; 2 statuses left) to": a long
+/// status name is cut with … so that its counts always show.
+fn stage_question(unknown: &UnknownStatus, left: usize) -> String {
+    format!(
+        "Map '{}' ({} row{}; {left} status{} left) to",
+        fit::clip(&import::shown(&unknown.status), QUOTED),
+        thousands(unknown.rows),
+        plural(unknown.rows),
+        if left == 1 { "" } else { "es" }
+    )
+}
+
 /// The dry run's report as the confirm's lines.
 fn summary(r: &ImportReport) -> Vec<String> {
-    let mut lines = vec![format!("{} of {} rows will be imported, {} rejected", r.created, r.rows, r.rejected.len())];
+    let mut lines = vec![format!(
+        "{} of {} rows will be imported, {} rejected",
+        thousands(r.created),
+        thousands(r.rows),
+        thousands(r.rejected.len())
+    )];
     if let Some(first) = r.rejected.first() {
         lines.push(format!("first rejected: line {}: {}", first.line, first.error));
     }
     let owned: usize = r.owners.iter().map(|o| o.leads).sum();
-    let mut owners: Vec<String> = r.owners.iter().take(LISTED).map(|o| format!("{} {}", o.owner, o.leads)).collect();
+    let mut owners: Vec<String> =
+        r.owners.iter().take(LISTED).map(|o| format!("{} {}", o.owner, thousands(o.leads))).collect();
     if r.owners.len() > LISTED {
         owners.push(format!("… {} more", r.owners.len() - LISTED));
     }
-    owners.push(format!("{} without an owner", r.created - owned));
+    owners.push(format!("{} without an owner", thousands(r.created.saturating_sub(owned))));
     lines.push(format!("owners: {}", owners.join(", ")));
     for m in r.mapped_statuses.iter().take(LISTED) {
-        lines.push(format!("status {} → {} ({} row{})", import::shown(&m.from), m.to, m.rows, plural(m.rows)));
+        let (from, rows) = (import::shown(&m.from), thousands(m.rows));
+        lines.push(format!("status {from} → {} ({rows} row{})", m.to, plural(m.rows)));
     }
     for u in r.unknown_owners.iter().take(LISTED) {
         let closest = if u.closest.is_empty() { String::new() } else { format!("; closest: {}", u.closest.join(", ")) };
         lines.push(format!(
             "unknown owner {} ({} row{} skipped{closest})",
             import::shown(&u.owner),
-            u.rows,
+            thousands(u.rows),
             plural(u.rows)
         ));
     }
@@ -242,4 +261,24 @@ pub fn execute(store: &mut Store, ctx: &Ctx, c: Confirmed<'_>) -> Result<String>
         message.push_str(&format!("; mapping saved to {}", path.display()));
     }
     Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stage_question_cuts_a_long_status_and_keeps_a_seven_digit_count() {
+        let unknown = UnknownStatus {
+            status: "Qualified – awaiting procurement sign-off".into(),
+            rows: 1_234_567,
+            first_line: 2,
+            suggested: "Qualified".into(),
+            flag: String::new(),
+        };
+        let title = stage_question(&unknown, 3);
+        assert_eq!(title, "Map 'Qualified – awaiting procurem…' (1,234,567 rows; 3 statuses left) to");
+        // Inside an 80-column window with the box's borders and padding.
+        assert!(title.chars().count() + 4 <= 80, "{title}");
+    }
 }
