@@ -6,7 +6,7 @@
 //! older one.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -206,6 +206,8 @@ fn work(conn: &Connection, job: &Job, send: &mut dyn FnMut(Reply) -> bool) -> Re
 pub struct Running {
     generation: AtomicU64,
     interrupt: Mutex<Option<InterruptHandle>>,
+    /// The console is gone: a job not yet begun is not begun.
+    closed: AtomicBool,
 }
 
 pub enum Worker {
@@ -237,6 +239,9 @@ impl Worker {
                     newer.absorb(job);
                     job = newer;
                 }
+                if shared.closed.load(Ordering::SeqCst) {
+                    break;
+                }
                 // Opened on first use and again after a failure (a file busy
                 // at start-up), so counts and checkpoints are never lost for
                 // the whole session.
@@ -244,6 +249,10 @@ impl Worker {
                     opened = Store::open(&path).map_err(|e| tracing::warn!("worker cannot open: {e}")).ok();
                     if let (Some(store), Ok(mut slot)) = (&opened, shared.interrupt.lock()) {
                         *slot = Some(store.conn().get_interrupt_handle());
+                    }
+                    // Closed while opening: the handle came too late for the interrupt.
+                    if shared.closed.load(Ordering::SeqCst) {
+                        break;
                     }
                 }
                 let Some(store) = &opened else { continue };
@@ -311,11 +320,13 @@ impl Drop for Worker {
     /// would otherwise finish counting a large file (seconds on ten million
     /// leads) on a core the next console, or the shell, is waiting for.
     fn drop(&mut self) {
-        if let Worker::Thread { running, .. } = self
-            && let Ok(slot) = running.interrupt.lock()
-            && let Some(handle) = slot.as_ref()
-        {
-            handle.interrupt();
+        if let Worker::Thread { running, .. } = self {
+            running.closed.store(true, Ordering::SeqCst);
+            if let Ok(slot) = running.interrupt.lock()
+                && let Some(handle) = slot.as_ref()
+            {
+                handle.interrupt();
+            }
         }
     }
 }
