@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use migrations::SCHEMA_VERSION;
+pub(crate) use open::BUSY_TIMEOUT;
 pub use write::{Change, PlanRow, Writer, Written};
 
 /// `PRAGMA application_id` of every leadrota database ("LROT").

@@ -184,7 +184,7 @@ fn inspect(path: &Path) -> Result<Existing> {
     Err(not_leadrota(path, "it belongs to another program"))
 }
 
-pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;

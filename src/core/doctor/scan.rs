@@ -1,0 +1,537 @@
+//! leadrota's own checks, made in one pass over each large table instead of
+//! one query per check: the leads (along an index that holds their owner and
+//! status), the tags, the deliveries, then the activity log in id order.
+//! Each pass keeps in memory what the later ones look up (lead ids and
+//! owners, deliveries by lead and batch), so no check seeks a B-tree per
+//! row: on the 1M-lead demo a seek a row cost seconds a check, a pass over
+//! the activity log costs a fraction of SQLite's own `quick_check`.
+//!
+//! The references (`PRAGMA foreign_key_check`) of the tables passed over
+//! are checked in the same passes; every other table's by SQLite.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+
+use super::ids::{IdMap, Ids, Ref};
+use super::{DoctorReport, EXAMPLES, Finding, limits};
+use crate::core::error::Result;
+use crate::core::schedule::Availability;
+
+/// The references of the tables passed over here, as (column, parent
+/// table): all parents are keyed by `id INTEGER PRIMARY KEY`. A file whose
+/// references differ (another schema) has them all checked by SQLite.
+const OWN_REFERENCES: &[(&str, &[(&str, &str)])] = &[
+    ("leads", &[("stage_id", "stages"), ("owner_id", "users")]),
+    ("lead_tags", &[("lead_id", "leads")]),
+    ("deliveries", &[("group_id", "user_groups"), ("user_id", "users"), ("lead_id", "leads"), ("batch_id", "batches")]),
+    (
+        "activity",
+        &[
+            ("lead_id", "leads"),
+            ("actor_id", "users"),
+            ("from_owner_id", "users"),
+            ("to_owner_id", "users"),
+            ("from_stage_id", "stages"),
+            ("to_stage_id", "stages"),
+            ("batch_id", "batches"),
+        ],
+    ),
+];
+
+const OWNER_KINDS: [&[u8]; 3] = [b"assigned", b"reassigned", b"unassigned"];
+
+/// One delivery whose columns all hold integers (any other is an orphan).
+#[derive(Clone, Copy)]
+pub(super) struct Delivery {
+    pub id: i64,
+    pub group: i64,
+    pub user: i64,
+    pub lead: i64,
+    pub at: i64,
+    pub batch: i64,
+}
+
+/// Every check that reads leads, tags, deliveries or activity.
+pub(super) fn run(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()> {
+    let own = references_are_known(conn)?;
+    let mut orphans = Orphans::default();
+    orphans.by_sqlite(conn, own)?;
+    let (users, _) = keyed(conn, "SELECT id, 0 FROM users")?;
+    let (stages, _) = keyed(conn, "SELECT id, 0 FROM stages")?;
+    let (groups, reclaim_max) = keyed(conn, "SELECT id, reclaim_max FROM user_groups")?;
+    let (batches, undone) = keyed(conn, "SELECT id, undone FROM batches")?;
+    let undone_batch = |b: Ref| b.id().and_then(|b| batches.slot(b)).map(|s| undone[s] == 1);
+
+    // Leads, along the (owner, status) index: their ids, owners and references.
+    let (mut lead_ids, mut owners) = (Vec::new(), Vec::new());
+    {
+        let mut stmt = conn.prepare("SELECT id, owner_id, stage_id FROM leads")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let owner = Ref::of(row.get_ref(1)?);
+            if own {
+                orphans.check("leads", "users", Some(id), owner, &users);
+                orphans.check("leads", "stages", Some(id), Ref::of(row.get_ref(2)?), &stages);
+            }
+            lead_ids.push(id);
+            owners.push(owner);
+        }
+    }
+    let leads = Ids::new(&lead_ids);
+    if own {
+        // A table without rowid: the check names no rows, as SQLite's does not.
+        let mut stmt = conn.prepare("SELECT lead_id FROM lead_tags")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            orphans.check("lead_tags", "leads", None, Ref::of(row.get_ref(0)?), &leads);
+        }
+    }
+
+    let mut found = Found::default();
+    let deliveries =
+        deliveries_pass(conn, tz, own, &mut orphans, &mut found, [&users, &leads, &groups, &batches], &undone_batch)?;
+    let mut log = Log::new(&deliveries, &leads);
+    log.pass(conn, own, &mut orphans, [&users, &leads, &groups, &batches, &stages], &undone_batch, &reclaim_max)?;
+
+    orphans.report(report);
+    let mut wrong_owner: Vec<i64> = (0..leads.len())
+        .filter(|&slot| owners[slot].is_not(log.last_owner[slot].unwrap_or(Ref::Null)))
+        .map(|slot| lead_ids[slot])
+        .collect();
+    wrong_owner.sort_unstable();
+    if !wrong_owner.is_empty() {
+        let ids: Vec<String> = wrong_owner.iter().take(EXAMPLES).map(|id| format!("#{id}")).collect();
+        report.problems.push(Finding {
+            check: "ownership",
+            detail: format!(
+                "{} lead(s) whose owner is not the one their activity log ends with: {}",
+                wrong_owner.len(),
+                ids.join(", ")
+            ),
+        });
+    }
+    log.gaps.sort_unstable();
+    if !log.gaps.is_empty() {
+        let rows: Vec<String> =
+            log.gaps.iter().take(EXAMPLES).map(|(lead, id)| format!("activity {id} (lead #{lead})")).collect();
+        report.problems.push(Finding {
+            check: "ownership",
+            detail: format!(
+                "{} owner change(s) that do not start from the previous owner (a lost update or a missing \
+                 activity row): {}",
+                log.gaps.len(),
+                rows.join(", ")
+            ),
+        });
+    }
+
+    let unexplained: Vec<Ref> =
+        deliveries.iter().zip(&log.explained).filter(|(_, seen)| !**seen).map(|(d, _)| Ref::Id(d.lead)).collect();
+    log.missing.sort_unstable_by_key(|(b, l)| (*b, l.id()));
+    log.missing.dedup();
+    let missing: Vec<Ref> = log.missing.iter().map(|(_, lead)| *lead).collect();
+    for (what, leads) in [
+        ("delivery(ies) without the activity row that made them", &unexplained),
+        ("delivery(ies) kept by an undone batch (limits would not regain that room)", &found.undone),
+        ("group hand-out(s) in the activity log without their delivery (limits would not count them)", &missing),
+    ] {
+        if !leads.is_empty() {
+            report.problems.push(Finding {
+                check: "deliveries",
+                detail: format!("{} {what}; leads {}", leads.len(), lead_list(leads)),
+            });
+        }
+    }
+
+    let mut over_reclaimed: Vec<i64> =
+        log.reclaims.iter().filter(|(_, (n, allowed))| n > allowed).map(|(lead, _)| *lead).collect();
+    over_reclaimed.sort_unstable();
+    let reclaim_warning = (!over_reclaimed.is_empty()).then(|| {
+        let ids: Vec<String> = over_reclaimed.iter().take(EXAMPLES).map(|id| format!("#{id}")).collect();
+        Finding {
+            check: "reclaim",
+            detail: format!(
+                "{} lead(s) reclaimed more often than their group allows now (lowered since?): {}",
+                over_reclaimed.len(),
+                ids.join(", ")
+            ),
+        }
+    });
+    drop(log);
+    let mut deliveries = deliveries;
+    limits::limits(conn, tz, &mut deliveries, report)?;
+
+    if !found.over_cap.is_empty() {
+        report.problems.push(Finding {
+            check: "caps",
+            detail: format!(
+                "{} delivery(ies) to a member already at their open-lead cap; leads {}",
+                found.over_cap.len(),
+                lead_list(&found.over_cap)
+            ),
+        });
+    }
+    if !found.off_shift.is_empty() {
+        let n = found.off_shift.len();
+        found.off_shift.truncate(EXAMPLES);
+        report.problems.push(Finding {
+            check: "shifts",
+            detail: format!(
+                "{n} delivery(ies) to someone off shift or away at the time: {}",
+                found.off_shift.join(", ")
+            ),
+        });
+    }
+    report.warnings.extend(reclaim_warning);
+    Ok(())
+}
+
+/// Whether this file's references of the tables passed over are the ones
+/// the passes check.
+fn references_are_known(conn: &Connection) -> Result<bool> {
+    let mut stmt =
+        conn.prepare("SELECT \"from\", \"table\", coalesce(\"to\", 'id') FROM pragma_foreign_key_list(?1)")?;
+    for (table, expected) in OWN_REFERENCES {
+        let mut found = stmt
+            .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        found.sort();
+        let mut wanted: Vec<(String, String, String)> =
+            expected.iter().map(|(c, p)| ((*c).to_string(), (*p).to_string(), "id".to_string())).collect();
+        wanted.sort();
+        if found != wanted {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A small table's ids with one integer column each, by slot.
+fn keyed(conn: &Connection, sql: &str) -> Result<(Ids, Vec<i64>)> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    let (ids, values): (Vec<i64>, Vec<i64>) = rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().unzip();
+    Ok((Ids::new(&ids), values))
+}
+
+fn lead_list(leads: &[Ref]) -> String {
+    let shown = |r: &Ref| match r {
+        Ref::Id(id) => format!("#{id}"),
+        _ => "#?".to_string(),
+    };
+    leads.iter().take(EXAMPLES).map(shown).collect::<Vec<_>>().join(", ")
+}
+
+/// Rows that point at rows that do not exist, by (table, parent table).
+#[derive(Default)]
+struct Orphans(BTreeMap<(String, String), (i64, Vec<i64>)>);
+
+impl Orphans {
+    fn check(&mut self, table: &str, parent: &str, rowid: Option<i64>, to: Ref, parents: &Ids) {
+        if !parents.holds(to) {
+            let entry = self.0.entry((table.to_string(), parent.to_string())).or_default();
+            entry.0 += 1;
+            entry.1.extend(rowid);
+        }
+    }
+
+    /// `foreign_key_check` of every table the passes do not cover (all of
+    /// them, when `own` is false).
+    fn by_sqlite(&mut self, conn: &Connection, own: bool) -> Result<()> {
+        let tables = {
+            let mut stmt = conn.prepare(
+                "SELECT m.name FROM sqlite_schema m WHERE m.type = 'table' \
+                 AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name)) ORDER BY m.name",
+            )?;
+            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            names
+        };
+        let mut stmt = conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?1)")?;
+        for table in tables.iter().filter(|t| !own || !OWN_REFERENCES.iter().any(|(o, _)| o == t)) {
+            let rows = stmt.query_map([table], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
+            })?;
+            for row in rows {
+                let (table, rowid, parent) = row?;
+                let entry = self.0.entry((table, parent)).or_default();
+                entry.0 += 1;
+                entry.1.extend(rowid);
+            }
+        }
+        Ok(())
+    }
+
+    fn report(self, report: &mut DoctorReport) {
+        for ((table, parent), (n, mut rowids)) in self.0 {
+            // SQLite names them in rowid order; an index pass meets them in another.
+            rowids.sort_unstable();
+            rowids.truncate(EXAMPLES);
+            let what = if table == "leads" && parent == "users" {
+                format!("{n} lead(s) owned by a user who does not exist")
+            } else {
+                format!("{n} row(s) of {table} point to a missing row of {parent}")
+            };
+            let examples = rowids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            report.problems.push(Finding { check: "orphans", detail: format!("{what} (rowids {examples})") });
+        }
+    }
+}
+
+/// What the deliveries pass found, in delivery id order.
+#[derive(Default)]
+struct Found {
+    undone: Vec<Ref>,
+    over_cap: Vec<Ref>,
+    off_shift: Vec<String>,
+}
+
+/// One pass over the deliveries: their references, caps (A16), shifts
+/// (A17, A19) and undone batches; returns them for the activity pass and
+/// the limits.
+fn deliveries_pass(
+    conn: &Connection,
+    tz: Tz,
+    own: bool,
+    orphans: &mut Orphans,
+    found: &mut Found,
+    [users, leads, groups, batches]: [&Ids; 4],
+    undone_batch: &dyn Fn(Ref) -> Option<bool>,
+) -> Result<Vec<Delivery>> {
+    // Schedules in force at each delivery: only users who ever had one matter.
+    let mut changes: IdMap<i64, Vec<(i64, Availability)>> = IdMap::default();
+    {
+        let mut stmt = conn
+            .prepare("SELECT user_id, batch_id, schedule, away_until FROM availability_changes ORDER BY user_id, id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        for row in rows {
+            let (user, batch, schedule, away) = row?;
+            changes.entry(user).or_default().push((batch, Availability::from_stored(&schedule, &away)));
+        }
+    }
+    let mut deliveries = Vec::new();
+    let mut stmt =
+        conn.prepare("SELECT id, group_id, user_id, lead_id, at, batch_id, open_before, cap FROM deliveries")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let [group, user, lead, at, batch, open_before, cap] =
+            [1, 2, 3, 4, 5, 6, 7].map(|i| row.get_ref(i).map(Ref::of));
+        let (group, user, lead, at, batch) = (group?, user?, lead?, at?, batch?);
+        if own {
+            orphans.check("deliveries", "user_groups", Some(id), group, groups);
+            orphans.check("deliveries", "users", Some(id), user, users);
+            orphans.check("deliveries", "leads", Some(id), lead, leads);
+            orphans.check("deliveries", "batches", Some(id), batch, batches);
+        }
+        if let (Ref::Id(open), Ref::Id(cap)) = (open_before?, cap?)
+            && open >= cap
+        {
+            found.over_cap.push(lead);
+        }
+        if undone_batch(batch) == Some(true) {
+            found.undone.push(lead);
+        }
+        let (Ref::Id(group), Ref::Id(user), Ref::Id(lead), Ref::Id(at), Ref::Id(batch)) =
+            (group, user, lead, at, batch)
+        else {
+            continue;
+        };
+        if let Some(history) = changes.get(&user)
+            && let Some((_, in_force)) = history.iter().rev().find(|(b, _)| *b < batch)
+            && let Some(why) = in_force.unavailable(tz, DateTime::from_timestamp(at, 0).unwrap_or_default())
+        {
+            found.off_shift.push(format!("#{lead} ({why})"));
+        }
+        deliveries.push(Delivery { id, group, user, lead, at, batch });
+    }
+    Ok(deliveries)
+}
+
+/// The activity pass: what it keeps per lead and what it found.
+struct Log<'d> {
+    deliveries: &'d [Delivery],
+    /// First delivery of each lead by lead slot (deliveries come in about
+    /// the order the log does: a hash of (lead, batch) missed the cache on
+    /// nearly every look-up), and the next of the same lead.
+    first: Vec<u32>,
+    /// The same for leads that are gone (orphans, reported apart).
+    first_gone: IdMap<i64, u32>,
+    next: Vec<u32>,
+    /// Per delivery: an activity row gave that lead to that user in that batch.
+    explained: Vec<bool>,
+    /// Per lead slot: where its last owner change left it, if it had one.
+    last_owner: Vec<Option<Ref>>,
+    /// The same for activity of leads that are gone (orphans, reported apart).
+    gone: IdMap<i64, Option<Ref>>,
+    /// (lead, activity id) of owner changes that do not start where the previous one ended.
+    gaps: Vec<(i64, i64)>,
+    /// (batch, lead) of group hand-outs without their delivery.
+    missing: Vec<(i64, Ref)>,
+    /// Per lead: reclaims, and the most its groups allow.
+    reclaims: IdMap<i64, (i64, i64)>,
+}
+
+impl<'d> Log<'d> {
+    fn new(deliveries: &'d [Delivery], leads: &Ids) -> Log<'d> {
+        let mut first = vec![NONE; leads.len()];
+        let mut first_gone: IdMap<i64, u32> = IdMap::default();
+        let mut next = vec![NONE; deliveries.len()];
+        for (i, d) in deliveries.iter().enumerate() {
+            let head = match leads.slot(d.lead) {
+                Some(slot) => &mut first[slot],
+                None => first_gone.entry(d.lead).or_insert(NONE),
+            };
+            next[i] = *head;
+            *head = i as u32;
+        }
+        Log {
+            deliveries,
+            first,
+            first_gone,
+            next,
+            explained: vec![false; deliveries.len()],
+            last_owner: vec![None; leads.len()],
+            gone: IdMap::default(),
+            gaps: Vec::new(),
+            missing: Vec::new(),
+            reclaims: IdMap::default(),
+        }
+    }
+
+    /// The first delivery of `lead` (`NONE`: none); `next` chains the others.
+    fn head(&self, leads: &Ids, lead: i64) -> u32 {
+        match leads.slot(lead) {
+            Some(slot) => self.first[slot],
+            None => self.first_gone.get(&lead).copied().unwrap_or(NONE),
+        }
+    }
+
+    fn pass(
+        &mut self,
+        conn: &Connection,
+        own: bool,
+        orphans: &mut Orphans,
+        [users, leads, groups, batches, stages]: [&Ids; 5],
+        undone_batch: &dyn Fn(Ref) -> Option<bool>,
+        reclaim_max: &[i64],
+    ) -> Result<()> {
+        // The group a `group:<id>` hand-out names, by SQLite's own CAST, once per distinct `via`.
+        let mut group_of: HashMap<Vec<u8>, Option<usize>> = HashMap::new();
+        let mut cast = conn.prepare("SELECT CAST(substr(?1, 7) AS INTEGER)")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, lead_id, kind, from_owner_id, to_owner_id, batch_id, via, actor_id, from_stage_id, \
+             to_stage_id FROM activity",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let lead = Ref::of(row.get_ref(1)?);
+            let kind = text(row.get_ref(2)?);
+            let (from, to, batch) = (Ref::of(row.get_ref(3)?), Ref::of(row.get_ref(4)?), Ref::of(row.get_ref(5)?));
+            let via = text(row.get_ref(6)?);
+            if own {
+                orphans.check("activity", "leads", Some(id), lead, leads);
+                orphans.check("activity", "users", Some(id), Ref::of(row.get_ref(7)?), users);
+                orphans.check("activity", "users", Some(id), from, users);
+                orphans.check("activity", "users", Some(id), to, users);
+                orphans.check("activity", "stages", Some(id), Ref::of(row.get_ref(8)?), stages);
+                orphans.check("activity", "stages", Some(id), Ref::of(row.get_ref(9)?), stages);
+                orphans.check("activity", "batches", Some(id), batch, batches);
+            }
+            let owner_change = OWNER_KINDS.contains(&kind);
+            if owner_change && let Ref::Id(l) = lead {
+                let last = match leads.slot(l) {
+                    Some(slot) => &mut self.last_owner[slot],
+                    None => self.gone.entry(l).or_insert(None),
+                };
+                if from.is_not(last.unwrap_or(Ref::Null)) {
+                    self.gaps.push((l, id));
+                }
+                *last = Some(to);
+            }
+            let (Ref::Id(l), Ref::Id(b)) = (lead, batch) else {
+                if owner_change && to != Ref::Null && is_group(via) && undone_batch(batch) == Some(false) {
+                    // A hand-out of no lead has no delivery.
+                    if self.group_named(&mut group_of, &mut cast, via, groups)?.is_some() {
+                        self.missing.push((batch.id().unwrap_or_default(), lead));
+                    }
+                }
+                continue;
+            };
+            // Most rows (creations, status changes) give no lead to anyone: no look-up.
+            let delivered = owner_change || to != Ref::Null;
+            let head = if delivered { self.head(leads, l) } else { NONE };
+            if let Ref::Id(u) = to {
+                for d in chain(&self.next, self.deliveries, head, b) {
+                    self.explained[d] |= self.deliveries[d].user == u;
+                }
+            }
+            if owner_change
+                && to != Ref::Null
+                && is_group(via)
+                && undone_batch(batch) == Some(false)
+                && self.group_named(&mut group_of, &mut cast, via, groups)?.is_some()
+                && chain(&self.next, self.deliveries, head, b).next().is_none()
+            {
+                self.missing.push((b, lead));
+            }
+            if owner_change && via == b"reclaim" && kind != b"unassigned" {
+                for d in chain(&self.next, self.deliveries, head, b) {
+                    if let Some(slot) = groups.slot(self.deliveries[d].group) {
+                        let entry = self.reclaims.entry(l).or_insert((0, i64::MIN));
+                        entry.0 += 1;
+                        entry.1 = entry.1.max(reclaim_max[slot]);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn group_named(
+        &self,
+        cache: &mut HashMap<Vec<u8>, Option<usize>>,
+        cast: &mut rusqlite::Statement<'_>,
+        via: &[u8],
+        groups: &Ids,
+    ) -> Result<Option<usize>> {
+        if let Some(found) = cache.get(via) {
+            return Ok(*found);
+        }
+        let id: Option<i64> = cast.query_row([String::from_utf8_lossy(via)], |r| r.get(0))?;
+        let found = id.and_then(|id| groups.slot(id));
+        cache.insert(via.to_vec(), found);
+        Ok(found)
+    }
+}
+
+/// End of a chain of deliveries.
+const NONE: u32 = u32::MAX;
+
+/// The deliveries of one lead (from `head`) made in `batch`.
+fn chain<'a>(next: &'a [u32], deliveries: &'a [Delivery], head: u32, batch: i64) -> impl Iterator<Item = usize> + 'a {
+    // `successors` asks for the link after the last one too: `NONE` has none.
+    std::iter::successors(Some(head), |i| next.get(*i as usize).copied())
+        .take_while(|i| *i != NONE)
+        .map(|i| i as usize)
+        .filter(move |d| deliveries[*d].batch == batch)
+}
+
+/// `via LIKE 'group:%'` (LIKE ignores ASCII case).
+fn is_group(via: &[u8]) -> bool {
+    via.len() >= 6 && via[..6].eq_ignore_ascii_case(b"group:")
+}
+
+fn text(value: ValueRef<'_>) -> &[u8] {
+    match value {
+        ValueRef::Text(t) => t,
+        _ => b"",
+    }
+}
