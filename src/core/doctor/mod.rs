@@ -22,6 +22,7 @@
 
 mod ids;
 mod limits;
+mod log;
 mod scan;
 
 use std::collections::BTreeMap;
