@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use super::scan::Delivery;
-use super::{DoctorReport, EXAMPLES, Finding};
+use super::{DoctorReport, first, tally};
 use crate::core::error::Result;
 
 /// One recorded change of limits: a group's own, or a member's override
@@ -185,37 +185,18 @@ impl Overruns {
     }
 
     fn report(self, report: &mut DoctorReport) {
-        let examples = |list: &[String]| list.iter().take(EXAMPLES).cloned().collect::<Vec<_>>().join("; ");
-        if !self.problems.is_empty() {
-            report.problems.push(Finding {
-                check: "limits",
-                detail: format!(
-                    "{} period(s) over the limit in force at the delivery: {}",
-                    self.problems.len(),
-                    examples(&self.problems)
-                ),
-            });
-        }
-        if !self.lowered_later.is_empty() {
-            report.warnings.push(Finding {
-                check: "limits",
-                detail: format!(
-                    "{} period(s) over today's limit, which was lowered after those deliveries: {}",
-                    self.lowered_later.len(),
-                    examples(&self.lowered_later)
-                ),
-            });
-        }
-        if !self.unrecorded.is_empty() {
-            report.warnings.push(Finding {
-                check: "limits",
-                detail: format!(
-                    "{} period(s) over today's limit from before limit changes were recorded (no history to \
-                     judge them by): {}",
-                    self.unrecorded.len(),
-                    examples(&self.unrecorded)
-                ),
-            });
+        for (problem, found, what) in [
+            (true, &self.problems, "period(s) over the limit in force at the delivery: "),
+            (false, &self.lowered_later, "period(s) over today's limit, which was lowered after those deliveries: "),
+            (
+                false,
+                &self.unrecorded,
+                "period(s) over today's limit from before limit changes were recorded (no history to judge them \
+                 by): ",
+            ),
+        ] {
+            let list = if problem { &mut report.problems } else { &mut report.warnings };
+            tally(list, "limits", found.len(), what, || first(found, "; ", String::clone));
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `leadrota doctor`: read-only checks of one database file (SPEC §7).
 //!
-//! - SQLite's own `integrity_check` (or `quick_check`) and `foreign_key_check`
-//!   (orphaned rows: an activity row of a lead that is gone, a lead owned by a
-//!   user who does not exist, …);
+//! - SQLite's own `integrity_check` (or `quick_check`), and what
+//!   `foreign_key_check` finds (orphaned rows: an activity row of a lead that
+//!   is gone, a lead owned by a user who does not exist, …), checked by the
+//!   passes for the four large tables and by SQLite for the others;
 //! - schema version, application id and journal mode;
 //! - ownership history: each lead's owner is the `to` of its latest owner
 //!   change in the activity log, and each owner change starts where the
@@ -190,6 +191,18 @@ fn own_checks(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()
     rotations(conn, report)?;
     tx.finish()?;
     Ok(())
+}
+
+/// Add "{n} {what}{examples}" to `list` when there is anything to tell.
+fn tally(list: &mut Vec<Finding>, check: &'static str, n: usize, what: &str, examples: impl FnOnce() -> String) {
+    if n > 0 {
+        list.push(Finding { check, detail: format!("{n} {what}{}", examples()) });
+    }
+}
+
+/// The first few `items`, shown and joined by `sep`.
+fn first<T>(items: &[T], sep: &str, show: impl Fn(&T) -> String) -> String {
+    items.iter().take(EXAMPLES).map(show).collect::<Vec<_>>().join(sep)
 }
 
 fn integrity(conn: &Connection, quick: bool) -> Result<Vec<String>> {

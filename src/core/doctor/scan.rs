@@ -18,7 +18,7 @@ use rusqlite::Connection;
 
 use super::ids::{IdMap, Ids, Ref};
 use super::log::Log;
-use super::{DoctorReport, EXAMPLES, Finding, limits};
+use super::{DoctorReport, EXAMPLES, Finding, first, limits, tally};
 use crate::core::error::Result;
 use crate::core::schedule::Availability;
 
@@ -107,31 +107,22 @@ pub(super) fn run(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Resul
         .map(|slot| lead_ids[slot])
         .collect();
     wrong_owner.sort_unstable();
-    if !wrong_owner.is_empty() {
-        let ids: Vec<String> = wrong_owner.iter().take(EXAMPLES).map(|id| format!("#{id}")).collect();
-        report.problems.push(Finding {
-            check: "ownership",
-            detail: format!(
-                "{} lead(s) whose owner is not the one their activity log ends with: {}",
-                wrong_owner.len(),
-                ids.join(", ")
-            ),
-        });
-    }
+    let problems = &mut report.problems;
+    tally(
+        problems,
+        "ownership",
+        wrong_owner.len(),
+        "lead(s) whose owner is not the one their activity log ends with: ",
+        || first(&wrong_owner, ", ", |id| format!("#{id}")),
+    );
     log.gaps.sort_unstable();
-    if !log.gaps.is_empty() {
-        let rows: Vec<String> =
-            log.gaps.iter().take(EXAMPLES).map(|(lead, id)| format!("activity {id} (lead #{lead})")).collect();
-        report.problems.push(Finding {
-            check: "ownership",
-            detail: format!(
-                "{} owner change(s) that do not start from the previous owner (a lost update or a missing \
-                 activity row): {}",
-                log.gaps.len(),
-                rows.join(", ")
-            ),
-        });
-    }
+    tally(
+        problems,
+        "ownership",
+        log.gaps.len(),
+        "owner change(s) that do not start from the previous owner (a lost update or a missing activity row): ",
+        || first(&log.gaps, ", ", |(lead, id)| format!("activity {id} (lead #{lead})")),
+    );
 
     let unexplained: Vec<Ref> =
         deliveries.iter().zip(&log.explained).filter(|(_, seen)| !**seen).map(|(d, _)| Ref::Id(d.lead)).collect();
@@ -139,58 +130,45 @@ pub(super) fn run(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Resul
     log.missing.dedup();
     let missing: Vec<Ref> = log.missing.iter().map(|(_, lead)| *lead).collect();
     for (what, leads) in [
-        ("delivery(ies) without the activity row that made them", &unexplained),
-        ("delivery(ies) kept by an undone batch (limits would not regain that room)", &found.undone),
-        ("group hand-out(s) in the activity log without their delivery (limits would not count them)", &missing),
+        ("delivery(ies) without the activity row that made them; leads ", &unexplained),
+        ("delivery(ies) kept by an undone batch (limits would not regain that room); leads ", &found.undone),
+        (
+            "group hand-out(s) in the activity log without their delivery (limits would not count them); leads ",
+            &missing,
+        ),
     ] {
-        if !leads.is_empty() {
-            report.problems.push(Finding {
-                check: "deliveries",
-                detail: format!("{} {what}; leads {}", leads.len(), lead_list(leads)),
-            });
-        }
+        tally(problems, "deliveries", leads.len(), what, || first(leads, ", ", lead));
     }
 
     let mut over_reclaimed: Vec<i64> =
         log.reclaims.iter().filter(|(_, (n, allowed))| n > allowed).map(|(lead, _)| *lead).collect();
     over_reclaimed.sort_unstable();
-    let reclaim_warning = (!over_reclaimed.is_empty()).then(|| {
-        let ids: Vec<String> = over_reclaimed.iter().take(EXAMPLES).map(|id| format!("#{id}")).collect();
-        Finding {
-            check: "reclaim",
-            detail: format!(
-                "{} lead(s) reclaimed more often than their group allows now (lowered since?): {}",
-                over_reclaimed.len(),
-                ids.join(", ")
-            ),
-        }
-    });
     drop(log);
     let mut deliveries = deliveries;
     limits::limits(conn, tz, &mut deliveries, report)?;
 
-    if !found.over_cap.is_empty() {
-        report.problems.push(Finding {
-            check: "caps",
-            detail: format!(
-                "{} delivery(ies) to a member already at their open-lead cap; leads {}",
-                found.over_cap.len(),
-                lead_list(&found.over_cap)
-            ),
-        });
-    }
-    if !found.off_shift.is_empty() {
-        let n = found.off_shift.len();
-        found.off_shift.truncate(EXAMPLES);
-        report.problems.push(Finding {
-            check: "shifts",
-            detail: format!(
-                "{n} delivery(ies) to someone off shift or away at the time: {}",
-                found.off_shift.join(", ")
-            ),
-        });
-    }
-    report.warnings.extend(reclaim_warning);
+    let problems = &mut report.problems;
+    tally(
+        problems,
+        "caps",
+        found.over_cap.len(),
+        "delivery(ies) to a member already at their open-lead cap; leads ",
+        || first(&found.over_cap, ", ", lead),
+    );
+    tally(
+        problems,
+        "shifts",
+        found.off_shift.len(),
+        "delivery(ies) to someone off shift or away at the time: ",
+        || first(&found.off_shift, ", ", String::clone),
+    );
+    tally(
+        &mut report.warnings,
+        "reclaim",
+        over_reclaimed.len(),
+        "lead(s) reclaimed more often than their group allows now (lowered since?): ",
+        || first(&over_reclaimed, ", ", |id| format!("#{id}")),
+    );
     Ok(())
 }
 
@@ -222,12 +200,11 @@ fn keyed(conn: &Connection, sql: &str) -> Result<(Ids, Vec<i64>)> {
     Ok((Ids::new(&ids), values))
 }
 
-fn lead_list(leads: &[Ref]) -> String {
-    let shown = |r: &Ref| match r {
+fn lead(r: &Ref) -> String {
+    match r {
         Ref::Id(id) => format!("#{id}"),
         _ => "#?".to_string(),
-    };
-    leads.iter().take(EXAMPLES).map(shown).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// Rows that point at rows that do not exist, by (table, parent table).
@@ -251,8 +228,7 @@ impl Orphans {
                 "SELECT m.name FROM sqlite_schema m WHERE m.type = 'table' \
                  AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name)) ORDER BY m.name",
             )?;
-            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            names
+            stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?
         };
         let mut stmt = conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check(?1)")?;
         for table in tables.iter().filter(|t| !own || !OWN_REFERENCES.iter().any(|(o, _)| o == t)) {
