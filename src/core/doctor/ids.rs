@@ -21,6 +21,7 @@ impl Ref {
     /// Integer columns hold integers; anything else is read the way
     /// `foreign_key_check` matches it against an INTEGER PRIMARY KEY
     /// (an integral real or numeric text finds its row).
+    #[inline]
     pub(super) fn of(value: ValueRef<'_>) -> Ref {
         match value {
             ValueRef::Null => Ref::Null,
@@ -41,6 +42,7 @@ impl Ref {
     }
 
     /// SQL `IS NOT`: NULL equals NULL; an unreadable value equals nothing.
+    #[inline]
     pub(super) fn is_not(self, other: Ref) -> bool {
         !matches!((self, other), (Ref::Null, Ref::Null)) && !matches!((self, other), (Ref::Id(a), Ref::Id(b)) if a == b)
     }
@@ -70,49 +72,62 @@ impl Hasher for IdHasher {
 
 pub(super) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-/// The ids of one table, each with a slot `0..len` (the order they were
-/// given in), so per-row state can live in a plain `Vec`.
+/// The ids of one table, each with a slot in `0..slots()`, so per-row state
+/// can live in a plain `Vec`.
 pub(super) struct Ids {
     min: i64,
-    /// Slot by `id - min`, `u32::MAX` for a gap: used when ids are dense,
-    /// as SQLite hands them out.
-    dense: Vec<u32>,
-    /// Slot by id, when they are too sparse for `dense`.
+    /// When ids are dense, as SQLite hands them out: one bit a possible id
+    /// from `min` on, and the slot of an id is `id - min`. A million leads
+    /// take 125 KB, which stays in cache while the activity log, in id
+    /// order, asks for leads all over the table.
+    present: Vec<u64>,
+    /// Otherwise (ids too sparse): the slot of each id, and the id of each slot.
     sparse: IdMap<i64, u32>,
-    len: usize,
+    ids: Vec<i64>,
+    slots: usize,
 }
 
 impl Ids {
-    /// `ids` are a table's primary keys (distinct).
+    /// `ids` are a table's primary keys (distinct), in any order.
     pub(super) fn new(ids: &[i64]) -> Ids {
         let (min, max) = (ids.iter().copied().min().unwrap_or(0), ids.iter().copied().max().unwrap_or(0));
         let span = (max as i128 - min as i128) as u128 + 1;
-        let mut set = Ids { min, dense: Vec::new(), sparse: IdMap::default(), len: ids.len() };
-        // Four bytes a possible id, at most a few per real one.
-        if span <= (4 * ids.len() as u128 + 1024) {
-            set.dense = vec![u32::MAX; span as usize];
-            for (slot, id) in ids.iter().enumerate() {
-                set.dense[(id - min) as usize] = slot as u32;
+        // Per-slot state costs a slot a possible id: at most a few per real one.
+        if span <= 2 * ids.len() as u128 + 1024 {
+            let mut present = vec![0u64; (span as usize).div_ceil(64)];
+            for id in ids {
+                let at = (id - min) as usize;
+                present[at / 64] |= 1 << (at % 64);
             }
+            Ids { min, present, sparse: IdMap::default(), ids: Vec::new(), slots: span as usize }
         } else {
-            set.sparse = ids.iter().enumerate().map(|(slot, id)| (*id, slot as u32)).collect();
+            let sparse = ids.iter().enumerate().map(|(slot, id)| (*id, slot as u32)).collect();
+            Ids { min, present: Vec::new(), sparse, ids: ids.to_vec(), slots: ids.len() }
         }
-        set
     }
 
-    pub(super) fn len(&self) -> usize {
-        self.len
+    /// How long a per-slot `Vec` must be.
+    pub(super) fn slots(&self) -> usize {
+        self.slots
     }
 
+    #[inline]
     pub(super) fn slot(&self, id: i64) -> Option<usize> {
-        if self.dense.is_empty() {
+        if self.present.is_empty() {
             return self.sparse.get(&id).map(|s| *s as usize);
         }
         let at = usize::try_from(id.checked_sub(self.min)?).ok()?;
-        self.dense.get(at).filter(|s| **s != u32::MAX).map(|s| *s as usize)
+        let word = self.present.get(at / 64)?;
+        (word & (1 << (at % 64)) != 0).then_some(at)
+    }
+
+    /// The id in `slot` (a slot no id holds gives the id it would have).
+    pub(super) fn id_at(&self, slot: usize) -> i64 {
+        if self.present.is_empty() { self.ids.get(slot).copied().unwrap_or_default() } else { self.min + slot as i64 }
     }
 
     /// Whether a reference finds its row (NULL refers to nothing and is fine).
+    #[inline]
     pub(super) fn holds(&self, r: Ref) -> bool {
         match r {
             Ref::Null => true,
@@ -130,8 +145,10 @@ mod tests {
     fn dense_and_sparse_ids_find_their_slots() {
         for ids in [vec![3, 1, 2, 7], vec![5, i64::MAX, i64::MIN, 0]] {
             let set = Ids::new(&ids);
-            for (slot, id) in ids.iter().enumerate() {
-                assert_eq!(set.slot(*id), Some(slot));
+            for id in &ids {
+                let slot = set.slot(*id).unwrap();
+                assert!(slot < set.slots());
+                assert_eq!(set.id_at(slot), *id);
             }
             assert_eq!(set.slot(4), None);
             assert!(set.holds(Ref::Null) && !set.holds(Ref::Other) && !set.holds(Ref::Id(-9)));

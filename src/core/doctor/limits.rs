@@ -108,9 +108,19 @@ pub(super) fn limits(conn: &Connection, tz: Tz, deliveries: &mut [Delivery], rep
             findings.judge(run, limits, &history, daily);
         }
     };
+    // A batch stamps all its deliveries with one time: convert each time once.
+    let mut last: Option<(i64, NaiveDate)> = None;
     for d in deliveries.iter() {
         let key = (d.group, d.user);
-        let local = DateTime::from_timestamp(d.at, 0).map(|t| t.with_timezone(&tz).date_naive()).unwrap_or_default();
+        let local = match last {
+            Some((at, date)) if at == d.at => date,
+            _ => {
+                let date =
+                    DateTime::from_timestamp(d.at, 0).map(|t| t.with_timezone(&tz).date_naive()).unwrap_or_default();
+                last = Some((d.at, date));
+                date
+            }
+        };
         let first_of_month = local.with_day(1).unwrap_or(local);
         if day.key != Some(key) || day.date != local {
             judge(&mut day, true);

@@ -15,19 +15,25 @@ use crate::core::error::Result;
 const OWNER_KINDS: [&[u8]; 3] = [b"assigned", b"reassigned", b"unassigned"];
 
 /// The activity pass: what it keeps per lead and what it found.
+#[derive(Clone, Copy)]
+pub(super) struct LeadLog {
+    /// Where its last owner change left it, if it had one.
+    pub(super) last: Option<Ref>,
+    /// Its first delivery (`NONE`: none); `Log::next` chains the others.
+    first: u32,
+}
+
 pub(super) struct Log<'d> {
     deliveries: &'d [Delivery],
-    /// First delivery of each lead by lead slot (deliveries come in about
-    /// the order the log does: a hash of (lead, batch) missed the cache on
-    /// nearly every look-up), and the next of the same lead.
-    first: Vec<u32>,
-    /// The same for leads that are gone (orphans, reported apart).
+    /// Per lead slot: all the pass keeps of a lead in one place, so a row
+    /// of the log costs one cache miss, not one per array.
+    pub(super) leads: Vec<LeadLog>,
+    /// The first delivery of leads that are gone (orphans, reported apart).
     first_gone: IdMap<i64, u32>,
+    /// The next delivery of the same lead.
     next: Vec<u32>,
     /// Per delivery: an activity row gave that lead to that user in that batch.
     pub(super) explained: Vec<bool>,
-    /// Per lead slot: where its last owner change left it, if it had one.
-    pub(super) last_owner: Vec<Option<Ref>>,
     /// The same for activity of leads that are gone (orphans, reported apart).
     gone: IdMap<i64, Option<Ref>>,
     /// (lead, activity id) of owner changes that do not start where the previous one ended.
@@ -40,12 +46,12 @@ pub(super) struct Log<'d> {
 
 impl<'d> Log<'d> {
     pub(super) fn new(deliveries: &'d [Delivery], leads: &Ids) -> Log<'d> {
-        let mut first = vec![NONE; leads.len()];
+        let mut per_lead = vec![LeadLog { last: None, first: NONE }; leads.slots()];
         let mut first_gone: IdMap<i64, u32> = IdMap::default();
         let mut next = vec![NONE; deliveries.len()];
         for (i, d) in deliveries.iter().enumerate() {
             let head = match leads.slot(d.lead) {
-                Some(slot) => &mut first[slot],
+                Some(slot) => &mut per_lead[slot].first,
                 None => first_gone.entry(d.lead).or_insert(NONE),
             };
             next[i] = *head;
@@ -53,11 +59,10 @@ impl<'d> Log<'d> {
         }
         Log {
             deliveries,
-            first,
+            leads: per_lead,
             first_gone,
             next,
             explained: vec![false; deliveries.len()],
-            last_owner: vec![None; leads.len()],
             gone: IdMap::default(),
             gaps: Vec::new(),
             missing: Vec::new(),
@@ -68,7 +73,7 @@ impl<'d> Log<'d> {
     /// The first delivery of `lead` (`NONE`: none); `next` chains the others.
     fn head(&self, leads: &Ids, lead: i64) -> u32 {
         match leads.slot(lead) {
-            Some(slot) => self.first[slot],
+            Some(slot) => self.leads[slot].first,
             None => self.first_gone.get(&lead).copied().unwrap_or(NONE),
         }
     }
@@ -108,7 +113,7 @@ impl<'d> Log<'d> {
             let owner_change = OWNER_KINDS.contains(&kind);
             if owner_change && let Ref::Id(l) = lead {
                 let last = match leads.slot(l) {
-                    Some(slot) => &mut self.last_owner[slot],
+                    Some(slot) => &mut self.leads[slot].last,
                     None => self.gone.entry(l).or_insert(None),
                 };
                 if from.is_not(last.unwrap_or(Ref::Null)) {

@@ -86,6 +86,13 @@ pub(super) fn run(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Resul
         }
     }
     let leads = Ids::new(&lead_ids);
+    let mut owner_of = vec![Ref::Null; leads.slots()];
+    for (id, owner) in lead_ids.iter().zip(owners) {
+        if let Some(slot) = leads.slot(*id) {
+            owner_of[slot] = owner;
+        }
+    }
+    drop(lead_ids);
     if own {
         // A table without rowid: the check names no rows, as SQLite's does not.
         let mut stmt = conn.prepare("SELECT lead_id FROM lead_tags")?;
@@ -102,9 +109,10 @@ pub(super) fn run(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Resul
     log.pass(conn, own, &mut orphans, [&users, &leads, &groups, &batches, &stages], &undone_batch, &reclaim_max)?;
 
     orphans.report(report);
-    let mut wrong_owner: Vec<i64> = (0..leads.len())
-        .filter(|&slot| owners[slot].is_not(log.last_owner[slot].unwrap_or(Ref::Null)))
-        .map(|slot| lead_ids[slot])
+    // A slot no lead holds has no owner and no history: never counted.
+    let mut wrong_owner: Vec<i64> = (0..leads.slots())
+        .filter(|&slot| owner_of[slot].is_not(log.leads[slot].last.unwrap_or(Ref::Null)))
+        .map(|slot| leads.id_at(slot))
         .collect();
     wrong_owner.sort_unstable();
     let problems = &mut report.problems;
@@ -197,7 +205,14 @@ fn keyed(conn: &Connection, sql: &str) -> Result<(Ids, Vec<i64>)> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     let (ids, values): (Vec<i64>, Vec<i64>) = rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().unzip();
-    Ok((Ids::new(&ids), values))
+    let set = Ids::new(&ids);
+    let mut by_slot = vec![0; set.slots()];
+    for (id, value) in ids.iter().zip(values) {
+        if let Some(slot) = set.slot(*id) {
+            by_slot[slot] = value;
+        }
+    }
+    Ok((set, by_slot))
 }
 
 fn lead(r: &Ref) -> String {
@@ -212,12 +227,20 @@ fn lead(r: &Ref) -> String {
 pub(super) struct Orphans(BTreeMap<(String, String), (i64, Vec<i64>)>);
 
 impl Orphans {
+    /// Called for each reference of millions of rows: the look-up is
+    /// inlined, the rare orphan is not.
+    #[inline]
     pub(super) fn check(&mut self, table: &str, parent: &str, rowid: Option<i64>, to: Ref, parents: &Ids) {
         if !parents.holds(to) {
-            let entry = self.0.entry((table.to_string(), parent.to_string())).or_default();
-            entry.0 += 1;
-            entry.1.extend(rowid);
+            self.add(table, parent, rowid);
         }
+    }
+
+    #[cold]
+    fn add(&mut self, table: &str, parent: &str, rowid: Option<i64>) {
+        let entry = self.0.entry((table.to_string(), parent.to_string())).or_default();
+        entry.0 += 1;
+        entry.1.extend(rowid);
     }
 
     /// `foreign_key_check` of every table the passes do not cover (all of
@@ -237,9 +260,7 @@ impl Orphans {
             })?;
             for row in rows {
                 let (table, rowid, parent) = row?;
-                let entry = self.0.entry((table, parent)).or_default();
-                entry.0 += 1;
-                entry.1.extend(rowid);
+                self.add(&table, &parent, rowid);
             }
         }
         Ok(())
