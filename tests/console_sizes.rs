@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::console::{app, keys, press, screen};
+use common::console::{app, cursor, keys, press, screen};
 use common::*;
 use leadrota::config::Config;
 use leadrota::core::error::thousands;
@@ -367,6 +367,19 @@ fn the_import_dialogs_at_every_size() {
         press(a, KeyCode::Enter);
     };
     dialog_in("import_save_mapping", &[], importer, both);
+    for (width, height) in SIZES {
+        let mut a = importer(height);
+        both(&mut a);
+        let shown = screen(&a, width, height);
+        let at = format!("the save question at {width}×{height}");
+        assert!(shown.contains("Save to the config file  the next export needs no mapping"), "{at}:\n{shown}");
+        assert!(shown.contains("Only for this import"), "{at}:\n{shown}");
+        // The path gives up its start, never its file name or the question.
+        assert!(
+            shown.contains("Save the 2 status mappings to …") && shown.contains("/leadrota/config.toml? "),
+            "{at}:\n{shown}"
+        );
+    }
     let rows = AWAITING + NEGOTIATING + 3;
     dialog_in("import_confirm", &[AWAITING + NEGOTIATING, rows, AWAITING, NEGOTIATING], importer, |a| {
         both(a);
@@ -374,4 +387,69 @@ fn the_import_dialogs_at_every_size() {
         press(a, KeyCode::Enter);
     });
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}
+
+/// Where a prompt's text and cursor are at 80×24: the line holding the
+/// cursor, and the cursor's column in it.
+fn prompt_line(a: &App) -> (String, usize, String) {
+    let shown = screen(a, 80, 24);
+    let (x, y) = cursor(a, 80, 24).unwrap_or_else(|| panic!("a prompt shows the cursor:\n{shown}"));
+    let line = shown.lines().nth(usize::from(y)).unwrap_or("").to_string();
+    (line, usize::from(x), shown)
+}
+
+/// The text of a line before column `x`.
+fn before(line: &str, x: usize) -> String {
+    line.chars().take(x).collect()
+}
+
+#[test]
+fn a_long_path_scrolls_so_its_file_name_and_the_cursor_stay_in_view_at_80x24() {
+    let folders = "~/Documents/Quarterly exports from the old CRM/2026-03/EMEA and DACH partners/";
+    let path =
+        format!("{folders}{}", "x".repeat(150 - folders.len() - "contacts-final.csv".len()) + "contacts-final.csv");
+    assert_eq!(path.chars().count(), 150);
+    for (width, height) in SIZES {
+        let mut a = console(office(), height);
+        million(&mut a);
+        keys(&mut a, "i");
+        keys(&mut a, &path);
+        let shown = screen(&a, width, height);
+        let (x, y) = cursor(&a, width, height).unwrap_or_else(|| panic!("the cursor shows:\n{shown}"));
+        let line = shown.lines().nth(usize::from(y)).unwrap_or("");
+        assert!(
+            before(line, usize::from(x)).ends_with("contacts-final.csv"),
+            "at {width}×{height} the cursor follows the file name:\n{shown}"
+        );
+        if width == 80 {
+            assert!(line.contains("│…"), "the hidden start is marked: {line}");
+            insta::assert_snapshot!("import_long_path_prompt_80x24", shown);
+        }
+    }
+    // Back to the start: the start shows and the hidden end is marked.
+    let mut a = console(office(), 24);
+    keys(&mut a, "i");
+    keys(&mut a, &path);
+    press(&mut a, KeyCode::Home);
+    let (line, x, shown) = prompt_line(&a);
+    assert!(line[line.find('│').unwrap_or(0)..].starts_with("│~/Documents/Quarterly"), "{shown}");
+    assert!(line.contains("…│"), "the hidden end is marked: {line}");
+    assert_eq!(before(&line, x).chars().last(), Some('│'), "the cursor on the first character: {line}");
+}
+
+#[test]
+fn a_long_note_keeps_its_last_words_and_the_cursor_in_view_at_80x24() {
+    let mut a = console(office(), 24);
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "n");
+    let note = "Called back on Monday: wants a quote for 1,250 seats across the EMEA and DACH offices, \
+                procurement signs off by the end of March, call Giovanna again on Friday";
+    keys(&mut a, note);
+    let (line, x, shown) = prompt_line(&a);
+    assert!(before(&line, x).ends_with("call Giovanna again on Friday"), "{shown}");
+    assert!(!shown.contains("1,250 seats across"), "the start scrolled out of the one line:\n{shown}");
+    // Enter saves the whole note, not what the line shows.
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 200, 60);
+    assert!(shown.contains("Called back on Monday"), "{shown}");
 }

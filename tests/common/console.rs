@@ -31,6 +31,15 @@ pub fn screen(app: &App, width: u16, height: u16) -> String {
     out
 }
 
+/// Where the terminal cursor sits after a frame at `width`×`height`:
+/// (column, row), or `None` when no prompt shows it.
+pub fn cursor(app: &App, width: u16, height: u16) -> Option<(u16, u16)> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal.draw(|f| draw(f, app, &Theme { color: false })).expect("a frame");
+    let backend = terminal.backend();
+    backend.cursor_visible().then(|| backend.cursor_position().into())
+}
+
 /// Type each character of `text` as a key.
 pub fn keys(app: &mut App, text: &str) {
     for c in text.chars() {

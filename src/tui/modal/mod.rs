@@ -120,7 +120,10 @@ impl Modal {
         match self {
             Modal::Help(h) => h.draw(frame, main, look),
             Modal::Confirm(c) => c.draw(frame, main, look),
-            Modal::Choose(c) => c.picker.render(frame, centred(main, titled(&c.picker.title), 16), look.theme),
+            Modal::Choose(c) => {
+                let width = titled(&c.picker.title).max(u16::try_from(c.picker.widest() + 2).unwrap_or(u16::MAX));
+                c.picker.render(frame, centred(main, width, 16), look.theme);
+            }
             Modal::Tick(t) => {
                 let rows = u16::try_from(t.list.choices.len()).unwrap_or(u16::MAX).saturating_add(2);
                 t.list.render(frame, centred(main, titled(&t.list.title), rows), look.theme);
@@ -135,7 +138,8 @@ impl Modal {
 }
 
 /// A list's box width: 50, or as wide as its title while the window allows
-/// (a title says what the choice is for: "Map 'OPEN_DEAL' (1,250 rows) to").
+/// (a title says what the choice is for: "Map 'OPEN_DEAL' (1,250 rows) to");
+/// a picker's box is as wide as its widest choice too.
 fn titled(title: &str) -> u16 {
     u16::try_from(title.chars().count() + 4).unwrap_or(u16::MAX).max(50)
 }

@@ -12,7 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::{Modal, Outcome, centred, popup};
 use crate::core::schedule::{Schedule, parse_away};
 use crate::tui::flow::{Answer, Look, Then};
-use crate::tui::widgets::fit::clip;
+use crate::tui::widgets::fit;
 
 #[derive(Debug)]
 pub struct Prompt {
@@ -23,6 +23,10 @@ pub struct Prompt {
     pub check: Option<Check>,
     /// How the text reads while it is good (a [`Check`]'s verdict).
     pub hint: Option<String>,
+    /// Characters of the text it opened with: the box is as wide while the
+    /// window allows, so that a rule's conditions show whole in a wide
+    /// window (and the box does not move as the user types).
+    pub opened_with: usize,
 }
 
 /// What a prompt checks at every key (A17's typed forms).
@@ -55,31 +59,23 @@ impl Check {
 
 /// A prompt starting with `initial`, whose text goes to `then`.
 pub fn ask(title: impl Into<String>, initial: &str, then: Then) -> Modal {
-    Modal::Prompt(Prompt {
-        title: title.into(),
-        input: Input::new(initial.to_string()),
-        then,
-        error: None,
-        check: None,
-        hint: None,
-    })
+    Modal::Prompt(Prompt::new(title.into(), initial, then, None))
 }
 
 /// [`ask`], with `check` run on the text as it is typed.
 pub fn ask_checked(title: impl Into<String>, initial: &str, then: Then, check: Check) -> Modal {
-    let mut prompt = Prompt {
-        title: title.into(),
-        input: Input::new(initial.to_string()),
-        then,
-        error: None,
-        check: Some(check),
-        hint: None,
-    };
+    let mut prompt = Prompt::new(title.into(), initial, then, Some(check));
     prompt.recheck();
     Modal::Prompt(prompt)
 }
 
 impl Prompt {
+    fn new(title: String, initial: &str, then: Then, check: Option<Check>) -> Prompt {
+        let input = Input::new(initial.to_string());
+        let opened_with = initial.chars().count();
+        Prompt { title, input, then, error: None, check, hint: None, opened_with }
+    }
+
     pub fn handle(&mut self, key: KeyEvent) -> Outcome {
         match key.code {
             KeyCode::Esc => Outcome::Close,
@@ -104,10 +100,12 @@ impl Prompt {
     }
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
-        // As wide as the title (at least 60) while the window allows; a title
-        // wider than that is cut in the border and shown whole, wrapped, inside.
+        // As wide as the title (at least 60) and the text it opened with
+        // (and the cursor after it) while the window allows; a title wider
+        // than that is cut in the border and shown whole, wrapped, inside.
         let title_len = self.title.chars().count();
-        let width = u16::try_from(title_len + 4).unwrap_or(u16::MAX).max(60).min(main.width);
+        let wanted = (title_len + 4).max(self.opened_with + 3).max(60);
+        let width = u16::try_from(wanted).unwrap_or(u16::MAX).min(main.width);
         let inner = usize::from(width.saturating_sub(2)).max(1);
         let fits = title_len + 2 <= inner;
         let mut lines = Vec::new();
@@ -115,18 +113,26 @@ impl Prompt {
         if !fits {
             lines.push(Line::from(Span::styled(self.title.clone(), look.theme.dim())));
         }
-        lines.push(Line::raw(self.input.value().to_string()));
-        if let Some(e) = &self.error {
-            lines.push(Line::from(Span::styled(e.clone(), look.theme.error())));
-        } else if let Some(hint) = &self.hint {
-            lines.push(Line::from(Span::styled(hint.clone(), look.theme.dim())));
-        }
-        let extra = u16::from(self.error.is_some() || self.hint.is_some());
-        let height = 4 + extra + u16::try_from(title_rows).unwrap_or(0);
+        // One line that scrolls sideways, never wraps: a long path or note
+        // keeps its end and the cursor in view.
+        let (shown, cursor) = fit::input_view(&self.input, inner);
+        lines.push(Line::raw(shown));
+        let below = match (&self.error, &self.hint) {
+            (Some(e), _) => Some(Span::styled(e.clone(), look.theme.error())),
+            (None, Some(hint)) => Some(Span::styled(hint.clone(), look.theme.dim())),
+            (None, None) => None,
+        };
+        // An error wraps (a missing file names its whole path): the box
+        // grows by the rows it takes, and its blank last row is room for a
+        // word carried over.
+        let below_rows = below.as_ref().map_or(0, |span| span.width().max(1).div_ceil(inner));
+        lines.extend(below.map(Line::from));
+        let rows = title_rows + 1 + below_rows + 1;
+        let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
         let area = centred(main, width, height);
-        let title = if fits { self.title.clone() } else { clip(&self.title, inner.saturating_sub(2)) };
+        let title = if fits { self.title.clone() } else { fit::clip(&self.title, inner.saturating_sub(2)) };
         popup(frame, look.theme, area, &title, lines);
-        let x = area.x + 1 + self.input.visual_cursor().min(usize::from(area.width.saturating_sub(3))) as u16;
+        let x = area.x + 1 + u16::try_from(cursor).unwrap_or(0);
         let y = area.y + 1 + u16::try_from(title_rows).unwrap_or(0);
         frame.set_cursor_position((x, y.min(area.bottom().saturating_sub(1))));
     }

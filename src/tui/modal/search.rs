@@ -12,6 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::{Outcome, Step, popup};
 use crate::core::filter::Filter;
 use crate::tui::flow::{Env, Look};
+use crate::tui::widgets::fit;
 
 #[derive(Debug)]
 pub struct Search {
@@ -37,9 +38,10 @@ impl Search {
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
         let area = Rect { y: main.bottom().saturating_sub(3), height: 3, ..main };
-        let text = Line::from(vec![Span::styled("/ ", look.theme.accent()), Span::raw(self.input.value().to_string())]);
+        // Borders and the `/ ` mark take four columns; a long search scrolls.
+        let (typed, cursor) = fit::input_view(&self.input, usize::from(area.width.saturating_sub(4)));
+        let text = Line::from(vec![Span::styled("/ ", look.theme.accent()), Span::raw(typed)]);
         popup(frame, look.theme, area, "Search name, email, phone, company — Enter keeps, Esc clears", vec![text]);
-        let x = area.x + 3 + self.input.visual_cursor().min(usize::from(area.width.saturating_sub(5))) as u16;
-        frame.set_cursor_position((x, area.y + 1));
+        frame.set_cursor_position((area.x + 3 + u16::try_from(cursor).unwrap_or(0), area.y + 1));
     }
 }

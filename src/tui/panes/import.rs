@@ -77,7 +77,7 @@ fn next(env: &mut Env<'_>, file: PathBuf, chosen: Vec<(String, String)>, save: O
         (None, Some(path)) if !chosen.is_empty() => {
             let choices = vec![
                 Choice {
-                    label: format!("Save to {}", path.display()),
+                    label: "Save to the config file".into(),
                     detail: "the next export needs no mapping".into(),
                     value: Pick::Name(SAVE.into()),
                 },
@@ -87,7 +87,8 @@ fn next(env: &mut Env<'_>, file: PathBuf, chosen: Vec<(String, String)>, save: O
                     value: Pick::Name("once".into()),
                 },
             ];
-            let title = format!("Save the {} status mapping{}?", chosen.len(), plural(chosen.len()));
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let title = save_question(chosen.len(), path, home.as_deref());
             return Ok(Step::Open(choose::choose(title, choices, Then::Import(ImportThen::Save { file, chosen }))));
         }
         (Some(true), Some(path)) => Some(path.clone()),
@@ -185,6 +186,24 @@ fn stage_question(unknown: &UnknownStatus, left: usize) -> String {
     )
 }
 
+/// Longest title a picker shows whole in an 80-column window (its box's
+/// borders and padding take four).
+const TITLE_ROOM: usize = 76;
+
+/// "Save the 2 status mappings to ~/.config/leadrota/config.toml?": the
+/// question names the file, `~` for the home folder, and a long path gives
+/// up its start (`…/leadrota/config.toml`) so the file name and the
+/// question mark always show.
+fn save_question(mappings: usize, path: &Path, home: Option<&Path>) -> String {
+    let shown = match home.and_then(|home| path.strip_prefix(home).ok()) {
+        Some(rest) if !rest.as_os_str().is_empty() => Path::new("~").join(rest).display().to_string(),
+        _ => path.display().to_string(),
+    };
+    let question = format!("Save the {mappings} status mapping{} to ", plural(mappings));
+    let room = TITLE_ROOM.saturating_sub(question.chars().count() + 1);
+    format!("{question}{}?", fit::clip_start(&shown, room))
+}
+
 /// The dry run's report as the confirm's lines.
 fn summary(r: &ImportReport) -> Vec<String> {
     let mut lines = vec![format!(
@@ -280,5 +299,23 @@ mod tests {
         assert_eq!(title, "Map 'Qualified – awaiting procurem…' (1,234,567 rows; 3 statuses left) to");
         // Inside an 80-column window with the box's borders and padding.
         assert!(title.chars().count() + 4 <= 80, "{title}");
+    }
+
+    #[test]
+    fn the_save_question_names_the_config_file_from_home_and_keeps_its_name() {
+        let home = Path::new("/home/maria");
+        let usual = Path::new("/home/maria/.config/leadrota/config.toml");
+        assert_eq!(
+            save_question(2, usual, Some(home)),
+            "Save the 2 status mappings to ~/.config/leadrota/config.toml?"
+        );
+        assert_eq!(
+            save_question(1, usual, None),
+            "Save the 1 status mapping to /home/maria/.config/leadrota/config.toml?"
+        );
+        let deep = PathBuf::from(format!("/srv/{}/leadrota.toml", "offices/emea/".repeat(8)));
+        let title = save_question(2, &deep, Some(home));
+        assert!(title.chars().count() <= TITLE_ROOM, "{title}");
+        assert!(title.starts_with("Save the 2 status mappings to …") && title.ends_with("/leadrota.toml?"), "{title}");
     }
 }

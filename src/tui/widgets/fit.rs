@@ -2,6 +2,8 @@
 //! and a count is abbreviated (`525k`) rather than ever cut.
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::Span;
+use tui_input::Input;
 
 use crate::tui::run::thousands;
 
@@ -16,6 +18,55 @@ pub fn clip(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width - 1).collect();
     out.push('…');
     out
+}
+
+/// `text` in at most `width` characters, its start given up for `…` when
+/// it was cut: a path keeps its file name (`…/leadrota/config.toml`).
+pub fn clip_start(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::from('…');
+    out.extend(text.chars().skip(len - (width - 1)));
+    out
+}
+
+/// What a one-line input shows in `width` columns, and the cursor's column
+/// in it. A text wider than that scrolls (tui-input's `visual_scroll`) so
+/// the cursor and the text around it stay in view: typing a long path shows
+/// its end, the file name. A hidden start or end is marked with `…` in the
+/// first or last column, which is why the cursor keeps off the last one
+/// unless it is after the end of the text.
+pub fn input_view(input: &Input, width: usize) -> (String, usize) {
+    let at_end = input.cursor() >= input.value().chars().count();
+    let room = width.saturating_sub(if at_end { 1 } else { 2 }).max(1);
+    let scroll = input.visual_scroll(room);
+    let columns = |c: char| Span::raw(c.to_string()).width();
+    let mut shown: Vec<char> = Vec::new();
+    let (mut skipped, mut used, mut more) = (0, 0, false);
+    for c in input.value().chars() {
+        if skipped < scroll {
+            skipped += columns(c);
+        } else if used + columns(c) <= width {
+            used += columns(c);
+            shown.push(c);
+        } else {
+            more = true;
+            break;
+        }
+    }
+    if scroll > 0 && !shown.is_empty() {
+        shown[0] = '…';
+    }
+    if more && let Some(last) = shown.last_mut() {
+        *last = '…';
+    }
+    let cursor = input.visual_cursor().saturating_sub(scroll).min(width.saturating_sub(1));
+    (shown.into_iter().collect(), cursor)
 }
 
 /// A reason such as "monthly limit reached (2000/2000)" in `width`
@@ -187,6 +238,44 @@ mod tests {
         // A floor above what a column wants is no reason to widen it.
         let short = Column { want: 6, floor: 11, rank: 0, grows: false };
         assert_eq!(share(&[short, Column::fixed(7)], 13), vec![6, 7]);
+    }
+
+    #[test]
+    fn clip_start_keeps_the_end_of_a_path() {
+        assert_eq!(clip_start("/home/maria/.config/leadrota/config.toml", 22), "…/leadrota/config.toml");
+        assert_eq!(clip_start("~/x.toml", 24), "~/x.toml");
+        assert_eq!(clip_start("abc", 0), "");
+    }
+
+    #[test]
+    fn a_long_input_scrolls_to_keep_its_cursor_and_end_in_view() {
+        let path = format!("/home/maria/{}/contacts.csv", "exports/".repeat(20));
+        let mut input = Input::new(path.clone());
+        let (shown, cursor) = input_view(&input, 40);
+        assert_eq!(shown.chars().count(), 39, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with("/contacts.csv"), "{shown}");
+        assert_eq!(cursor, 39, "just after the last character, in the last column");
+        // The cursor back at the start: the start shows and the hidden end is marked.
+        input = input.with_cursor(0);
+        let (shown, cursor) = input_view(&input, 40);
+        assert_eq!(cursor, 0);
+        assert!(shown.starts_with("/home/maria/") && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown.chars().count(), 40);
+        // The cursor in the middle: the next character or a `…` after it.
+        input = input.with_cursor(60);
+        let (shown, cursor) = input_view(&input, 40);
+        assert_eq!(cursor, 38);
+        assert_eq!(shown.chars().nth(38), path.chars().nth(60), "the character under the cursor shows");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        // The cursor in the middle: the next character or a `…` after it.
+        input = input.with_cursor(60);
+        let (shown, cursor) = input_view(&input, 40);
+        assert_eq!(cursor, 38);
+        assert_eq!(shown.chars().nth(38), path.chars().nth(60), "the character under the cursor shows");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        // A short text is shown as it is.
+        let (shown, cursor) = input_view(&Input::new("Mon-Fri".into()), 40);
+        assert_eq!((shown.as_str(), cursor), ("Mon-Fri", 7));
     }
 
     #[test]

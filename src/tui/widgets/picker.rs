@@ -11,6 +11,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::tui::theme::Theme;
+use crate::tui::widgets::fit;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice<T> {
@@ -115,11 +116,21 @@ impl<T: Clone> Picker<T> {
         }
     }
 
+    /// Columns the widest choice takes with its detail and the `▶ ` mark.
+    pub fn widest(&self) -> usize {
+        let width = |c: &Choice<T>| {
+            c.label.chars().count() + if c.detail.is_empty() { 0 } else { c.detail.chars().count() + 2 }
+        };
+        self.choices.iter().map(width).max().unwrap_or(0) + 2
+    }
+
     pub fn render(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         frame.render_widget(Clear, area);
+        // A title or choice wider than the box is cut with `…`, never silently.
+        let title = fit::clip(&self.title, usize::from(area.width.saturating_sub(4)));
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(format!(" {} ", self.title))
+            .title(format!(" {title} "))
             .title_bottom(Line::styled(" ↑↓ or C-n/C-p move · type to narrow ", theme.dim()))
             .border_style(theme.accent());
         let inner = block.inner(area);
@@ -127,18 +138,21 @@ impl<T: Clone> Picker<T> {
         if inner.height < 2 || inner.width < 4 {
             return;
         }
-        let prompt = Line::from(vec![Span::styled("› ", theme.accent()), Span::raw(self.input.value().to_string())]);
+        let (typed, cursor) = fit::input_view(&self.input, usize::from(inner.width - 2));
+        let prompt = Line::from(vec![Span::styled("› ", theme.accent()), Span::raw(typed)]);
         frame.render_widget(Paragraph::new(prompt), Rect { height: 1, ..inner });
-        let cursor_x = inner.x + 2 + self.input.visual_cursor().min(usize::from(inner.width.saturating_sub(3))) as u16;
-        frame.set_cursor_position((cursor_x, inner.y));
+        frame.set_cursor_position((inner.x + 2 + u16::try_from(cursor).unwrap_or(0), inner.y));
+        let room = usize::from(inner.width - 2);
         let items: Vec<ListItem<'_>> = self
             .matches
             .iter()
             .filter_map(|&i| self.choices.get(i))
             .map(|c| {
-                let mut spans = vec![Span::raw(c.label.clone())];
-                if !c.detail.is_empty() {
-                    spans.push(Span::styled(format!("  {}", c.detail), theme.dim()));
+                let label = fit::clip(&c.label, room);
+                let left = room.saturating_sub(label.chars().count() + 2);
+                let mut spans = vec![Span::raw(label)];
+                if !c.detail.is_empty() && left > 0 {
+                    spans.push(Span::styled(format!("  {}", fit::clip(&c.detail, left)), theme.dim()));
                 }
                 ListItem::new(Line::from(spans))
             })
