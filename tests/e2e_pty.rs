@@ -463,7 +463,8 @@ fn import_maps_an_unknown_status_with_the_picker_saves_it_and_confirms_the_count
     console.wait_for("Map 'OPEN_DEAL' (2 rows");
     console.send("propo");
     console.send("\r");
-    console.wait_for("Save the 1 status mapping?");
+    console.wait_for("Save the 1 status mapping to ");
+    console.wait_for("/leadrota.toml?");
     console.send("\r");
     console.wait_for("Import 3 leads from hubspot.csv?");
     console.wait_for("status OPEN_DEAL → Proposal (2 rows)");
