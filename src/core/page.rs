@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 
 use super::error::{Error, Result};
-use super::filter::Filter;
+use super::filter::{Filter, OwnerFilter};
 use super::leads::{SELECT_LEAD, from_row};
 use super::model::Lead;
 use super::search::{self, FindBy};
@@ -291,10 +291,14 @@ fn walk_index(key: SortKey) -> &'static str {
 
 /// [`Reading::Walk`]: one partition (stage or owner) at a time, each along an index in order.
 fn walk(conn: &Connection, filter: &Filter, parts: &Partitions, request: &Request) -> Result<Vec<(usize, Lead)>> {
+    let ruled_out = ruled_out(conn, filter, parts)?;
     let mut rows: Vec<(usize, Lead)> = Vec::new();
     for part in walk_order(parts, request) {
         if rows.len() >= request.limit {
             break;
+        }
+        if ruled_out.get(part).copied().unwrap_or(false) {
+            continue;
         }
         let query = walk_sql(filter, parts, part, request, request.limit - rows.len());
         let mut stmt = conn.prepare_cached(&query.rows_sql())?;
@@ -304,6 +308,41 @@ fn walk(conn: &Connection, filter: &Filter, parts: &Partitions, request: &Reques
         }
     }
     Ok(rows)
+}
+
+/// Which partitions the filter rules out (another owner's, a closed stage
+/// when only open leads are asked for): a walk skips them rather than read
+/// an owner's or a stage's every lead to find none.
+fn ruled_out(conn: &Connection, filter: &Filter, parts: &Partitions) -> Result<Vec<bool>> {
+    let Partitions::Column(column, values) = parts else { return Ok(Vec::new()) };
+    if *column == "l.stage_id" {
+        let stages = stages::list(conn)?;
+        return Ok(values
+            .iter()
+            .map(|value| {
+                let Value::Integer(id) = value else { return false };
+                let closed = stages.iter().any(|s| s.id == *id && s.closed);
+                (!filter.stage_ids.is_empty() && !filter.stage_ids.contains(id)) || (filter.open_only && closed)
+            })
+            .collect());
+    }
+    let owner = |value: &Value| match value {
+        Value::Integer(id) => Some(*id),
+        _ => None,
+    };
+    Ok(values
+        .iter()
+        .map(|value| {
+            let owner = owner(value);
+            let by_filter = match filter.owner {
+                OwnerFilter::Any => false,
+                OwnerFilter::Unassigned => owner.is_some(),
+                OwnerFilter::User(id) => owner != Some(id),
+            };
+            let by_agent = filter.visible_to_agent.is_some_and(|agent| owner.is_some_and(|o| o != agent));
+            by_filter || by_agent
+        })
+        .collect())
 }
 
 /// The partitions a walk reads, in order, from the cursor's on.
