@@ -52,6 +52,21 @@ fn help_lists_every_key_from_the_keymap() {
 }
 
 #[test]
+fn a_long_find_in_the_help_keeps_its_end_and_the_cursor_in_view() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "?/");
+    let long = format!("{}unassign", "x".repeat(110));
+    keys(&mut a, &long);
+    let shown = screen(&a, 80, 24);
+    let find = shown.lines().find(|l| l.contains("find:")).expect("the find line");
+    assert!(find.contains("find: …xxx"), "the start is marked as hidden: {find}");
+    assert!(find.contains("xunassign   Enter done"), "the end is shown beside the cursor: {find}");
+    assert!(shown.contains("no key matches 'xxx"), "the answer stays on one row above it");
+    assert!(shown.lines().all(|l| l.chars().count() <= 80));
+}
+
+#[test]
 fn agents_see_their_own_leads_and_pick_up_instead_of_assign() {
     let (s, ctx) = sample();
     let lewis = as_user(&s, &ctx, "Lewis");

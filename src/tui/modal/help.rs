@@ -13,6 +13,7 @@ use super::{Outcome, centred, popup};
 use crate::tui::action::Action;
 use crate::tui::flow::Look;
 use crate::tui::keymap::{Context, Keymap};
+use crate::tui::widgets::fit;
 
 /// Columns of the key column; a description wraps under itself.
 const KEY_WIDTH: usize = 14;
@@ -114,7 +115,8 @@ impl Help {
             }
         }
         if rows.is_empty() {
-            lines.push(Line::raw(format!("no key matches '{}'", self.find.value())));
+            // One row, so that the find line below keeps its place.
+            lines.push(Line::raw(fit::clip(&format!("no key matches '{}'", self.find.value()), inner)));
         }
         // One row for the find line at the bottom.
         let visible = usize::from(area.height.saturating_sub(3)).max(1);
@@ -125,7 +127,8 @@ impl Help {
         while shown.len() < visible {
             shown.push(Line::raw(""));
         }
-        shown.push(self.find_line(km, theme));
+        let (find_line, find_cursor) = self.find_line(km, theme, inner);
+        shown.push(find_line);
         let title = format!(
             "Keys {}–{} of {total} · {}/{} scroll · {} closes",
             (scroll + 1).min(total),
@@ -136,23 +139,29 @@ impl Help {
         );
         popup(frame, theme, area, &title, shown);
         if self.finding {
-            let prompt = find_prompt(km).chars().count();
-            let x = area.x + 1 + (prompt + self.find.visual_cursor()).min(inner.saturating_sub(1)) as u16;
+            let x = area.x + 1 + find_cursor.min(inner.saturating_sub(1)) as u16;
             frame.set_cursor_position((x, area.bottom().saturating_sub(2)));
         }
     }
 
-    fn find_line<'a>(&self, km: &Keymap, theme: &crate::tui::theme::Theme) -> Line<'a> {
+    /// The find line in `width` columns, and the cursor's column in it: a
+    /// long find scrolls as a prompt does, keeping the cursor in view.
+    fn find_line<'a>(&self, km: &Keymap, theme: &crate::tui::theme::Theme, width: usize) -> (Line<'a>, usize) {
         if self.finding || !self.find.value().is_empty() {
+            let prompt = find_prompt(km);
             let done = if self.finding { "   Enter done" } else { "" };
-            Line::from(vec![
-                Span::styled(find_prompt(km), theme.accent()),
-                Span::raw(self.find.value().to_string()),
+            let room = width.saturating_sub(prompt.chars().count() + done.chars().count());
+            let (typed, cursor) = fit::input_view(&self.find, room);
+            let cursor = prompt.chars().count() + cursor;
+            let line = Line::from(vec![
+                Span::styled(prompt, theme.accent()),
+                Span::raw(typed),
                 Span::styled(done, theme.dim()),
-            ])
+            ]);
+            (line, cursor)
         } else {
             let key = |action| km.help_keys(Context::Help, action);
-            Line::styled(
+            let line = Line::styled(
                 format!(
                     "{} find a key   {} / {} page   {} / {} first / last",
                     key(Action::Search),
@@ -162,7 +171,8 @@ impl Help {
                     key(Action::Bottom)
                 ),
                 theme.dim(),
-            )
+            );
+            (line, 0)
         }
     }
 }
