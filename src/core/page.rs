@@ -291,6 +291,8 @@ fn walk_index(key: SortKey) -> &'static str {
 
 /// [`Reading::Walk`]: one partition (stage or owner) at a time, each along an index in order.
 fn walk(conn: &Connection, filter: &Filter, parts: &Partitions, request: &Request) -> Result<Vec<(usize, Lead)>> {
+    // Many leads match: looking each up in an index would cost more than testing it.
+    let matching = filter.to_sql_with(FindBy::Scan);
     let ruled_out = ruled_out(conn, filter, parts)?;
     let mut rows: Vec<(usize, Lead)> = Vec::new();
     for part in walk_order(parts, request) {
@@ -300,7 +302,7 @@ fn walk(conn: &Connection, filter: &Filter, parts: &Partitions, request: &Reques
         if ruled_out.get(part).copied().unwrap_or(false) {
             continue;
         }
-        let query = walk_sql(filter, parts, part, request, request.limit - rows.len());
+        let query = walk_sql(&matching, parts, part, request, request.limit - rows.len());
         let mut stmt = conn.prepare_cached(&query.rows_sql())?;
         let found = stmt.query_map(rusqlite::params_from_iter(query.params), from_row)?;
         for lead in found {
@@ -379,10 +381,17 @@ impl PageQuery {
     }
 }
 
-/// The query for up to `limit` rows of partition `part`.
-fn walk_sql(filter: &Filter, parts: &Partitions, part: usize, request: &Request, limit: usize) -> PageQuery {
-    // Many leads match: looking each up in an index would cost more than testing it.
-    let (where_clause, mut params) = filter.to_sql_with(FindBy::Scan);
+/// The query for up to `limit` rows of partition `part`; `matching` is the
+/// filter's clause and parameters, made once for every partition.
+fn walk_sql(
+    matching: &(String, Vec<Value>),
+    parts: &Partitions,
+    part: usize,
+    request: &Request,
+    limit: usize,
+) -> PageQuery {
+    let (where_clause, params) = matching;
+    let mut params = params.clone();
     let key_sql = key_column(request.key);
     let (cmp, dir) = request.cmp_and_dir();
     let mut sql = format!("SELECT l.id FROM leads l{} WHERE {where_clause}", walk_index(request.key));
@@ -492,7 +501,7 @@ pub fn first_page_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: us
     let query = match &reading {
         Reading::Walk => {
             let Some(&part) = walk_order(&parts, &request).first() else { return Ok((reading, Vec::new())) };
-            walk_sql(filter, &parts, part, &request, limit)
+            walk_sql(&filter.to_sql_with(FindBy::Scan), &parts, part, &request, limit)
         }
         Reading::SortMatches(ids) => sort_sql(filter, Some(ids), &parts, &request),
     };
