@@ -4,10 +4,11 @@
 //! with the leads due now (A15–A19). Every edit goes through the core;
 //! users have their own pane (`users.rs`).
 
+use crate::tui::widgets::list_table;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::core::error::{Error, Result};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges, Method};
@@ -492,13 +493,7 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
     // Rotation order is the rows' order.
     let titles = ["", "Member", "W", "Today", "Month", "Open", "Eligible now"];
     let header = Row::new(titles[skip..].to_vec()).style(theme.header());
-    let table = Table::new(rows, widths)
-        .header(header)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("▶")
-        .highlight_spacing(HighlightSpacing::Always)
-        .flex(Flex::Start)
-        .column_spacing(1);
+    let table = list_table(rows, widths, header, theme);
     let selected = (pane.focus_members && !rotation.members.is_empty()).then_some(pane.member_cursor);
     frame.render_stateful_widget(table, members, &mut TableState::default().with_selected(selected));
     if rotation.members.is_empty() {

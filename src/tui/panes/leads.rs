@@ -1,10 +1,11 @@
 //! The Leads table (T1): a keyset window over the shared filter, only the
 //! visible rows loaded, selection across pages (V3), bulk changes.
 
+use crate::tui::widgets::list_table;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, TableState};
 
 use crate::config::LeadColumn;
 use crate::core::error::Result;
@@ -108,13 +109,7 @@ impl LeadsPane {
             self.window.rows.iter().map(|lead| self.row(lead, &cut[1..], look)).collect()
         };
         let empty = rows.is_empty();
-        let table = Table::new(rows, widths)
-            .header(header)
-            .row_highlight_style(theme.selected())
-            .highlight_symbol("▶")
-            .highlight_spacing(HighlightSpacing::Always)
-            .flex(Flex::Start)
-            .column_spacing(1);
+        let table = list_table(rows, widths, header, theme);
         let mut state = TableState::default().with_selected((!empty).then_some(self.window.cursor));
         frame.render_stateful_widget(table, area, &mut state);
         if empty {

@@ -1,10 +1,11 @@
 //! Routing (T5): the auto-assign and duplicate switches, rules in order, and
 //! a preview of routing the unassigned backlog before running it (R3, R5).
 
+use crate::tui::widgets::list_table;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, TableState};
 
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
@@ -294,14 +295,9 @@ impl RoutingPane {
             })
             .collect();
         let header = Row::new(["", "Id", "Rule", "If", "Then", ""]).style(theme.header());
-        let table = Table::new(rows, widths)
-            .header(header)
-            .block(Block::default().borders(Borders::ALL).title(" Rules, tried in order ").border_style(theme.accent()))
-            .row_highlight_style(theme.selected())
-            .highlight_symbol("▶")
-            .highlight_spacing(HighlightSpacing::Always)
-            .flex(Flex::Start)
-            .column_spacing(1);
+        let table = list_table(rows, widths, header, theme).block(
+            Block::default().borders(Borders::ALL).title(" Rules, tried in order ").border_style(theme.accent()),
+        );
         let mut state = TableState::default().with_selected((!pane.rules.is_empty()).then_some(pane.cursor));
         frame.render_stateful_widget(table, list, &mut state);
         if pane.rules.is_empty() {

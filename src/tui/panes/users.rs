@@ -4,10 +4,11 @@
 //! to one user, redistribute them through a group, or leave them
 //! unassigned), previewed before it is confirmed, and reactivate.
 
+use crate::tui::widgets::list_table;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row, TableState};
 
 use crate::core::distribute::Handover;
 use crate::core::error::{Error, Result};
@@ -278,14 +279,8 @@ impl UsersPane {
             titles[3] = "Pick";
         }
         let header = Row::new(titles).style(theme.header());
-        let table = Table::new(rows, widths)
-            .header(header)
-            .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()))
-            .row_highlight_style(theme.selected())
-            .highlight_symbol("▶")
-            .highlight_spacing(HighlightSpacing::Always)
-            .flex(Flex::Start)
-            .column_spacing(1);
+        let table = list_table(rows, widths, header, theme)
+            .block(Block::default().borders(Borders::ALL).title(" Users ").border_style(theme.accent()));
         let mut state = TableState::default().with_selected((!self.users.is_empty()).then_some(self.cursor));
         frame.render_stateful_widget(table, body, &mut state);
     }
