@@ -1,4 +1,4 @@
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -35,13 +35,14 @@ impl Store {
         if conn.is_readonly(rusqlite::MAIN_DB)? {
             return Err(read_only(path, "SQLite could open it for reading only"));
         }
-        configure(&conn, path)?;
         let needs_migration = match existing {
             Existing::Nothing => true,
             Existing::Leadrota { version } => version < SCHEMA_VERSION,
         };
         if needs_migration {
-            migrate(&mut conn, path)?;
+            create_or_migrate(&mut conn, path)?;
+        } else {
+            configure(&conn, path)?;
         }
         Ok(Store { conn, path: path.to_path_buf(), owner_hook: None })
     }
@@ -163,25 +164,35 @@ fn inspect(path: &Path) -> Result<Existing> {
         return Err(not_leadrota(path, "not an SQLite file"));
     }
     let mut probe = open_probe(path)?;
-    let app_id: i64 = match probe.pragma_query_value(None, "application_id", |r| r.get(0)) {
-        Ok(id) => id,
+    let (app_id, version, tables) = match stamps(&probe) {
+        Ok(stamps) => stamps,
         Err(e) if needs_rollback(&e) => {
             drop(probe);
             roll_back_interrupted_write(path)?;
             probe = open_probe(path)?;
-            probe.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| unreadable(path, e))?
+            stamps(&probe).map_err(|e| unreadable(path, e))?
         }
         Err(e) => return Err(unreadable(path, e)),
     };
-    let version: i64 = probe.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if app_id == APPLICATION_ID {
         return Ok(Existing::Leadrota { version });
     }
-    let tables: i64 = probe.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
     if app_id == 0 && tables == 0 {
         return Ok(Existing::Nothing);
     }
     Err(not_leadrota(path, "it belongs to another program"))
+}
+
+/// The application id, schema version and number of schema objects, read in
+/// one statement so that one snapshot answers all three: read one by one, a
+/// migration committing in between showed tables without our id.
+fn stamps(probe: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    probe.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version), \
+         (SELECT count(*) FROM sqlite_master)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -206,19 +217,21 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Two processes starting on a new file could both try to migrate it; an
-/// exclusive lock on the file serialises them, and the loser finds it done.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    lock.lock().map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let result = migrations::all()
-        .to_latest(conn)
-        .map_err(|e| Error::Migration(e.to_string()))
-        .and_then(|()| Ok(conn.pragma_update(None, "application_id", APPLICATION_ID)?));
+/// Several processes starting on a new file would each switch it to WAL and
+/// migrate it: two switches at once deadlock in SQLite (one is refused as
+/// busy at once, without waiting), and rusqlite_migration reads the version
+/// before its transaction, so two migrations could both run. A lock on the
+/// folder serialises them, and whoever comes second finds the work done. The
+/// folder, not the file: closing any other descriptor of the database file
+/// would drop the locks SQLite holds on it for this process.
+fn create_or_migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let lock = File::open(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    lock.lock().map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    let result = configure(conn, path).and_then(|()| {
+        migrations::all().to_latest(conn).map_err(|e| Error::Migration(e.to_string()))?;
+        Ok(conn.pragma_update(None, "application_id", APPLICATION_ID)?)
+    });
     // Dropping the handle releases the lock whatever happened above.
     drop(lock);
     result
