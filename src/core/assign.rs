@@ -90,7 +90,7 @@ fn set_owner(
     rights::require(ctx, Action::Assign)?;
     let target = to.map(|name| active_target(store.conn(), name)).transpose()?;
     let target_id = target.as_ref().map(|u| u.id);
-    let written = store.write(ctx, command, |w| {
+    let written = store.write_plan(ctx, command, false, |w| {
         let mut filters = selection_filters(w, ctx, selection)?;
         if only_owned && matches!(selection, Selection::Filter(_)) {
             for f in &mut filters {
@@ -112,7 +112,9 @@ fn set_owner(
             let mut params = vec![target_id.map_or(Value::Null, Value::Integer)];
             params.extend(filter_params);
             selected += w.plan_fill(
-                &format!("SELECT l.id, l.owner_id, ?, 'bulk', NULL, NULL FROM leads l WHERE {clause}{owned_clause}"),
+                &format!(
+                    "SELECT l.id, l.owner_id, ?, 'bulk', NULL, NULL, l.name FROM leads l WHERE {clause}{owned_clause}"
+                ),
                 &params,
             )?;
         }

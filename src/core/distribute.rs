@@ -60,11 +60,12 @@ impl RouteResult {
 pub(crate) type Outcome = std::result::Result<(String, Option<i64>), String>;
 
 /// Hand one lead to the next member of a group other than its owner `from`,
-/// planning the change and counting it as the group's delivery.
+/// planning the change and counting it as the group's delivery. The lead's
+/// name, when the caller has it, goes with the plan for the notification.
 pub(crate) fn hand_out(
     w: &Writer<'_>,
     dist: &mut Distributor,
-    lead: i64,
+    (lead, lead_name): (i64, Option<&str>),
     from: Option<i64>,
     via: &str,
     rule: Option<&Rule>,
@@ -90,6 +91,7 @@ pub(crate) fn hand_out(
         detail,
         open_before: Some(open_before),
         cap,
+        lead_name: lead_name.map(str::to_string),
     })?;
     Ok(Ok(member.name.clone()))
 }
@@ -97,6 +99,7 @@ pub(crate) fn hand_out(
 /// One lead of a selection as distribution sees it.
 struct Selected {
     id: i64,
+    name: String,
     owner: Option<i64>,
     owner_name: Option<String>,
     closed: bool,
@@ -108,11 +111,14 @@ fn oldest_first(w: &Writer<'_>, ctx: &Ctx, selection: &Selection) -> Result<Vec<
     for filter in selection_filters(w, ctx, selection)? {
         let (clause, params) = filter.to_sql();
         let mut stmt = w.conn().prepare(&format!(
-            "SELECT l.created_at, l.id, l.owner_id, u.name, s.closed FROM leads l \
+            "SELECT l.created_at, l.id, l.owner_id, u.name, s.closed, l.name FROM leads l \
              JOIN stages s ON s.id = l.stage_id LEFT JOIN users u ON u.id = l.owner_id WHERE {clause}"
         ))?;
         let found = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            Ok((r.get(0)?, Selected { id: r.get(1)?, owner: r.get(2)?, owner_name: r.get(3)?, closed: r.get(4)? }))
+            Ok((
+                r.get(0)?,
+                Selected { id: r.get(1)?, owner: r.get(2)?, owner_name: r.get(3)?, closed: r.get(4)?, name: r.get(5)? },
+            ))
         })?;
         for row in found {
             rows.push(row?);
@@ -137,7 +143,7 @@ pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, 
     rights::require(ctx, Action::Rotate)?;
     let group = groups::find(store.conn(), group)?;
     let ctx = &seeded(ctx);
-    let written = store.write_or_preview(ctx, "rotate", dry_run, |w| {
+    let written = store.write_plan(ctx, "rotate", dry_run, |w| {
         let targets = oldest_first(w, ctx, selection)?;
         ctx.check_expected(targets.len())?;
         let mut dist = Distributor::load(w.conn(), &group, ctx)?;
@@ -149,8 +155,9 @@ pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, 
                 result.skipped.push(Unplaced { lead: target.id, reason });
                 continue;
             }
-            let outcome =
-                hand_out(w, &mut dist, target.id, None, &via, None)?.map(|owner| (owner, None)).map_err(String::from);
+            let outcome = hand_out(w, &mut dist, (target.id, Some(&target.name)), None, &via, None)?
+                .map(|owner| (owner, None))
+                .map_err(String::from);
             result.record(target.id, outcome);
         }
         w.plan_apply()?;
@@ -247,6 +254,7 @@ impl Router {
                 via: "duplicate".into(),
                 delivery_group: None,
                 detail: Some(json!({ "duplicate_of_owner": name }).to_string()),
+                lead_name: Some(lead.name.clone()),
                 ..PlanRow::default()
             })?;
             self.remember(lead, owner);
@@ -279,6 +287,7 @@ impl Router {
                         via,
                         delivery_group: None,
                         detail: Some(detail.to_string()),
+                        lead_name: Some(lead.name.clone()),
                         ..PlanRow::default()
                     })?;
                     self.remember(lead, *id);
@@ -290,7 +299,7 @@ impl Router {
                         self.distributors.insert(*id, Distributor::load(w.conn(), &group, ctx)?);
                     }
                     let Some(dist) = self.distributors.get_mut(id) else { continue };
-                    match hand_out(w, dist, lead.id, None, &via, Some(&rule))? {
+                    match hand_out(w, dist, (lead.id, Some(&lead.name)), None, &via, Some(&rule))? {
                         Ok(owner) => {
                             if let Some(user) = self.users.values().find(|u| u.name == owner) {
                                 let owner_id = user.id;
@@ -326,7 +335,7 @@ pub fn route(store: &mut Store, ctx: &Ctx, filter: &Filter, dry_run: bool) -> Re
     // R5: routing deals the backlog, the open unassigned leads; never a closed one.
     let filter = Filter { owner: OwnerFilter::Unassigned, open_only: true, ..filter.clone() };
     let ctx = &seeded(ctx);
-    let written = store.write_or_preview(ctx, "route", dry_run, |w| {
+    let written = store.write_plan(ctx, "route", dry_run, |w| {
         let backlog = page::all(w.conn(), &filter, Sort::default(), None)?;
         ctx.check_expected(backlog.len())?;
         let mut router = Router::load(w.conn())?;
@@ -472,7 +481,7 @@ pub fn deactivate(store: &mut Store, ctx: &Ctx, name: &str, handover: &Handover,
                     })?;
                     Ok((heir.name.clone(), None))
                 }
-                (None, Some(dist)) => match hand_out(w, dist, lead, from, "offboard", None)? {
+                (None, Some(dist)) => match hand_out(w, dist, (lead, None), from, "offboard", None)? {
                     Ok(owner) => Ok((owner, None)),
                     Err(reason) => {
                         w.plan_push(&release(lead, from))?;

@@ -71,7 +71,7 @@ pub fn reclaim(store: &mut Store, ctx: &Ctx, dry_run: bool) -> Result<RouteResul
             let mut dist = Distributor::load(w.conn(), &group, ctx)?;
             for (lead, owner) in leads {
                 result.selected += 1;
-                match hand_out(w, &mut dist, lead, Some(owner), "reclaim", None)? {
+                match hand_out(w, &mut dist, (lead, None), Some(owner), "reclaim", None)? {
                     Ok(name) => {
                         notices.push((owner, lead));
                         result.record(lead, Ok((name, None)));

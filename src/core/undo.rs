@@ -233,7 +233,7 @@ fn apply(w: &mut Writer<'_>, batch: i64) -> Result<usize> {
     w.plan_reset()?;
     let owners = w.plan_fill(
         &format!(
-            "SELECT lead_id, to_owner_id, from_owner_id, 'undo', NULL, NULL FROM activity \
+            "SELECT lead_id, to_owner_id, from_owner_id, 'undo', NULL, NULL, NULL FROM activity \
              WHERE batch_id = ?1 AND kind IN {OWNER_KINDS} ORDER BY lead_id"
         ),
         &[Value::Integer(batch)],

@@ -11,6 +11,7 @@ const STEPS: &[&str] = &[
     include_str!("../../../assets/migrations/004_search_index.sql"),
     include_str!("../../../assets/migrations/005_limit_history.sql"),
     include_str!("../../../assets/migrations/006_beyond_round_robin.sql"),
+    include_str!("../../../assets/migrations/007_lean_activity.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -23,6 +23,9 @@ pub struct Store {
     path: PathBuf,
     /// The `notify_command`, when the office configured one.
     owner_hook: Option<owner_hook::OwnerHook>,
+    /// SQLite's foreign-key checks could not be turned back on after a
+    /// [`Store::write_plan`]; the next write turns them on first.
+    references_off: bool,
 }
 
 impl Drop for Store {

@@ -44,7 +44,7 @@ impl Store {
         } else {
             configure(&conn, path)?;
         }
-        Ok(Store { conn, path: path.to_path_buf(), owner_hook: None })
+        Ok(Store { conn, path: path.to_path_buf(), owner_hook: None, references_off: false })
     }
 
     /// A private in-memory database, for tests and benchmarks.
@@ -53,7 +53,7 @@ impl Store {
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
         migrations::all().to_latest(&mut conn).map_err(|e| Error::Migration(e.to_string()))?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        Ok(Store { conn, path: ":memory:".into(), owner_hook: None })
+        Ok(Store { conn, path: ":memory:".into(), owner_hook: None, references_off: false })
     }
 }
 
