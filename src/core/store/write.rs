@@ -151,9 +151,13 @@ impl Store {
             self.references_off = false;
         }
         // A large change (an import, a bulk assign) touches many index pages:
-        // it gets a 32 MiB page cache for its length, where reads keep
-        // SQLite's 2 MiB, so a console that stays open stays small.
-        self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
+        // it gets at least a 32 MiB page cache for its length, where reads
+        // keep SQLite's 2 MiB, so a console that stays open stays small. A
+        // caller that sized a bigger one to its rows (an import) keeps it.
+        let cache: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        if cache >= WRITE_CACHE_KIB {
+            self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
+        }
         let written =
             self.write_in_transaction(ctx, command, dry_run, references, work).map(|(written, new_owners)| {
                 // Committed: the configured program hears of it, outside the transaction.
@@ -665,5 +669,21 @@ mod tests {
             })
             .unwrap();
         assert_eq!(applied.value, 1);
+    }
+
+    /// A write gets at least the write cache, and keeps a bigger one its
+    /// caller sized (an import's, about 2 KiB a row); reads get the small one back.
+    #[test]
+    fn a_write_keeps_a_bigger_page_cache_its_caller_asked_for() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ctx = Ctx::new(chrono_tz::Tz::UTC);
+        let during = |store: &mut Store| {
+            store.write(&ctx, "look", |w| Ok(w.conn().pragma_query_value(None, "cache_size", |r| r.get::<_, i64>(0))?))
+        };
+        assert_eq!(during(&mut store).unwrap().value, WRITE_CACHE_KIB);
+        store.conn().pragma_update(None, "cache_size", -200_000).unwrap();
+        assert_eq!(during(&mut store).unwrap().value, -200_000);
+        let after: i64 = store.conn().pragma_query_value(None, "cache_size", |r| r.get(0)).unwrap();
+        assert_eq!(after, READ_CACHE_KIB);
     }
 }
