@@ -152,7 +152,7 @@ fn write(
     assignee: Option<&str>,
     opts: &ImportOptions,
 ) -> Result<super::store::Written<ImportReport>> {
-    store.write_or_preview(ctx, "import", opts.dry_run, |w| {
+    store.write_plan(ctx, "import", opts.dry_run, |w| {
         let lookup = leads::Lookup::load(w.conn())?;
         let names = Names::new(stages::list(w.conn())?, users::list(w.conn())?, &opts.status_map, &opts.owner_map)?;
         // Check every row first, so --strict can refuse before anything is written.

@@ -120,8 +120,10 @@ impl Store {
     /// by row, which cost a sixth of a 100,000-lead change (a look-up of the
     /// lead, the owner, the batch for each activity row, notification and
     /// delivery). Its leads are proven to exist by the update that matches
-    /// each one, its owners and groups by [`Writer::plan_apply`]; `work` must
-    /// write nothing else that refers to another row.
+    /// each one, its owners and groups by [`Writer::plan_apply`]. Whatever
+    /// else `work` writes may refer only to rows it read or wrote in this
+    /// same transaction (an import's stages and owners, resolved by name
+    /// inside it, and the leads it inserts), never to an id it was handed.
     pub fn write_plan<T>(
         &mut self,
         ctx: &Ctx,
