@@ -375,6 +375,43 @@ fn route_sends_each_new_lead_through_the_rules_with_duplicates_in_the_batch() {
     assert!(paused["unassigned"][0]["reason"].as_str().unwrap().contains("paused"));
 }
 
+/// R4 against leads already stored: a new lead follows the owner of the
+/// oldest lead sharing its email or phone, among active owners only.
+#[test]
+fn route_sends_new_leads_to_the_owner_of_their_oldest_stored_duplicate() {
+    let db = Db::new(NOW);
+    db.team();
+    db.ok(&["lead", "add", "--name", "Ann", "--email", "ann@x.test", "--owner", "Stephanie"]);
+    db.ok(&["lead", "add", "--name", "Ann's phone", "--phone", "+1 555 0100", "--owner", "Tom"]);
+    db.ok(&["lead", "add", "--name", "Bo", "--email", "bo@x.test", "--owner", "Lewis"]);
+    db.ok(&["lead", "add", "--name", "Bo again", "--email", "bo@x.test", "--owner", "Denise"]);
+    db.ok(&["lead", "add", "--name", "Cy", "--phone", "+1 555 0300", "--owner", "Tom"]);
+    // A closed lead keeps its owner through the deactivation: Lewis, inactive.
+    db.ok(&["lead", "move", "3", "--status", "Won"]);
+    db.ok(&["user", "deactivate", "Lewis", "--leave-unassigned"]);
+    db.ok(&["routing", "on"]);
+    db.ok(&["routing", "duplicates", "on"]);
+    let file = db.csv(
+        "in.csv",
+        "Name,Email,Phone\nNew Ann,ANN@x.test,+1 555 0100\nNew phone,,+1 (555) 0100\nNew Bo,bo@x.test,\n\
+         New Cy,,+1 (555) 0300\nNobody,c@x.test,\n",
+    );
+    let r = db.json(&["import", &file, "--route"]);
+    let owners: Vec<(i64, &str)> = r["assigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["lead"].as_i64().unwrap(), a["owner"].as_str().unwrap()))
+        .collect();
+    // Lead 1 (Stephanie's, by email) is older than lead 2 (Tom's, by phone);
+    // lead 7 follows lead 6 of this same import, before any stored lead;
+    // Bo's oldest duplicate is owned by Lewis, deactivated, so Denise's counts.
+    assert_eq!(owners, [(6, "Stephanie"), (7, "Stephanie"), (8, "Denise"), (9, "Tom")]);
+    assert_eq!(r["unassigned"][0]["lead"], 10);
+    let one = db.json(&["lead", "add", "--name", "One more Bo", "--email", "bo@x.test"]);
+    assert_eq!(one["owner"], "Denise", "lead add finds the same duplicate: {one}");
+}
+
 #[test]
 fn import_flags_and_files_fail_cleanly() {
     let db = Db::new(NOW);

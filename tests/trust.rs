@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use leadrota::core::assign::{self, Selection};
-use leadrota::core::distribute::{self, DUPLICATE_BY_EMAIL, DUPLICATE_BY_PHONE, Handover};
+use leadrota::core::distribute::{self, DUPLICATES_OF, Handover};
 use leadrota::core::doctor::{self, DoctorOptions};
 use leadrota::core::filter::{Filter, OwnerFilter};
 use leadrota::core::groups::Method;
@@ -349,14 +349,15 @@ fn an_offboarding_preview_names_who_gets_what_and_writes_nothing() {
 #[test]
 fn duplicate_lookups_walk_their_indexes() {
     let s = store();
-    for (sql, index) in [(DUPLICATE_BY_EMAIL, "leads_email_key"), (DUPLICATE_BY_PHONE, "leads_phone_key")] {
-        let mut stmt = s.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let plan: Vec<String> =
-            stmt.query_map(rusqlite::params!["x", 1], |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect();
-        let plan = plan.join("\n");
-        assert!(plan.contains(&format!("USING INDEX {index}")), "{plan}");
-        assert!(!plan.contains("SCAN l"), "{plan}");
+    let mut stmt = s.conn().prepare(&format!("EXPLAIN QUERY PLAN {DUPLICATES_OF}")).unwrap();
+    let plan: Vec<String> =
+        stmt.query_map(rusqlite::params![1, 5], |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect();
+    let plan = plan.join("\n");
+    for index in ["leads_email_key", "leads_phone_key"] {
+        assert!(plan.contains(&format!("SEARCH l USING INDEX {index}")), "{plan}");
     }
+    assert!(plan.contains("SEARCH n USING INTEGER PRIMARY KEY"), "{plan}");
+    assert!(!plan.contains("SCAN"), "{plan}");
 }
 
 #[test]

@@ -195,6 +195,9 @@ fn write(
             valid.iter().map(|(_, lead, stage, owner)| (lead, *stage, *owner)).collect();
         let ids = leads::insert_rows(w, &rows)?;
         w.record_created(&ids, "import")?;
+        if let (Some(router), Some(first), Some(last)) = (router.as_mut(), ids.first(), ids.last()) {
+            router.look_up_duplicates(w, *first, *last)?;
+        }
         report.created = ids.len();
         for ((row, lead, stage, owner), id) in valid.into_iter().zip(ids) {
             if let Some(owner) = owner {

@@ -680,7 +680,8 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let ctx = Ctx::new(chrono_tz::Tz::UTC);
         let during = |store: &mut Store| {
-            store.write(&ctx, "look", |w| Ok(w.conn().pragma_query_value(None, "cache_size", |r| r.get::<_, i64>(0))?))
+            store
+                .write(&ctx, "look", |w| Ok(w.conn().pragma_query_value(None, "cache_size", |r| r.get::<_, i64>(0))?))
         };
         assert_eq!(during(&mut store).unwrap().value, WRITE_CACHE_KIB);
         store.conn().pragma_update(None, "cache_size", -200_000).unwrap();
