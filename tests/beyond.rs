@@ -44,6 +44,47 @@ fn weights_two_and_one_interleave_a_b_a_a_b_a() {
     healthy(&s, &ctx);
 }
 
+/// A detail repeated from lead to lead is kept whole once per batch; every
+/// lead's explanation and timeline still read it whole (R6).
+#[test]
+fn each_lead_of_a_weighted_run_explains_itself_though_repeats_are_kept_once() {
+    let mut s = store();
+    let ctx = ctx_in("Europe/Berlin", "2026-03-10T10:00:00Z");
+    team(&mut s, &ctx, &TEAM);
+    group(&mut s, &ctx, "G", Method::Sequential, 2, 0, &TEAM[..3]);
+    groups::set_weight(&mut s, &ctx, "G", "Tom", 2).unwrap();
+    let ids = leads(&mut s, &ctx, 6);
+    let run = rotate(&mut s, &ctx, "G", &Selection::Ids(ids.clone()), false).unwrap();
+    assert_eq!(run.assigned.len(), 6);
+    let timeline = leadrota::core::activity::list(
+        s.conn(),
+        &leadrota::core::activity::ActivityQuery { batch: run.batch, ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(timeline.len(), 6);
+    let mut distinct = std::collections::BTreeSet::new();
+    for row in &timeline {
+        let detail = row.detail.clone().unwrap_or_default();
+        assert!(detail.contains("\"weights\"") && !detail.contains("same_as"), "{detail}");
+        distinct.insert(detail);
+        let why = leadrota::core::explain::explain(s.conn(), &ctx, row.lead.unwrap()).unwrap();
+        let skipped: serde_json::Value = serde_json::from_str(row.detail.as_deref().unwrap()).unwrap();
+        assert_eq!(why.skipped.len(), skipped["skipped"].as_array().unwrap().len(), "lead {:?}", row.lead);
+    }
+    // Tom reaches his daily limit of 2 first: the detail changes once at least.
+    assert!(distinct.len() >= 2, "{distinct:?}");
+    let kept_whole: i64 = s
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM activity WHERE batch_id = ?1 AND detail NOT LIKE '{\"same_as_lead\":%'",
+            [run.batch.unwrap()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept_whole as usize, distinct.len());
+    healthy(&s, &ctx);
+}
+
 #[test]
 fn undoing_a_weighted_rotation_puts_the_balances_back() {
     let (mut s, ctx) = office(Method::Sequential, 2, "2026-03-10T10:00:00Z");

@@ -41,7 +41,15 @@ const SELECT: &str = "SELECT a.id, a.at, a.lead_id, coalesce((SELECT name FROM u
           ELSE (SELECT name FROM users WHERE id = a.from_owner_id) END, \
      CASE WHEN a.kind IN ('status', 'created') THEN (SELECT name FROM stages WHERE id = a.to_stage_id) \
           ELSE (SELECT name FROM users WHERE id = a.to_owner_id) END, \
-     a.via, a.batch_id, a.note, a.detail FROM activity a";
+     a.via, a.batch_id, a.note, ";
+
+/// `a.detail` of an activity row, with a reference to the row of its batch
+/// that keeps the same detail (see [`crate::core::rotation::Distributor::carry`])
+/// replaced by that row's.
+pub const KEPT_DETAIL: &str = "CASE WHEN a.detail LIKE '{\"same_as_lead\":%' THEN \
+     (SELECT d.detail FROM activity d WHERE d.lead_id = json_extract(a.detail, '$.same_as_lead') \
+      AND d.batch_id = a.batch_id AND d.detail NOT LIKE '{\"same_as_lead\":%' ORDER BY d.id LIMIT 1) \
+     ELSE a.detail END";
 
 /// Newest first.
 pub fn list(conn: &Connection, query: &ActivityQuery) -> Result<Vec<ActivityRow>> {
@@ -66,7 +74,7 @@ pub fn list(conn: &Connection, query: &ActivityQuery) -> Result<Vec<ActivityRow>
     }
     let where_sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
     let limit = query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let sql = format!("{SELECT} WHERE {where_sql} ORDER BY a.id DESC LIMIT {limit}");
+    let sql = format!("{SELECT}{KEPT_DETAIL} FROM activity a WHERE {where_sql} ORDER BY a.id DESC LIMIT {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
         Ok(ActivityRow {

@@ -78,6 +78,7 @@ pub(crate) fn hand_out(
         Ok(i) => i,
         Err(reason) => return Ok(Err(reason)),
     };
+    let detail = dist.carry(detail, w.batch(), lead);
     let (open_before, cap) = dist.cap_state(chosen);
     dist.deliver(chosen);
     let member = &dist.members[chosen];

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::activity::KEPT_DETAIL;
 use super::context::Ctx;
 use super::error::Result;
 use super::leads;
@@ -30,9 +31,11 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
     let lead = leads::get(conn, ctx, id)?;
     let row: Option<(i64, String, String, i64, Option<String>)> = conn
         .query_row(
-            "SELECT a.at, coalesce((SELECT name FROM users WHERE id = a.actor_id), 'system'), a.via, a.batch_id, a.detail \
-             FROM activity a WHERE a.lead_id = ?1 AND a.kind IN ('assigned', 'reassigned', 'unassigned') \
-             ORDER BY a.id DESC LIMIT 1",
+            &format!(
+                "SELECT a.at, coalesce((SELECT name FROM users WHERE id = a.actor_id), 'system'), a.via, a.batch_id, \
+                 {KEPT_DETAIL} FROM activity a WHERE a.lead_id = ?1 AND a.kind IN ('assigned', 'reassigned', 'unassigned') \
+                 ORDER BY a.id DESC LIMIT 1"
+            ),
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )

@@ -110,6 +110,13 @@ pub struct Distributor {
     rng: ChaCha8Rng,
     /// [`Distributor::detail`] by rule id, valid until someone's eligibility changes.
     details: HashMap<Option<i64>, Option<String>>,
+    /// Each detail's first row in a batch: (batch, lead), see [`Distributor::carry`].
+    carriers: HashMap<String, (i64, i64)>,
+}
+
+/// The detail of an activity row that keeps it no more than `lead`'s row of the same batch does.
+pub fn same_as(lead: i64) -> String {
+    format!("{{\"same_as_lead\":{lead}}}")
 }
 
 /// A fresh seed for a run given none: drawn, then printed with the result so
@@ -180,6 +187,7 @@ impl Distributor {
             members,
             rng: ChaCha8Rng::seed_from_u64(seed),
             details: HashMap::new(),
+            carriers: HashMap::new(),
         })
     }
 
@@ -350,6 +358,22 @@ impl Distributor {
         let detail = detail.map(|d| d.to_string());
         self.details.insert(key, detail.clone());
         detail
+    }
+
+    /// The detail as `lead`'s row of `batch` keeps it: whole on the first row
+    /// of the batch that has it, then as a reference to that row, which
+    /// [`crate::core::activity::KEPT_DETAIL`] reads back. A weighted group's
+    /// detail (its shares and who was skipped) repeated on each of 100,000
+    /// rows cost a tenth of the rotation.
+    pub fn carry(&mut self, detail: Option<String>, batch: i64, lead: i64) -> Option<String> {
+        let detail = detail?;
+        match self.carriers.get(&detail) {
+            Some(&(carrier_batch, carrier)) if carrier_batch == batch => Some(same_as(carrier)),
+            _ => {
+                self.carriers.insert(detail.clone(), (batch, lead));
+                Some(detail)
+            }
+        }
     }
 
     /// Who would be next for a sequential or balanced group (random has no "next").

@@ -538,6 +538,25 @@ mod tests {
     use super::*;
     use crate::core::Ctx;
 
+    /// A store with user 1 (Tom) and two unassigned leads, 1 and 2.
+    fn tom_and_two_leads() -> (Store, Ctx) {
+        use crate::core::leads;
+        use crate::core::model::NewLead;
+
+        let mut store = Store::open_in_memory().unwrap();
+        let ctx = Ctx::new(chrono_tz::Tz::UTC);
+        store
+            .write(&ctx, "setup", |w| {
+                w.conn().execute("INSERT INTO users (id, name, role, created_at) VALUES (1, 'Tom', 'agent', 0)", [])?;
+                for name in ["Ada", "Bo"] {
+                    leads::insert(w, &NewLead { name: name.into(), ..NewLead::default() }, 1, None, "manual")?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        (store, ctx)
+    }
+
     #[test]
     fn a_batch_begun_inside_a_write_stamps_what_follows() {
         let mut store = Store::open_in_memory().unwrap();
@@ -571,11 +590,7 @@ mod tests {
 
     #[test]
     fn each_plan_starts_empty_even_after_a_rolled_back_preview() {
-        use crate::core::leads;
-        use crate::core::model::NewLead;
-
-        let mut store = Store::open_in_memory().unwrap();
-        let ctx = Ctx::new(chrono_tz::Tz::UTC);
+        let (mut store, ctx) = tom_and_two_leads();
         let plan = |lead: i64, to: i64| PlanRow {
             lead,
             from: None,
@@ -585,15 +600,6 @@ mod tests {
             detail: None,
             ..PlanRow::default()
         };
-        store
-            .write(&ctx, "setup", |w| {
-                w.conn().execute("INSERT INTO users (id, name, role, created_at) VALUES (1, 'Tom', 'agent', 0)", [])?;
-                for name in ["Ada", "Bo"] {
-                    leads::insert(w, &NewLead { name: name.into(), ..NewLead::default() }, 1, None, "manual")?;
-                }
-                Ok(())
-            })
-            .unwrap();
         // A preview plans lead 1 and is rolled back with its plan.
         store
             .write_or_preview(&ctx, "preview", true, |w| {
@@ -624,20 +630,7 @@ mod tests {
     /// and the checks are back on for the writes that follow.
     #[test]
     fn a_plan_naming_a_missing_owner_or_group_writes_nothing_and_the_checks_come_back() {
-        use crate::core::leads;
-        use crate::core::model::NewLead;
-
-        let mut store = Store::open_in_memory().unwrap();
-        let ctx = Ctx::new(chrono_tz::Tz::UTC);
-        store
-            .write(&ctx, "setup", |w| {
-                w.conn().execute("INSERT INTO users (id, name, role, created_at) VALUES (1, 'Tom', 'agent', 0)", [])?;
-                for name in ["Ada", "Bo"] {
-                    leads::insert(w, &NewLead { name: name.into(), ..NewLead::default() }, 1, None, "manual")?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        let (mut store, ctx) = tom_and_two_leads();
         let row = |lead: i64, to: i64, group: Option<i64>| PlanRow {
             lead,
             to: Some(to),
