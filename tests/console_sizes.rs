@@ -453,3 +453,22 @@ fn a_long_note_keeps_its_last_words_and_the_cursor_in_view_at_80x24() {
     let shown = screen(&a, 200, 60);
     assert!(shown.contains("Called back on Monday"), "{shown}");
 }
+
+/// A refused answer's error is shown whole: the box grows by the rows the
+/// error takes as it wraps word by word, which for many words carried over
+/// is more than its length divided by the width.
+#[test]
+fn a_long_error_under_a_prompt_is_shown_to_its_last_word() {
+    // Words of 20 letters: two to a row of 58, where the length alone counts almost three.
+    let words: Vec<String> = (0..20).map(|i| format!("folder{i:02}abcdefghijkl")).collect();
+    let path = format!("/nonexistent/{}/contacts-final.csv", words.join(" "));
+    for (width, height) in SIZES {
+        let mut a = console(office(), height);
+        keys(&mut a, "i");
+        keys(&mut a, &path);
+        press(&mut a, KeyCode::Enter);
+        let shown = screen(&a, width, height);
+        assert!(shown.contains("cannot open /nonexistent/folder00abcdefghijkl"), "at {width}×{height}:\n{shown}");
+        assert!(shown.contains("directory (os error 2)"), "at {width}×{height}:\n{shown}");
+    }
+}

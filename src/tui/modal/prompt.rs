@@ -6,6 +6,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -123,9 +124,13 @@ impl Prompt {
             (None, None) => None,
         };
         // An error wraps (a missing file names its whole path): the box
-        // grows by the rows it takes, and its blank last row is room for a
-        // word carried over.
-        let below_rows = below.as_ref().map_or(0, |span| span.width().max(1).div_ceil(inner));
+        // grows by the rows it takes, counted as the box will wrap it (word
+        // by word, so a long word carried over can take a row more than its
+        // length suggests), and a blank last row.
+        let below_rows = below.as_ref().map_or(0, |span| {
+            let wrapped = Paragraph::new(Line::from(span.clone())).wrap(Wrap { trim: false });
+            wrapped.line_count(u16::try_from(inner).unwrap_or(u16::MAX)).max(1)
+        });
         lines.extend(below.map(Line::from));
         let rows = title_rows + 1 + below_rows + 1;
         let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
