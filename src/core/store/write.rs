@@ -1,4 +1,4 @@
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::Store;
 use super::owner_hook::NewOwner;
@@ -66,16 +66,6 @@ pub struct Writer<'t> {
     changes: usize,
     /// Leads that got a new owner, gathered only when a `notify_command` will hear of them.
     new_owners: Option<Vec<NewOwner>>,
-    references: References,
-}
-
-/// Who makes sure a write refers only to rows that exist.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum References {
-    /// SQLite's foreign keys, row by row.
-    BySqlite,
-    /// The plan, once for the whole set (see [`Store::write_plan`]).
-    ByPlan,
 }
 
 /// What a write returned, with the batch id when it changed anything.
@@ -111,7 +101,11 @@ impl Store {
         dry_run: bool,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<Written<T>> {
-        self.write_checked(ctx, command, dry_run, References::BySqlite, work)
+        if self.references_off {
+            self.conn.pragma_update(None, "foreign_keys", true)?;
+            self.references_off = false;
+        }
+        self.write_checked(ctx, command, dry_run, work)
     }
 
     /// As [`Store::write_or_preview`], for a change of owners made through a
@@ -133,7 +127,7 @@ impl Store {
     ) -> Result<Written<T>> {
         // The pragma is a no-op inside a transaction: it must come before BEGIN.
         self.conn.pragma_update(None, "foreign_keys", false)?;
-        let written = self.write_checked(ctx, command, dry_run, References::ByPlan, work);
+        let written = self.write_checked(ctx, command, dry_run, work);
         // Every other write relies on SQLite's checks: if they cannot be
         // turned back on now, the next write turns them on before it starts.
         self.references_off = self.conn.pragma_update(None, "foreign_keys", true).is_err();
@@ -145,13 +139,8 @@ impl Store {
         ctx: &Ctx,
         command: &str,
         dry_run: bool,
-        references: References,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<Written<T>> {
-        if self.references_off {
-            self.conn.pragma_update(None, "foreign_keys", true)?;
-            self.references_off = false;
-        }
         // A large change (an import, a bulk assign) touches many index pages:
         // it gets at least a 32 MiB page cache for its length, where reads
         // keep SQLite's 2 MiB, so a console that stays open stays small. A
@@ -160,14 +149,13 @@ impl Store {
         if cache >= WRITE_CACHE_KIB {
             self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
         }
-        let written =
-            self.write_in_transaction(ctx, command, dry_run, references, work).map(|(written, new_owners)| {
-                // Committed: the configured program hears of it, outside the transaction.
-                if let (Some(hook), Some(batch)) = (self.owner_hook.as_mut(), written.batch) {
-                    hook.notify(&self.conn, batch, &new_owners);
-                }
-                written
-            });
+        let written = self.write_in_transaction(ctx, command, dry_run, work).map(|(written, new_owners)| {
+            // Committed: the configured program hears of it, outside the transaction.
+            if let (Some(hook), Some(batch)) = (self.owner_hook.as_mut(), written.batch) {
+                hook.notify(&self.conn, batch, &new_owners);
+            }
+            written
+        });
         // The change is committed (or not) by now; a cache left large is no
         // reason to report a saved change as failed.
         if let Err(e) = self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB) {
@@ -181,7 +169,6 @@ impl Store {
         ctx: &Ctx,
         command: &str,
         dry_run: bool,
-        references: References,
         work: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<(Written<T>, Vec<NewOwner>)> {
         let tx = begin_immediate(&self.conn, &self.path)?;
@@ -190,8 +177,7 @@ impl Store {
         tx.execute("INSERT INTO batches (actor_id, at, command) VALUES (?1, ?2, ?3)", params![actor, now, command])?;
         let batch = tx.last_insert_rowid();
         let new_owners = self.owner_hook.as_ref().map(|_| Vec::new());
-        let mut writer =
-            Writer { tx, batch, actor, now, notify: ctx.notify_on_assign, changes: 0, new_owners, references };
+        let mut writer = Writer { tx, batch, actor, now, notify: ctx.notify_on_assign, changes: 0, new_owners };
         let value = work(&mut writer)?;
         if dry_run {
             writer.tx.rollback()?;
@@ -446,21 +432,36 @@ impl Writer<'_> {
         Ok(self.tx.execute("DELETE FROM temp.owner_plan WHERE from_owner IS to_owner", [])?)
     }
 
-    /// Without SQLite's row-by-row checks, the plan's new owners and groups
-    /// must exist (its leads do: each was matched by the update, with the
-    /// owner it had, and the batch is this write's own).
-    fn plan_refers_to_what_exists(&self) -> Result<()> {
-        let dangling: bool = self
+    /// Every new owner the plan names is an active user, and every group it
+    /// counts a delivery for exists, as this transaction reads them: a user
+    /// another seat deactivated after this command looked them up gets no
+    /// leads, and without SQLite's row-by-row checks (see
+    /// [`Store::write_plan`]) nothing refers to a row that is gone. Its
+    /// leads exist: the update matches each one, with the owner it had.
+    fn plan_names_active_owners_and_live_groups(&self) -> Result<()> {
+        let refused: Option<(i64, Option<String>)> = self
             .tx
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM temp.owner_plan p \
-                 WHERE (p.to_owner IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.to_owner)) \
-                    OR (p.delivery_group IS NOT NULL \
-                        AND NOT EXISTS (SELECT 1 FROM user_groups g WHERE g.id = p.delivery_group)))",
+                "SELECT p.to_owner, u.name FROM temp.owner_plan p LEFT JOIN users u ON u.id = p.to_owner \
+                 WHERE p.to_owner IS NOT NULL AND (u.id IS NULL OR u.active = 0) LIMIT 1",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, name)) = refused {
+            return Err(Error::invalid(match name {
+                Some(name) => format!("user '{name}' is deactivated and cannot own leads; nothing was written"),
+                None => format!("user #{id} no longer exists; nothing was written"),
+            }));
+        }
+        let group_gone: bool = self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM temp.owner_plan p WHERE p.delivery_group IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM user_groups g WHERE g.id = p.delivery_group))",
             )?
             .query_row([], |r| r.get(0))?;
-        if dangling {
-            return Err(Error::invalid("a planned owner or group no longer exists; nothing was written, try again"));
+        if group_gone {
+            return Err(Error::invalid("the group was deleted while this ran; nothing was written"));
         }
         Ok(())
     }
@@ -470,6 +471,7 @@ impl Writer<'_> {
     pub fn plan_apply(&mut self) -> Result<usize> {
         let planned: i64 =
             self.tx.prepare_cached("SELECT count(*) FROM temp.owner_plan")?.query_row([], |r| r.get(0))?;
+        self.plan_names_active_owners_and_live_groups()?;
         let changed = self
             .tx
             .prepare_cached(
@@ -486,9 +488,6 @@ impl Writer<'_> {
             return Err(crate::core::error::Error::invalid(
                 "some leads changed owner while this ran; nothing was written, try again",
             ));
-        }
-        if self.references == References::ByPlan {
-            self.plan_refers_to_what_exists()?;
         }
         self.tx.prepare_cached(
             "INSERT INTO activity (lead_id, at, actor_id, kind, from_owner_id, to_owner_id, via, batch_id, detail) \
@@ -626,10 +625,11 @@ mod tests {
     }
 
     /// A plan written without SQLite's row-by-row checks still refers only to
-    /// rows that exist: one dangling owner or group refuses the whole write,
-    /// and the checks are back on for the writes that follow.
+    /// rows that exist and gives leads only to active users: one such owner
+    /// or group refuses the whole write, and the checks are back on for the
+    /// writes that follow.
     #[test]
-    fn a_plan_naming_a_missing_owner_or_group_writes_nothing_and_the_checks_come_back() {
+    fn a_plan_naming_a_missing_or_deactivated_owner_or_a_missing_group_writes_nothing() {
         let (mut store, ctx) = tom_and_two_leads();
         let row = |lead: i64, to: i64, group: Option<i64>| PlanRow {
             lead,
@@ -638,14 +638,24 @@ mod tests {
             delivery_group: group,
             ..PlanRow::default()
         };
-        for dangling in [row(2, 99, None), row(2, 1, Some(77))] {
+        store
+            .conn()
+            .execute("INSERT INTO users (id, name, role, active, created_at) VALUES (2, 'Ex', 'agent', 0, 0)", [])
+            .unwrap();
+        let refusals = [
+            (row(2, 99, None), "user #99 no longer exists"),
+            (row(2, 2, None), "user 'Ex' is deactivated"),
+            (row(2, 1, Some(77)), "the group was deleted"),
+        ];
+        for (refused_row, why) in refusals {
             let refused = store.write_plan(&ctx, "assign", false, |w| {
                 w.plan_reset()?;
                 w.plan_push(&row(1, 1, None))?;
-                w.plan_push(&dangling)?;
+                w.plan_push(&refused_row)?;
                 w.plan_apply()
             });
-            assert!(refused.unwrap_err().to_string().contains("no longer exists"));
+            let error = refused.unwrap_err().to_string();
+            assert!(error.contains(why) && error.contains("nothing was written"), "{error}");
         }
         let count = |sql: &str| store.conn().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
         assert_eq!(count("SELECT count(*) FROM leads WHERE owner_id IS NOT NULL"), 0);
