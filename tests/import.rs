@@ -404,12 +404,42 @@ fn route_sends_new_leads_to_the_owner_of_their_oldest_stored_duplicate() {
         .map(|a| (a["lead"].as_i64().unwrap(), a["owner"].as_str().unwrap()))
         .collect();
     // Lead 1 (Stephanie's, by email) is older than lead 2 (Tom's, by phone);
-    // lead 7 follows lead 6 of this same import, before any stored lead;
-    // Bo's oldest duplicate is owned by Lewis, deactivated, so Denise's counts.
-    assert_eq!(owners, [(6, "Stephanie"), (7, "Stephanie"), (8, "Denise"), (9, "Tom")]);
+    // lead 7 shares its phone with lead 6 of this import and with lead 2,
+    // the older; Bo's oldest duplicate is owned by Lewis, deactivated, so
+    // Denise's counts. As if the rows had been added one by one.
+    assert_eq!(owners, [(6, "Stephanie"), (7, "Tom"), (8, "Denise"), (9, "Tom")]);
     assert_eq!(r["unassigned"][0]["lead"], 10);
     let one = db.json(&["lead", "add", "--name", "One more Bo", "--email", "bo@x.test"]);
     assert_eq!(one["owner"], "Denise", "lead add finds the same duplicate: {one}");
+}
+
+/// R4 within one file: a row follows only rows above it, as if each were
+/// added with `lead add` in turn — not a later row that names its owner,
+/// and between two earlier rows sharing its keys, the older.
+#[test]
+fn duplicates_within_a_file_follow_the_rows_above_them_only() {
+    let db = Db::new(NOW);
+    db.team();
+    db.ok(&["group", "add", "G"]);
+    db.ok(&["group", "members", "G", "--add", "Lewis"]);
+    db.ok(&["rule", "add", "Web", "--to-group", "G", "--if", "source=Web"]);
+    db.ok(&["routing", "duplicates", "on"]);
+    db.ok(&["lead", "add", "--name", "Stored", "--phone", "5550001234", "--owner", "Stephanie"]);
+    let file = db.csv(
+        "in.csv",
+        "name,email,phone,source,owner\na,w@x.test,,Web,\nb,w@x.test,,Web,Tom\nc,n@x.test,,Web,\n\
+         d,n@x.test,555-000-1234,Web,\n",
+    );
+    let r = db.json(&["import", &file, "--route"]);
+    let owners: Vec<(i64, &str)> = r["assigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["lead"].as_i64().unwrap(), a["owner"].as_str().unwrap()))
+        .collect();
+    // a: b below it names Tom, but a comes first: the rule's group. d shares
+    // its email with c (routed to Lewis) and its phone with the older stored lead.
+    assert_eq!(owners, [(2, "Lewis"), (3, "Tom"), (4, "Lewis"), (5, "Stephanie")]);
 }
 
 #[test]

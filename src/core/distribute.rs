@@ -178,13 +178,18 @@ fn not_dealt(target: &Selected) -> Option<String> {
 
 /// For each lead with an id in `?1..=?2`, the oldest other lead sharing its
 /// email key and the oldest sharing its phone key, each with an active owner
-/// (R4). Each look-up walks its key's partial index; one statement serves a
-/// whole import, where a query per lead and key cost a tenth of it.
+/// (R4), leaving out the later leads of the same range: an import's leads
+/// are all stored before they are routed, and each must find what it would
+/// have found had the rows been added one by one. Each look-up walks its
+/// key's partial index; one statement serves a whole import, where a query
+/// per lead and key cost a tenth of it.
 pub const DUPLICATES_OF: &str = "SELECT n.id, \
      (SELECT l.id FROM leads l JOIN users u ON u.id = l.owner_id \
-      WHERE l.email_key = n.email_key AND l.email_key <> '' AND l.id <> n.id AND u.active = 1 ORDER BY l.id LIMIT 1), \
+      WHERE l.email_key = n.email_key AND l.email_key <> '' AND (l.id < n.id OR l.id > ?2) AND u.active = 1 \
+      ORDER BY l.id LIMIT 1), \
      (SELECT l.id FROM leads l JOIN users u ON u.id = l.owner_id \
-      WHERE l.phone_key = n.phone_key AND l.phone_key <> '' AND l.id <> n.id AND u.active = 1 ORDER BY l.id LIMIT 1) \
+      WHERE l.phone_key = n.phone_key AND l.phone_key <> '' AND (l.id < n.id OR l.id > ?2) AND u.active = 1 \
+      ORDER BY l.id LIMIT 1) \
      FROM leads n WHERE n.id BETWEEN ?1 AND ?2";
 
 /// Rules, group states and duplicate keys for routing many leads in one transaction.
@@ -193,12 +198,14 @@ pub struct Router {
     distributors: HashMap<i64, Distributor>,
     users: HashMap<i64, User>,
     duplicates: bool,
-    /// Leads whose stored duplicates were looked up, and the owner found for each that has one.
+    /// Leads whose stored duplicates were looked up, and for each that has
+    /// one the oldest: its id and owner.
     looked_up: HashSet<i64>,
-    stored: HashMap<i64, i64>,
-    /// Owners given in this batch, by email and phone key, so duplicates
-    /// within one import follow each other before anything is applied.
-    pending: HashMap<String, i64>,
+    stored: HashMap<i64, (i64, i64)>,
+    /// Leads given an owner in this batch (the first for each email and
+    /// phone key) and their owners, so duplicates within one import follow
+    /// each other before anything is applied.
+    pending: HashMap<String, (i64, i64)>,
 }
 
 impl Router {
@@ -214,17 +221,17 @@ impl Router {
         })
     }
 
+    /// The owner of the oldest lead sharing a key with `lead` (R4): stored
+    /// before it, or routed earlier in this batch (not applied yet), as if
+    /// each lead had been added one by one.
     fn duplicate_owner(&mut self, w: &Writer<'_>, lead: &Lead) -> Result<Option<i64>> {
-        let keys = [email_key(&lead.email), phone_key(&lead.phone)];
-        for key in keys.iter().filter(|k| !k.is_empty()) {
-            if let Some(&owner) = self.pending.get(key) {
-                return Ok(Some(owner));
-            }
-        }
         if !self.looked_up.contains(&lead.id) {
             self.look_up_duplicates(w, lead.id, lead.id)?;
         }
-        Ok(self.stored.get(&lead.id).copied())
+        let keys = [email_key(&lead.email), phone_key(&lead.phone)];
+        let routed = keys.iter().filter(|k| !k.is_empty()).filter_map(|k| self.pending.get(k));
+        let oldest = routed.chain(self.stored.get(&lead.id)).min_by_key(|(found, _)| *found);
+        Ok(oldest.map(|&(_, owner)| owner))
     }
 
     /// Find the stored duplicates of the leads with ids `first..=last` in one
@@ -249,7 +256,7 @@ impl Router {
         let mut owner_of = w.conn().prepare_cached("SELECT owner_id FROM leads WHERE id = ?1")?;
         for (lead, found) in oldest {
             let owner: i64 = owner_of.query_row([found], |r| r.get(0))?;
-            self.stored.insert(lead, owner);
+            self.stored.insert(lead, (found, owner));
         }
         Ok(())
     }
@@ -257,7 +264,7 @@ impl Router {
     fn remember(&mut self, lead: &Lead, owner: i64) {
         for key in [email_key(&lead.email), phone_key(&lead.phone)] {
             if !key.is_empty() {
-                self.pending.entry(key).or_insert(owner);
+                self.pending.entry(key).or_insert((lead.id, owner));
             }
         }
     }
