@@ -442,6 +442,29 @@ fn duplicates_within_a_file_follow_the_rows_above_them_only() {
     assert_eq!(owners, [(2, "Lewis"), (3, "Tom"), (4, "Lewis"), (5, "Stephanie")]);
 }
 
+/// A14 for a routed import: the dry run names its seed, and the run given
+/// that seed and the dry run's count hands out exactly the same leads.
+#[test]
+fn a_routed_import_through_a_random_group_repeats_its_dry_run() {
+    let db = Db::new(NOW);
+    db.team();
+    db.ok(&["group", "add", "R", "--method", "random"]);
+    db.ok(&["group", "members", "R", "--add", "Tom,Stephanie,Lewis,Denise"]);
+    db.ok(&["rule", "add", "All", "--to-group", "R", "--if", "source=Web"]);
+    let rows: String = (0..24).map(|i| format!("Lead {i},l{i}@x.test,Web\n")).collect();
+    let file = db.csv("in.csv", &format!("Name,Email,Lead Source\n{rows}"));
+    let preview = db.json(&["import", &file, "--route", "--dry-run"]);
+    let seed = preview["seed"].as_u64().expect("a routed dry run names its seed");
+    let human = db.ok(&["import", &file, "--route", "--dry-run", "--seed", &seed.to_string()]);
+    assert!(human.contains(&format!("to import exactly this: add --expect 24 --seed {seed}")), "{human}");
+    let run = db.json(&["import", &file, "--route", "--expect", "24", "--seed", &seed.to_string()]);
+    assert_eq!(run["assigned"], preview["assigned"]);
+    assert_eq!(run["seed"], preview["seed"]);
+    let owners: std::collections::BTreeSet<&str> =
+        run["assigned"].as_array().unwrap().iter().map(|a| a["owner"].as_str().unwrap()).collect();
+    assert!(owners.len() > 1, "a random group deals to several members: {owners:?}");
+}
+
 #[test]
 fn import_flags_and_files_fail_cleanly() {
     let db = Db::new(NOW);

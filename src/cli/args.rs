@@ -218,6 +218,9 @@ pub struct ImportArgs {
     /// Write nothing unless exactly N rows would be imported (the count a dry run showed)
     #[arg(long, value_name = "N")]
     pub expect: Option<usize>,
+    /// Seed for random groups when routing, to repeat a dry run (printed when drawn)
+    #[arg(long, requires = "route")]
+    pub seed: Option<u64>,
 }
 
 /// `FROM=TO`, split at the last `=` (our stage and user names have none).

@@ -31,6 +31,7 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
         owner_map: with_config(&s.config.import.owner_map, &a.map_owner),
     };
     s.ctx.expect = a.expect;
+    s.ctx.seed = a.seed;
     let r = import::import(&mut s.store, &s.ctx, &bytes, &opts)?;
     if s.json {
         print_json(&import_json(&r))?;
@@ -100,6 +101,7 @@ pub fn import_json(r: &ImportReport) -> serde_json::Value {
         "mapped_statuses": r.mapped_statuses,
         "unknown_statuses": r.unknown_statuses,
         "unknown_owners": r.unknown_owners,
+        "seed": r.seed,
     })
 }
 
@@ -145,6 +147,9 @@ fn print_import(r: &ImportReport, stages: &[String]) {
     }
     if r.unassigned.len() > SHOWN {
         println!("  … and {} more unassigned (--json lists all)", r.unassigned.len() - SHOWN);
+    }
+    if let Some(seed) = r.seed.filter(|_| r.dry_run && !r.aborted) {
+        println!("to import exactly this: add --expect {created} --seed {seed}");
     }
     print_mapping_advice(r, stages);
     for x in r.rejected.iter().take(SHOWN) {

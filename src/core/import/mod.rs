@@ -93,6 +93,9 @@ pub struct ImportReport {
     pub mapped_statuses: Vec<MappedStatus>,
     /// Per owner, how many created leads they got (most first): `assigned` summed.
     pub owners: Vec<OwnerCount>,
+    /// With `--route`: the seed of the random groups' draws; passed back
+    /// with the dry run's count, the run repeats the dry run (A14).
+    pub seed: Option<u64>,
 }
 
 /// How many of the created leads one owner got.
@@ -136,6 +139,9 @@ pub fn import(store: &mut Store, ctx: &Ctx, bytes: &[u8], opts: &ImportOptions) 
         }
         None => None,
     };
+    // A14: a routed import draws for its random groups from a seed it reports.
+    let seeded = opts.route.then(|| crate::core::distribute::seeded(ctx));
+    let ctx = seeded.as_ref().unwrap_or(ctx);
     let parsed = parse(bytes, ctx.tz, ctx.now_ts())?;
     let cache: i64 = store.conn().pragma_query_value(None, "cache_size", |r| r.get(0))?;
     store.conn().pragma_update(None, "cache_size", -cache_kib(parsed.rows.len()).max(-cache))?;
@@ -177,6 +183,7 @@ fn write(
             unknown_owners,
             mapped_statuses,
             owners: Vec::new(),
+            seed: ctx.seed.filter(|_| opts.route),
         };
         let valid = checked.valid;
         if opts.strict && !report.rejected.is_empty() {
