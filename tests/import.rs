@@ -463,6 +463,8 @@ fn a_routed_import_through_a_random_group_repeats_its_dry_run() {
     let owners: std::collections::BTreeSet<&str> =
         run["assigned"].as_array().unwrap().iter().map(|a| a["owner"].as_str().unwrap()).collect();
     assert!(owners.len() > 1, "a random group deals to several members: {owners:?}");
+    let out = db.cmd(&["import", &file, "--seed", "7"]).assert().code(1).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it goes with --route"));
 }
 
 #[test]

@@ -219,7 +219,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N")]
     pub expect: Option<usize>,
     /// Seed for random groups when routing, to repeat a dry run (printed when drawn)
-    #[arg(long, requires = "route")]
+    #[arg(long)]
     pub seed: Option<u64>,
 }
 

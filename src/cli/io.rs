@@ -31,6 +31,9 @@ pub fn import(s: &mut Session, a: &ImportArgs) -> Result<()> {
         owner_map: with_config(&s.config.import.owner_map, &a.map_owner),
     };
     s.ctx.expect = a.expect;
+    if a.seed.is_some() && !a.route {
+        return Err(Error::invalid("--seed repeats a routed import's draws: it goes with --route"));
+    }
     s.ctx.seed = a.seed;
     let r = import::import(&mut s.store, &s.ctx, &bytes, &opts)?;
     if s.json {
