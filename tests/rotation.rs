@@ -296,3 +296,30 @@ fn an_owned_lead_in_a_rotation_is_skipped_and_uses_no_turn() {
     assert_eq!(names(&owners(&s, &ids)), ["Tom", "Tom", "Stephanie"]);
     assert_eq!(count(&s, "SELECT count(*) FROM deliveries"), 2);
 }
+
+/// The log names a rotation's group by id: a group added after one was
+/// deleted never takes its id, so its history stays the deleted group's.
+#[test]
+fn a_new_group_never_takes_a_deleted_groups_id_or_its_history() {
+    let (mut s, ctx) = setup(Method::Sequential, 0, 0, "2026-03-10T10:00:00Z");
+    let ids = leads(&mut s, &ctx, 3);
+    let inbound = groups::find(s.conn(), "Inbound").unwrap().id;
+    rotate(&mut s, &ctx, "Inbound", &Selection::Ids(ids.clone()), false).unwrap();
+    groups::delete(&mut s, &ctx, "Inbound").unwrap();
+    // A database from before the highest id was kept finds it in the log.
+    s.conn().execute("DELETE FROM settings WHERE key = 'last_group_id'", []).unwrap();
+    let other = groups::add(&mut s, &ctx, "Other", Method::Sequential, 0, 0).unwrap();
+    assert!(other.id > inbound, "{} reuses {inbound}", other.id);
+    let why = leadrota::core::explain::explain(s.conn(), &ctx, ids[0]).unwrap();
+    assert!(
+        why.summary.contains(&format!("#{inbound} (deleted)")) && !why.summary.contains("Other"),
+        "{}",
+        why.summary
+    );
+    let report =
+        leadrota::core::doctor::check(&s, ctx.tz, leadrota::core::doctor::DoctorOptions { quick: true }).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // Deleting the newest and adding again still moves on.
+    groups::delete(&mut s, &ctx, "Other").unwrap();
+    assert!(groups::add(&mut s, &ctx, "Third", Method::Sequential, 0, 0).unwrap().id > other.id);
+}

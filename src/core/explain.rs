@@ -64,10 +64,10 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
     let group = match detail["group_name"].as_str() {
         Some(name) => Some(name.to_string()),
         // Plain rotations record only `via = group:<id>`.
-        None => match via.strip_prefix("group:").and_then(|id| id.parse::<i64>().ok()) {
-            Some(id) => super::groups::get(conn, id).ok().map(|g| g.name),
-            None => None,
-        },
+        None => via
+            .strip_prefix("group:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .map(|id| super::groups::get(conn, id).map_or_else(|_| format!("#{id} (deleted)"), |g| g.name)),
     };
     let skipped: Vec<Skipped> = serde_json::from_value(detail["skipped"].clone()).unwrap_or_default();
     let owner_text = lead.owner.clone().map_or_else(|| "unassigned".to_string(), |o| format!("owned by {o}"));
