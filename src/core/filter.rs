@@ -197,11 +197,12 @@ impl Filter {
         }
         if !self.tags.is_empty() {
             let tags = placeholders(self.tags.len());
-            clauses.push(match by {
-                FindBy::Index => format!("l.id IN (SELECT t.lead_id FROM lead_tags t WHERE t.tag IN ({tags}))"),
-                FindBy::Scan => {
-                    format!("EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN ({tags}))")
-                }
+            // Another index, or a short text's few candidates, lead: each lead's tags are probed.
+            let probe = by == FindBy::Scan || self.short_search(by).is_some();
+            clauses.push(if probe {
+                format!("EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN ({tags}))")
+            } else {
+                format!("l.id IN (SELECT t.lead_id FROM lead_tags t WHERE t.tag IN ({tags}))")
             });
             params.extend(self.tags.iter().map(|s| Value::Text(s.clone())));
         }
@@ -237,7 +238,27 @@ impl Filter {
             params.push(Value::Integer(agent));
             params.push(Value::Integer(agent));
         }
-        if clauses.is_empty() { ("1".into(), params) } else { (clauses.join(" AND "), params) }
+        let clause = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        match self.short_search(by) {
+            // The candidates lead, and the rest of the filter tests each:
+            // left to choose, the planner may walk an owner's every lead.
+            Some(folded) => {
+                params.insert(0, Value::Text(folded));
+                let candidates = search::pieces::CANDIDATES;
+                (
+                    format!(
+                        "l.id IN (SELECT l.id FROM ({candidates}) c CROSS JOIN leads l ON l.id = c.id WHERE {clause})"
+                    ),
+                    params,
+                )
+            }
+            None => (clause, params),
+        }
+    }
+
+    /// The folded text of a short search that `by` looks up through its pieces.
+    fn short_search(&self, by: FindBy) -> Option<String> {
+        (by == FindBy::Pieces).then(|| search::short_text(&self.search_text())).flatten()
     }
 
     /// The text actually searched for: a longer one (pasted into the console's
@@ -249,7 +270,7 @@ impl Filter {
 
     fn push_search(&self, by: FindBy, clauses: &mut Vec<String>, params: &mut Vec<Value>) {
         let search = self.search_text();
-        if by == FindBy::Index
+        if by != FindBy::Scan
             && let Some(query) = search::match_query(&search)
         {
             clauses.push("l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ?)".into());

@@ -167,16 +167,28 @@ pub const SORT_MATCHES_UP_TO: usize = 5_000;
 
 /// How pages of `filter` are read: decided by finding its matches, up to
 /// [`SORT_MATCHES_UP_TO`], through the filter's own indexes. A search of one
-/// or two characters has no index (the search index holds three-character
-/// pieces): finding that nearly nothing matches it reads the whole table once.
+/// or two characters is looked up through the search index's pieces that
+/// hold it when they are few (see [`search::pieces`]); when they are many,
+/// finding its matches tests each lead, and stops at the limit.
 pub fn reading(conn: &Connection, filter: &Filter) -> Result<Reading> {
-    let (clause, mut params) = filter.to_sql_with(FindBy::Index);
+    let planned = search::plan(conn, &filter.search_text(), SORT_MATCHES_UP_TO)?;
+    reading_by(conn, filter, finding(planned))
+}
+
+/// How [`reading_by`] finds the matches, given the search's plan: through
+/// the filter's indexes, and a short text's pieces only when they are few.
+fn finding(planned: FindBy) -> FindBy {
+    if planned == FindBy::Pieces { FindBy::Pieces } else { FindBy::Index }
+}
+
+fn reading_by(conn: &Connection, filter: &Filter, by: FindBy) -> Result<Reading> {
+    let (clause, mut params) = filter.to_sql_with(by);
     if clause == "1" {
         return Ok(Reading::Walk);
     }
     params.push(Value::Integer(i64::try_from(SORT_MATCHES_UP_TO).unwrap_or(i64::MAX) + 1));
     let ids = conn
-        .prepare_cached(&format!("SELECT l.id FROM leads l WHERE {clause} LIMIT ?"))?
+        .prepare_cached(&matches_sql(&clause))?
         .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(if ids.len() > SORT_MATCHES_UP_TO { Reading::Walk } else { Reading::SortMatches(ids) })
@@ -255,14 +267,12 @@ fn read(
     // and count the matches only when it did not find the page in time.
     // Every way is bounded by the table or by the matches, never worse.
     let walked = |steps| within_effort(conn, steps, || walk(conn, filter, &parts, &request));
-    let tried = if search::few_candidates(conn, &filter.search_text(), SORT_MATCHES_UP_TO)? {
-        None
-    } else {
-        walked(FIRST_WALK_STEPS)?
-    };
+    // A search the index answers with few candidates goes straight to them.
+    let planned = search::plan(conn, &filter.search_text(), SORT_MATCHES_UP_TO)?;
+    let tried = if planned == FindBy::Scan { walked(FIRST_WALK_STEPS)? } else { None };
     let rows = match tried {
         Some(rows) => rows,
-        None => match reading(conn, filter)? {
+        None => match reading_by(conn, filter, finding(planned))? {
             Reading::SortMatches(ids) => sort_matches(conn, filter, Some(&ids), &parts, &request)?,
             Reading::Walk => match walked(LONG_WALK_STEPS)? {
                 Some(rows) => rows,
@@ -510,6 +520,25 @@ pub fn first_page_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: us
         .query_map(rusqlite::params_from_iter(query.params), |r| r.get::<_, String>(3))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok((reading, plan))
+}
+
+/// The query plan (`EXPLAIN QUERY PLAN`, one line per step) of the query
+/// that [`reading`] finds the matches of `filter` with: for tests that hold
+/// a filter whose matches are few to finding them without reading every lead.
+pub fn matches_plan(conn: &Connection, filter: &Filter) -> Result<Vec<String>> {
+    let planned = search::plan(conn, &filter.search_text(), SORT_MATCHES_UP_TO)?;
+    let (clause, mut params) = filter.to_sql_with(finding(planned));
+    params.push(Value::Integer(i64::try_from(SORT_MATCHES_UP_TO).unwrap_or(i64::MAX) + 1));
+    let plan = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", matches_sql(&clause)))?
+        .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(plan)
+}
+
+/// [`reading`]'s query for up to a limit (its last parameter) of matches.
+fn matches_sql(clause: &str) -> String {
+    format!("SELECT l.id FROM leads l WHERE {clause} LIMIT ?")
 }
 
 /// Ids as a JSON array, for `json_each`: one parameter, however many.

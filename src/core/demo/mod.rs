@@ -40,6 +40,7 @@ use rusqlite::config::DbConfig;
 
 use super::context::{Actor, Ctx};
 use super::error::{Error, Result};
+use super::search;
 use super::store::{Change, Store};
 use calendar::Days;
 use history::Office;
@@ -176,6 +177,8 @@ fn finish(store: &mut Store, ctx: &Ctx, opts: &DemoOptions, indexes: &[String]) 
         let note = format!("generated {} leads, {} users, seed {}", opts.leads, team::TEAM.len(), opts.seed);
         w.record(Change::event(None, "demo", "import", Some(note)))?;
         write::rebuild_indexes(w.conn(), indexes)?;
+        // Short searches look up the pieces of every lead made here.
+        search::pieces::collect(w.conn())?;
         // Deals moved on after the core last touched these leads (its
         // routing or offboarding stamps the moment it wrote).
         w.conn().execute("UPDATE leads SET updated_at = status_changed_at WHERE updated_at < status_changed_at", [])?;

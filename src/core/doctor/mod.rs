@@ -14,7 +14,10 @@
 //! - limits: no delivery made a member's office day or month exceed the
 //!   limit in force when it was made (A8: limit changes are recorded); a
 //!   period over only a limit lowered later is a warning;
-//! - deactivated users still listed in a rotation (a warning: they are skipped).
+//! - deactivated users still listed in a rotation (a warning: they are skipped);
+//! - the pieces short searches look up: every lead's are listed, or the
+//!   searches read the lead itself (see `search`; index contents, so not
+//!   with `--quick`).
 //!
 //! Nothing here writes. SQLite's own check reads every page of the file;
 //! leadrota's checks (`scan`) read each large table once, on the caller's
@@ -25,6 +28,7 @@ mod ids;
 mod limits;
 mod log;
 mod scan;
+mod search;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -135,12 +139,12 @@ pub fn check(store: &Store, tz: Tz, opts: DoctorOptions) -> Result<DoctorReport>
         });
     }
     let (integrity, own) = if in_memory {
-        (integrity(conn, opts.quick), own_checks(conn, tz, &mut report))
+        (integrity(conn, opts.quick), own_checks(conn, tz, opts, &mut report))
     } else {
         let path = store.path();
         std::thread::scope(|s| {
             let sqlite = s.spawn(|| integrity_apart(path, opts.quick));
-            let own = own_checks(conn, tz, &mut report);
+            let own = own_checks(conn, tz, opts, &mut report);
             let integrity = match sqlite.join() {
                 Ok(Some(lines)) => lines,
                 // No second connection to be had: the checks take turns.
@@ -174,7 +178,7 @@ pub fn check(store: &Store, tz: Tz, opts: DoctorOptions) -> Result<DoctorReport>
 
 /// Counts and every check of leadrota's own, in one read transaction so
 /// that they all see the same state of the file.
-fn own_checks(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()> {
+fn own_checks(conn: &Connection, tz: Tz, opts: DoctorOptions, report: &mut DoctorReport) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
     for table in TABLES {
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
@@ -188,6 +192,7 @@ fn own_checks(conn: &Connection, tz: Tz, report: &mut DoctorReport) -> Result<()
         report.counts.insert(name.to_string(), conn.query_row(sql, [], |r| r.get(0))?);
     }
     scan::run(conn, tz, report)?;
+    search::check(conn, !opts.quick, report)?;
     rotations(conn, report)?;
     tx.finish()?;
     Ok(())

@@ -12,6 +12,12 @@
 //! list order finds a screenful sooner than fetching and sorting every match
 //! (see `page::reading`), and a count is quicker scanning every lead, so
 //! [`plan`] looks at how many the index would return before choosing.
+//!
+//! A text of one or two characters has no piece of its own: it is found
+//! through the pieces that hold it (see [`pieces`]).
+
+mod fold;
+pub mod pieces;
 
 use rusqlite::Connection;
 
@@ -26,6 +32,11 @@ pub enum FindBy {
     /// A test of each lead the rest of the query reads (`LIKE`; a probe of
     /// the lead's tags), for a query that walks another index in order.
     Scan,
+    /// As [`FindBy::Index`], and a text of one or two characters is looked
+    /// up through the indexed pieces that hold it ([`pieces::CANDIDATES`]),
+    /// which [`plan`] chooses only when they are few: with `Index` such a
+    /// text is tested by `LIKE`, as common ones are best.
+    Pieces,
 }
 
 /// Beyond this many candidates a count is quicker by scanning every lead.
@@ -67,19 +78,30 @@ pub fn match_query(text: &str) -> Option<String> {
     }
 }
 
-/// Whether to use the index for `text`, given how many candidates are too many.
+/// Whether to use the index for `text`, given how many candidates are too
+/// many: [`FindBy::Index`] (or [`FindBy::Pieces`] for a short text) when
+/// it finds at most `too_many`, [`FindBy::Scan`] when it finds more or has
+/// no query for the text.
 pub fn plan(conn: &Connection, text: &str, too_many: usize) -> Result<FindBy> {
-    let Some(query) = match_query(text) else { return Ok(FindBy::Scan) };
+    let Some(query) = match_query(text) else {
+        return match short_text(text) {
+            Some(folded) => pieces::plan(conn, &folded, too_many),
+            None => Ok(FindBy::Scan),
+        };
+    };
     let candidates: i64 = conn
         .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM leads_search WHERE leads_search MATCH ?1 LIMIT ?2)")?
         .query_row(rusqlite::params![query, too_many as i64 + 1], |r| r.get(0))?;
     Ok(if candidates as usize > too_many { FindBy::Scan } else { FindBy::Index })
 }
 
-/// Whether the index answers `text` with at most `most` candidates (a
-/// search too short for the index has none to count).
-pub fn few_candidates(conn: &Connection, text: &str, most: usize) -> Result<bool> {
-    Ok(match_query(text).is_some() && plan(conn, text, most)? == FindBy::Index)
+/// A text search of one or two characters, folded as the index folds it:
+/// one that [`FindBy::Pieces`] looks up.
+pub fn short_text(text: &str) -> Option<String> {
+    match looking_for(text) {
+        Looking::Text => pieces::folded(text),
+        Looking::Phone { .. } => None,
+    }
 }
 
 /// Every piece, quoted, joined with AND; `None` when there is none. A piece
