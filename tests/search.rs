@@ -8,7 +8,9 @@ use common::*;
 use leadrota::core::Store;
 use leadrota::core::distribute;
 use leadrota::core::filter::Filter;
+use leadrota::core::import::{self, ImportOptions};
 use leadrota::core::model::NewLead;
+use leadrota::core::page;
 use leadrota::core::search::{self, FindBy};
 use proptest::prelude::*;
 
@@ -75,6 +77,7 @@ fn the_index_finds_exactly_what_a_scan_finds() {
     ] {
         let scanned = ids(&s, text, FindBy::Scan);
         assert_eq!(ids(&s, text, FindBy::Index), scanned, "search {text:?}");
+        assert_eq!(ids(&s, text, FindBy::Pieces), scanned, "search {text:?}, pieces not listed yet");
     }
     assert!(!ids(&s, "Ruiz_Diaz", FindBy::Index).is_empty());
     assert!(!ids(&s, "5550", FindBy::Index).is_empty(), "phone digits are found through the index");
@@ -95,9 +98,116 @@ fn an_edited_lead_is_found_by_its_new_name_only() {
 #[test]
 fn a_common_text_is_scanned_and_a_rare_one_looked_up() {
     let s = sample();
+    assert!(search::pieces::refresh(s.conn()).unwrap());
     assert_eq!(search::plan(s.conn(), "ann", 10).unwrap(), FindBy::Scan, "most sample leads hold 'ann'");
     assert_eq!(search::plan(s.conn(), "Jürgen Weiß", 10).unwrap(), FindBy::Index);
-    assert_eq!(search::plan(s.conn(), "an", 10).unwrap(), FindBy::Scan, "two letters are below the index");
+    assert_eq!(search::plan(s.conn(), "an", 10).unwrap(), FindBy::Scan, "most hold 'an' too");
+    assert_eq!(search::plan(s.conn(), "a", 10).unwrap(), FindBy::Scan);
+    assert_eq!(search::plan(s.conn(), "qx", 10).unwrap(), FindBy::Pieces, "no piece holds 'qx'");
+    assert_eq!(search::plan(s.conn(), "ÿ", 10).unwrap(), FindBy::Pieces);
+    assert_eq!(search::plan(s.conn(), "ñu", 100).unwrap(), FindBy::Pieces, "30 leads hold 'Ñu', folded 'ñu'");
+    assert_eq!(search::plan(s.conn(), "5", 10).unwrap(), FindBy::Scan, "the start of a phone number matches nothing");
+}
+
+/// Short texts: every listed piece, the leads outside the list and those
+/// after it, checked by LIKE, find what a scan finds.
+const SHORT: [&str; 16] = ["a", "A", "an", "ë", "Ë", "ß", "ñu", "Ñ", "%", "_", "\\", "\"", "@", "qx", "ÿ", "'b"];
+
+#[test]
+fn a_short_text_is_found_through_its_pieces_as_a_scan_finds_it() {
+    let s = sample();
+    s.conn().execute("UPDATE leads SET name = 'Al', company = 'Ÿ!' WHERE id = 5", []).unwrap();
+    s.conn().execute("UPDATE leads SET email = 'ÿ' || char(0) || 'ÿ' WHERE id = 6", []).unwrap();
+    for listed in [false, true] {
+        if listed {
+            assert!(search::pieces::refresh(s.conn()).unwrap());
+            assert_eq!(search::pieces::stale(s.conn()).unwrap(), 0);
+        }
+        for text in SHORT {
+            let scanned = ids(&s, text, FindBy::Scan);
+            assert_eq!(ids(&s, text, FindBy::Pieces), scanned, "search {text:?}, listed {listed}");
+        }
+    }
+    assert_eq!(ids(&s, "Ÿ", FindBy::Pieces), [5], "a field of two characters has no piece: read itself");
+    assert_eq!(ids(&s, "ÿ", FindBy::Pieces), [6], "LIKE reads up to the NUL");
+}
+
+/// The first page of `text` as the CLI and the console read it, and a scan.
+fn first_page(s: &Store, text: &str) -> (Vec<i64>, Vec<i64>) {
+    let filter = Filter { search: text.into(), ..Filter::default() };
+    let sort = page::Sort { key: page::SortKey::Name, descending: false };
+    let (rows, _) = page::page(s.conn(), &filter, sort, None, page::Direction::Forward, 50).unwrap();
+    let mut found: Vec<i64> = rows.iter().map(|l| l.id).collect();
+    found.sort_unstable();
+    (found, ids(s, text, FindBy::Scan))
+}
+
+#[test]
+fn a_lead_added_imported_or_edited_after_the_pieces_were_listed_is_found_by_a_short_search() {
+    let mut s = sample();
+    let ctx = ctx_at("2026-03-03T10:00:00Z");
+    assert!(search::pieces::refresh(s.conn()).unwrap());
+    for text in ["qx", "ÿ", "Ÿ", "ǅ", "ǆ"] {
+        assert_eq!(search::plan(s.conn(), text, page::SORT_MATCHES_UP_TO).unwrap(), FindBy::Pieces, "{text}");
+        assert!(first_page(&s, text).1.is_empty(), "no sample lead holds {text:?}");
+    }
+    let added = distribute::create_lead(&mut s, &ctx, &NewLead { name: "Qxana Ÿlva".into(), ..NewLead::default() })
+        .unwrap()
+        .0
+        .id;
+    let csv = "Name,Email,Company\nBo Ǆuric,bo@ǆ.test,ÿ Yachts\nJo,,\n";
+    let report = import::import(&mut s, &ctx, csv.as_bytes(), &ImportOptions::default()).unwrap();
+    assert_eq!(report.created, 2);
+    let imported: Vec<i64> = (added + 1..=added + 2).collect();
+    s.conn().execute("UPDATE leads SET company = 'Ǆ Qx' WHERE id = 9", []).unwrap();
+    for (text, expected) in [
+        ("qx", vec![9, added]),
+        ("QX", vec![9, added]),
+        ("Ÿ", vec![added]),
+        ("ÿ", vec![imported[0]]),
+        ("Ǆ", vec![9, imported[0]]),
+        ("ǆ", vec![imported[0]]),
+        ("jo", vec![imported[1]]),
+    ] {
+        assert_eq!(search::plan(s.conn(), text, page::SORT_MATCHES_UP_TO).unwrap(), FindBy::Pieces, "{text}");
+        assert_eq!(first_page(&s, text), (expected.clone(), expected), "{text}");
+    }
+    // Folded in, they are still found, now through their pieces.
+    assert!(search::pieces::refresh(s.conn()).unwrap());
+    let outside: Vec<i64> = s
+        .conn()
+        .prepare("SELECT lead_id FROM search_pieces_outside")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(outside, [imported[1]], "only 'Jo', too short for a piece, is read itself");
+    for text in ["qx", "Ÿ", "ÿ", "Ǆ", "ǆ", "jo"] {
+        let (found, scanned) = first_page(&s, text);
+        assert!(!found.is_empty(), "{text}");
+        assert_eq!(found, scanned, "{text}");
+    }
+}
+
+#[test]
+fn a_short_search_folds_in_many_new_leads_before_it_looks_them_up() {
+    let s = sample();
+    assert!(search::pieces::refresh(s.conn()).unwrap());
+    s.conn()
+        .execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i <= ?1) \
+             INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
+             SELECT 'New ' || i || CASE WHEN i % 9999 = 0 THEN ' Qx' ELSE '' END, 1, i, i, i FROM n",
+            [search::pieces::STALE_LIMIT],
+        )
+        .unwrap();
+    assert!(search::pieces::stale(s.conn()).unwrap() > search::pieces::STALE_LIMIT);
+    assert_eq!(search::plan(s.conn(), "qx", page::SORT_MATCHES_UP_TO).unwrap(), FindBy::Pieces);
+    assert_eq!(search::pieces::stale(s.conn()).unwrap(), 0, "folded in on the way");
+    let (found, scanned) = first_page(&s, "qx");
+    assert_eq!(found.len(), 5);
+    assert_eq!(found, scanned);
 }
 
 proptest! {
@@ -115,14 +225,19 @@ proptest! {
         let text = if upper { text.to_uppercase() } else { text };
         prop_assume!(!text.trim().is_empty());
         let scanned = ids(s, text.trim(), FindBy::Scan);
-        prop_assert_eq!(ids(s, text.trim(), FindBy::Index), scanned);
+        prop_assert_eq!(&ids(s, text.trim(), FindBy::Index), &scanned);
+        prop_assert_eq!(ids(s, text.trim(), FindBy::Pieces), scanned);
     }
 }
 
 /// One sample per test thread: building it per case would dominate the run.
 fn sample_once() -> &'static Store {
     thread_local! {
-        static SAMPLE: &'static Store = Box::leak(Box::new(sample()));
+        static SAMPLE: &'static Store = Box::leak(Box::new({
+            let s = sample();
+            search::pieces::refresh(s.conn()).unwrap();
+            s
+        }));
     }
     SAMPLE.with(|s| *s)
 }
