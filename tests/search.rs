@@ -198,11 +198,11 @@ fn a_short_search_folds_in_many_new_leads_before_it_looks_them_up() {
         .execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i <= ?1) \
              INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
-             SELECT 'New ' || i || CASE WHEN i % 9999 = 0 THEN ' Qx' ELSE '' END, 1, i, i, i FROM n",
-            [search::pieces::STALE_LIMIT],
+             SELECT 'New ' || i || CASE WHEN i % 4000 = 0 THEN ' Qx' ELSE '' END, 1, i, i, i FROM n",
+            [search::pieces::REFRESH_AT],
         )
         .unwrap();
-    assert!(search::pieces::stale(s.conn()).unwrap() > search::pieces::STALE_LIMIT);
+    assert!(search::pieces::stale(s.conn()).unwrap() > search::pieces::REFRESH_AT);
     assert_eq!(search::plan(s.conn(), "qx", page::SORT_MATCHES_UP_TO).unwrap(), FindBy::Pieces);
     assert_eq!(search::pieces::stale(s.conn()).unwrap(), 0, "folded in on the way");
     let (found, scanned) = first_page(&s, "qx");

@@ -194,6 +194,13 @@ fn reading_by(conn: &Connection, filter: &Filter, by: FindBy) -> Result<Reading>
     Ok(if ids.len() > SORT_MATCHES_UP_TO { Reading::Walk } else { Reading::SortMatches(ids) })
 }
 
+/// Up to this many candidates of a short search (see [`search::pieces`]) are
+/// sorted when a first walk did not find the page: each is read by id,
+/// about 3 ms a thousand on the 1,000,000-lead demo ("zo": 17,600 in 60 ms,
+/// where finding 5,000 matches and walking again took 90 to 130 ms; "q",
+/// 28,700, is quicker that way).
+pub const SORT_CANDIDATES_UP_TO: usize = 20_000;
+
 /// How much a first try at walking may cost, in SQLite virtual-machine
 /// steps: a few milliseconds, enough to find a screenful when one lead in a
 /// hundred or so matches along the sort's index.
@@ -268,15 +275,25 @@ fn read(
     // Every way is bounded by the table or by the matches, never worse.
     let walked = |steps| within_effort(conn, steps, || walk(conn, filter, &parts, &request));
     // A search the index answers with few candidates goes straight to them.
-    let planned = search::plan(conn, &filter.search_text(), SORT_MATCHES_UP_TO)?;
+    let text = filter.search_text();
+    let planned = search::plan(conn, &text, SORT_MATCHES_UP_TO)?;
     let tried = if planned == FindBy::Scan { walked(FIRST_WALK_STEPS)? } else { None };
     let rows = match tried {
         Some(rows) => rows,
+        // A short text in too many leads to go straight to, spread along the
+        // sort's order, whose pieces still find few enough candidates: the
+        // best of them, sorted.
+        None if planned == FindBy::Scan
+            && search::short_text(&text).is_some()
+            && search::plan(conn, &text, SORT_CANDIDATES_UP_TO)? == FindBy::Pieces =>
+        {
+            sort_matches(conn, filter, None, FindBy::Pieces, &parts, &request)?
+        }
         None => match reading_by(conn, filter, finding(planned))? {
-            Reading::SortMatches(ids) => sort_matches(conn, filter, Some(&ids), &parts, &request)?,
+            Reading::SortMatches(ids) => sort_matches(conn, filter, Some(&ids), FindBy::Index, &parts, &request)?,
             Reading::Walk => match walked(LONG_WALK_STEPS)? {
                 Some(rows) => rows,
-                None => sort_matches(conn, filter, None, &parts, &request)?,
+                None => sort_matches(conn, filter, None, FindBy::Index, &parts, &request)?,
             },
         },
     };
@@ -426,16 +443,18 @@ fn walk_sql(
 }
 
 /// Every partition in one query over the matches, sorted: those of
-/// [`Reading::SortMatches`], or (`None`) all, found through the filter's own
-/// indexes and kept to the page's best by SQLite's top-N sort.
+/// [`Reading::SortMatches`], or (`None`) all, found as `finding` says
+/// through the filter's own indexes and kept to the page's best by
+/// SQLite's top-N sort.
 fn sort_matches(
     conn: &Connection,
     filter: &Filter,
     matches: Option<&[i64]>,
+    finding: FindBy,
     parts: &Partitions,
     request: &Request,
 ) -> Result<Vec<(usize, Lead)>> {
-    let query = sort_sql(filter, matches, parts, request);
+    let query = sort_sql(filter, matches, finding, parts, request);
     let mut stmt = conn.prepare_cached(&query.rows_sql())?;
     let found = stmt.query_map(rusqlite::params_from_iter(query.params), from_row)?;
     let mut rows = Vec::new();
@@ -449,8 +468,14 @@ fn sort_matches(
 /// The query for a page of `matches` (or of every match). The filter is
 /// tested again so that the page is exact even if a lead changed since the
 /// matches were found.
-fn sort_sql(filter: &Filter, matches: Option<&[i64]>, parts: &Partitions, request: &Request) -> PageQuery {
-    let by = if matches.is_some() { FindBy::Scan } else { FindBy::Index };
+fn sort_sql(
+    filter: &Filter,
+    matches: Option<&[i64]>,
+    finding: FindBy,
+    parts: &Partitions,
+    request: &Request,
+) -> PageQuery {
+    let by = if matches.is_some() { FindBy::Scan } else { finding };
     let (where_clause, filter_params) = filter.to_sql_with(by);
     let mut params: Vec<Value> = Vec::new();
     // A partition's rank is its place in the list, looked up in a small table of (value, rank).
@@ -513,7 +538,7 @@ pub fn first_page_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: us
             let Some(&part) = walk_order(&parts, &request).first() else { return Ok((reading, Vec::new())) };
             walk_sql(&filter.to_sql_with(FindBy::Scan), &parts, part, &request, limit)
         }
-        Reading::SortMatches(ids) => sort_sql(filter, Some(ids), &parts, &request),
+        Reading::SortMatches(ids) => sort_sql(filter, Some(ids), FindBy::Index, &parts, &request),
     };
     let plan = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {}", query.ids_sql()))?
@@ -622,7 +647,7 @@ mod tests {
                     let request =
                         Request { key, after: after.as_ref(), inclusive: false, ascending: !descending, limit: 6 };
                     let walked = walk(conn, &filter, &parts, &request).unwrap();
-                    let sorted = sort_matches(conn, &filter, None, &parts, &request).unwrap();
+                    let sorted = sort_matches(conn, &filter, None, FindBy::Index, &parts, &request).unwrap();
                     let ids = |rows: &[(usize, Lead)]| rows.iter().map(|(p, l)| (*p, l.id)).collect::<Vec<_>>();
                     assert_eq!(ids(&sorted), ids(&walked), "{sort:?} after {after:?}");
                     let Some((part, lead)) = walked.last() else { break };

@@ -133,6 +133,8 @@ mod tests {
                 let expected = found.get(&u32::from(c)).map(|t| t.chars().next().unwrap());
                 assert_eq!(fold(c), expected, "U+{:04X}", u32::from(c));
                 assert_eq!(found.get(&u32::from(c)).map(|t| t.chars().count()), Some(3));
+                // A listed piece, asked for in a query, is folded again: it must stay the same.
+                assert_eq!(fold(c).and_then(fold), fold(c), "U+{:04X} folds once", u32::from(c));
             }
             drop(stmt);
             tx.commit().unwrap();

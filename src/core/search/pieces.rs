@@ -24,11 +24,10 @@
 //!   piece no lead holds any more costs a lookup that finds nothing.
 //!
 //! Adding or importing leads writes nothing here, so writes cost what they
-//! did. The leads after `upto` are folded in by [`refresh`] when a short
-//! search finds more than [`STALE_LIMIT`] of them, where reading them one
-//! by one starts to cost more than folding them in once; the demo and the
-//! migration fold in every lead they make. `doctor` checks the list against
-//! the index itself.
+//! did. A short search that finds more than [`REFRESH_AT`] leads after
+//! `upto` folds them in first ([`refresh`]: about 0.6 µs a lead, twice what
+//! reading one by one costs, once); the demo and the migration fold in
+//! every lead they make. `doctor` checks the list against the index itself.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -47,8 +46,14 @@ use crate::core::error::Result;
 pub const MAX_PIECES: usize = 200;
 
 /// Beyond this many leads after `upto`, a short search folds them in (see
-/// [`refresh`]) instead of reading each: about 10 ms of `LIKE` on the 1M demo.
-pub const STALE_LIMIT: i64 = 50_000;
+/// [`refresh`]: about 12 ms on the 1M demo) instead of reading each again
+/// (about 6 ms each time).
+pub const REFRESH_AT: i64 = 20_000;
+
+/// Beyond this many leads after `upto`, a short search that could not fold
+/// them in (another seat was writing) reads every lead instead: about 60 ms
+/// of reading them one by one, a third of reading every lead of the demo.
+pub const STALE_LIMIT: i64 = 200_000;
 
 /// A short search's candidates, for `Filter::to_sql_with(FindBy::Pieces)`:
 /// the ids of the leads of every listed piece holding the (folded) text,
@@ -83,18 +88,32 @@ pub(super) fn plan(conn: &Connection, folded: &str, too_many: usize) -> Result<F
     if pieces.len() > MAX_PIECES {
         return Ok(FindBy::Scan);
     }
-    if stale(conn)? > STALE_LIMIT && !refresh_if_free(conn) {
+    let mut after = stale(conn)?;
+    if after > REFRESH_AT && refresh_if_free(conn) {
+        after = 0;
+    }
+    if after > STALE_LIMIT {
         return Ok(FindBy::Scan);
     }
     let limit = i64::try_from(too_many).unwrap_or(i64::MAX).saturating_add(1);
+    let count = |query: &str| -> Result<i64> {
+        Ok(conn
+            .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM leads_search WHERE leads_search MATCH ?1 LIMIT ?2)")?
+            .query_row(params![query, limit], |r| r.get(0))?)
+    };
+    // One piece in too many leads settles it, without merging every piece's
+    // leads (a tenth of a millisecond, where counting "ll" took seven).
+    for piece in &pieces {
+        if count(&quoted(piece))? > limit - 1 {
+            return Ok(FindBy::Scan);
+        }
+    }
     let outside: i64 = conn
         .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM search_pieces_outside LIMIT ?1)")?
         .query_row([limit], |r| r.get(0))?;
-    let matched: i64 = match any_of(&pieces) {
+    let matched = match any_of(&pieces) {
         None => 0,
-        Some(query) => conn
-            .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM leads_search WHERE leads_search MATCH ?1 LIMIT ?2)")?
-            .query_row(params![query, limit], |r| r.get(0))?,
+        Some(query) => count(&query)?,
     };
     Ok(if (matched + outside) as usize > too_many { FindBy::Scan } else { FindBy::Pieces })
 }
@@ -111,8 +130,12 @@ fn holding(conn: &Connection, folded: &str, most: usize) -> Result<Vec<String>> 
 
 /// The pieces quoted and joined with OR, as [`CANDIDATES`] joins them.
 fn any_of(pieces: &[String]) -> Option<String> {
-    let quoted: Vec<String> = pieces.iter().map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect();
-    (!quoted.is_empty()).then(|| quoted.join(" OR "))
+    (!pieces.is_empty()).then(|| pieces.iter().map(|p| quoted(p)).collect::<Vec<_>>().join(" OR "))
+}
+
+/// A piece as an FTS5 phrase.
+fn quoted(piece: &str) -> String {
+    format!("\"{}\"", piece.replace('"', "\"\""))
 }
 
 /// How many leads a short search reads itself for being after `upto` (at
@@ -303,22 +326,26 @@ fn key(piece: [char; 3]) -> u64 {
     (u64::from(piece[0]) << 42) | (u64::from(piece[1]) << 21) | u64::from(piece[2])
 }
 
-/// Sets of pieces: integers hashed with a multiply (FxHash), several times
-/// quicker than the default hasher over the million leads of a demo.
-type PieceSet = HashSet<u64, BuildHasherDefault<Fx>>;
+/// Sets of pieces: a piece's number mixed once (SplitMix64's finaliser),
+/// several times quicker than the default hasher over the million leads of
+/// a demo (a bare multiply left pieces that end alike in one bucket).
+type PieceSet = HashSet<u64, BuildHasherDefault<Mix>>;
 
 #[derive(Default)]
-struct Fx(u64);
+struct Mix(u64);
 
-impl Hasher for Fx {
+impl Hasher for Mix {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.write_u64(u64::from(b));
+            self.write_u64(self.0 ^ u64::from(b));
         }
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = z ^ (z >> 31);
     }
 
     fn finish(&self) -> u64 {
@@ -447,6 +474,36 @@ mod tests {
         assert_eq!(plan(conn, "ax", 10).unwrap(), FindBy::Scan, "16 leads hold 'ax'");
         assert_eq!(plan(conn, "ax", 16).unwrap(), FindBy::Pieces);
         assert_eq!(plan(conn, "qx", 0).unwrap(), FindBy::Pieces);
+    }
+
+    #[test]
+    fn new_leads_are_folded_in_on_the_way_or_read_while_another_seat_writes() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::open(&path).unwrap();
+        let conn = store.conn();
+        let add = |n: i64| {
+            conn.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
+                 INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) \
+                 SELECT 'Lead ' || i, 1, i, i, i FROM n",
+                [n],
+            )
+            .unwrap();
+        };
+        add(REFRESH_AT + 1);
+        let other = Store::open(&path).unwrap();
+        other.conn().execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert_eq!(plan(conn, "qx", 10).unwrap(), FindBy::Pieces, "read one by one meanwhile");
+        assert_eq!(stale(conn).unwrap(), REFRESH_AT + 1);
+        other.conn().execute_batch("ROLLBACK").unwrap();
+        assert_eq!(plan(conn, "qx", 10).unwrap(), FindBy::Pieces);
+        assert_eq!(stale(conn).unwrap(), 0, "folded in");
+        // More than reading one by one pays for, and no way to fold them in: every lead is read.
+        conn.execute("UPDATE search_pieces_state SET upto = -?1", [STALE_LIMIT]).unwrap();
+        other.conn().execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert_eq!(plan(conn, "qx", 10).unwrap(), FindBy::Scan);
+        other.conn().execute_batch("ROLLBACK").unwrap();
     }
 
     #[test]
