@@ -24,7 +24,7 @@ INSERT INTO search_pieces_state (id, upto) VALUES (1, 0);
 
 -- leadrota never edits these fields, nor deletes or renumbers a lead; a
 -- tool that does leaves the lead to be read by the search itself.
-CREATE TRIGGER search_pieces_edit AFTER UPDATE OF name, email, company ON leads
+CREATE TRIGGER search_pieces_edit AFTER UPDATE OF name, email, company, phone_key ON leads
 WHEN new.id <= (SELECT upto FROM search_pieces_state) BEGIN
     INSERT OR IGNORE INTO search_pieces_outside (lead_id) VALUES (new.id);
 END;

@@ -17,7 +17,7 @@
 //!   (a trigger), so no new lead takes an id at or below `upto`;
 //! - it is in `search_pieces_outside`, and is read itself: a field of one or
 //!   two characters (it has no piece), a field that is not valid text, or
-//!   a lead edited (name, email, company or id: a trigger) or deleted since
+//!   a lead edited (its indexed fields or id: a trigger) or deleted since
 //!   its pieces were listed (so a lead put back under that id is read too);
 //! - its every piece is listed (collected here from its fields, with the
 //!   index's own folding, see [`super::fold`]). Pieces are never removed: a
@@ -460,9 +460,12 @@ mod tests {
         let conn = store.conn();
         refresh(conn).unwrap();
         conn.execute("UPDATE leads SET name = 'Dora' WHERE id = 1", []).unwrap();
-        assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [1]);
+        conn.execute("UPDATE leads SET stage_id = 2, updated_at = 9 WHERE id = 2", []).unwrap();
+        assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [1], "other columns do not count");
+        conn.execute("UPDATE leads SET phone_key = '5550102' WHERE id = 2", []).unwrap();
+        assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [1, 2]);
         conn.execute("DELETE FROM leads WHERE id = 3", []).unwrap();
-        assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [1, 3]);
+        assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [1, 2, 3]);
         assert_eq!(ids(conn, "SELECT upto FROM search_pieces_state"), [2], "a new lead takes id 3 again");
         refresh(conn).unwrap();
         assert_eq!(ids(conn, "SELECT lead_id FROM search_pieces_outside"), [3], "gone, not forgotten");
