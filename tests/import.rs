@@ -467,6 +467,34 @@ fn a_routed_import_through_a_random_group_repeats_its_dry_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("it goes with --route"));
 }
 
+/// Imported and added leads go into the search index in one statement
+/// after they are stored; a lead written by another tool still goes in
+/// through the trigger, and the trigger is never left standing aside.
+#[test]
+fn imported_added_and_foreign_leads_are_all_found_by_search() {
+    let db = Db::new(NOW);
+    db.team();
+    let file = db.csv("in.csv", "Name,Email,Company\nAda Quirrell,ada@quill.test,Quillworks\nBo Zeff,bo@zeff.test,\n");
+    db.ok(&["import", &file]);
+    db.ok(&["lead", "add", "--name", "Cy Marlowe", "--company", "Marlow Labs"]);
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    conn.execute(
+        "INSERT INTO leads (name, stage_id, created_at, updated_at, status_changed_at) VALUES ('Dee Foreign', 1, 0, 0, 0)",
+        [],
+    )
+    .unwrap();
+    let later: i64 = conn.query_row("SELECT count(*) FROM search_index_later", [], |r| r.get(0)).unwrap();
+    assert_eq!(later, 0);
+    drop(conn);
+    for (text, name) in
+        [("quillw", "Ada Quirrell"), ("zeff", "Bo Zeff"), ("marlow la", "Cy Marlowe"), ("foreign", "Dee Foreign")]
+    {
+        let found = db.json(&["lead", "list", "--search", text]);
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{text}: {found}");
+        assert_eq!(found[0]["name"], name);
+    }
+}
+
 #[test]
 fn import_flags_and_files_fail_cleanly() {
     let db = Db::new(NOW);

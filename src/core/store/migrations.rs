@@ -13,6 +13,7 @@ const STEPS: &[&str] = &[
     include_str!("../../../assets/migrations/006_beyond_round_robin.sql"),
     include_str!("../../../assets/migrations/007_lean_activity.sql"),
     include_str!("../../../assets/migrations/008_short_search.sql"),
+    include_str!("../../../assets/migrations/009_search_index_in_bulk.sql"),
 ];
 
 /// The step that lists the search pieces: it collects those of the leads
