@@ -493,6 +493,12 @@ fn imported_added_and_foreign_leads_are_all_found_by_search() {
         assert_eq!(found.as_array().map(Vec::len), Some(1), "{text}: {found}");
         assert_eq!(found[0]["name"], name);
     }
+    // A row left behind would keep new leads out of the index: doctor says so.
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    conn.execute("INSERT INTO search_index_later (id) VALUES (1)", []).unwrap();
+    drop(conn);
+    let out = db.cmd(&["doctor", "--quick"]).assert().code(1).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("search_index_later holds a row"));
 }
 
 #[test]

@@ -58,11 +58,12 @@ fn print_doctor(r: &DoctorReport) {
         c("deliveries"),
         c("notifications")
     );
-    for check in [
+    const CHECKS: [&str; 12] = [
         "integrity",
         "schema",
         "journal",
         "orphans",
+        "search",
         "ownership",
         "deliveries",
         "limits",
@@ -70,7 +71,13 @@ fn print_doctor(r: &DoctorReport) {
         "shifts",
         "reclaim",
         "rotations",
-    ] {
+    ];
+    // A finding of a check not listed here is still printed, never dropped.
+    let others = r.problems.iter().chain(&r.warnings).map(|f| f.check).filter(|c| !CHECKS.contains(c));
+    let mut others: Vec<&str> = others.collect();
+    others.sort_unstable();
+    others.dedup();
+    for check in CHECKS.into_iter().chain(others) {
         let problems: Vec<_> = r.problems.iter().filter(|f| f.check == check).collect();
         let warnings: Vec<_> = r.warnings.iter().filter(|f| f.check == check).collect();
         if problems.is_empty() && warnings.is_empty() {

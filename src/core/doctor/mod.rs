@@ -131,6 +131,18 @@ pub fn check(store: &Store, tz: Tz, opts: DoctorOptions) -> Result<DoctorReport>
             detail: format!("schema version {} (this build expects {SCHEMA_VERSION})", report.schema_version),
         });
     }
+    // Only an inserting transaction holds this row, and removes it before it
+    // commits: a row left behind would keep new leads out of the search index.
+    let index_stands_aside: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM search_index_later)", [], |r| r.get(0))?;
+    if index_stands_aside {
+        report.problems.push(Finding {
+            check: "search",
+            detail: "search_index_later holds a row: new leads are not being added to the search index \
+                     (delete the row, then rebuild: INSERT INTO leads_search (leads_search) VALUES ('rebuild'))"
+                .to_string(),
+        });
+    }
     let in_memory = store.path().as_os_str() == ":memory:";
     if !in_memory && !report.journal_mode.eq_ignore_ascii_case("wal") {
         report.problems.push(Finding {
