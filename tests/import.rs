@@ -375,6 +375,12 @@ fn route_sends_each_new_lead_through_the_rules_with_duplicates_in_the_batch() {
     assert!(paused["unassigned"][0]["reason"].as_str().unwrap().contains("paused"));
 }
 
+/// Each assigned lead of an import's JSON report with its owner.
+fn placed(report: &Value) -> Vec<(i64, &str)> {
+    let assigned = report["assigned"].as_array().map(Vec::as_slice).unwrap_or_default();
+    assigned.iter().map(|a| (a["lead"].as_i64().unwrap_or_default(), a["owner"].as_str().unwrap_or_default())).collect()
+}
+
 /// R4 against leads already stored: a new lead follows the owner of the
 /// oldest lead sharing its email or phone, among active owners only.
 #[test]
@@ -397,12 +403,7 @@ fn route_sends_new_leads_to_the_owner_of_their_oldest_stored_duplicate() {
          New Cy,,+1 (555) 0300\nNobody,c@x.test,\n",
     );
     let r = db.json(&["import", &file, "--route"]);
-    let owners: Vec<(i64, &str)> = r["assigned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["lead"].as_i64().unwrap(), a["owner"].as_str().unwrap()))
-        .collect();
+    let owners = placed(&r);
     // Lead 1 (Stephanie's, by email) is older than lead 2 (Tom's, by phone);
     // lead 7 shares its phone with lead 6 of this import and with lead 2,
     // the older; Bo's oldest duplicate is owned by Lewis, deactivated, so
@@ -431,12 +432,7 @@ fn duplicates_within_a_file_follow_the_rows_above_them_only() {
          d,n@x.test,555-000-1234,Web,\n",
     );
     let r = db.json(&["import", &file, "--route"]);
-    let owners: Vec<(i64, &str)> = r["assigned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["lead"].as_i64().unwrap(), a["owner"].as_str().unwrap()))
-        .collect();
+    let owners = placed(&r);
     // a: b below it names Tom, but a comes first: the rule's group. d shares
     // its email with c (routed to Lewis) and its phone with the older stored lead.
     assert_eq!(owners, [(2, "Lewis"), (3, "Tom"), (4, "Lewis"), (5, "Stephanie")]);
