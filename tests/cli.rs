@@ -357,3 +357,13 @@ fn a_rule_value_no_lead_has_is_saved_with_a_warning_naming_the_close_known_value
     let quiet = db.cmd(&["rule", "add", "Known", "--to-user", "Tom", "--if", "source=linkedin"]).assert().success();
     assert!(quiet.get_output().stderr.is_empty(), "a known value in any case says nothing");
 }
+
+#[test]
+fn without_a_terminal_the_demo_says_how_to_explore_it_and_the_console_says_why_it_cannot_open() {
+    let db = Db::new();
+    // `cargo run -- demo | tee log` or a script: nobody could see a console.
+    let out = db.ok(&["demo", "--leads", "500"]);
+    assert!(out.contains("created"), "{out}");
+    assert!(out.contains("lead list --unassigned"), "{out}");
+    db.fails(&["--as", "Helen"], "the console needs a terminal");
+}

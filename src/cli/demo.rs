@@ -56,7 +56,8 @@ pub fn run(cli: &Cli, a: &DemoArgs) -> Result<()> {
             path.display()
         )));
     }
-    if !a.no_tui {
+    // Piped or scripted, the demo says how to explore it instead of opening a console nobody sees.
+    if !a.no_tui && crate::tui::has_terminal() {
         return crate::tui::run(s.store, s.ctx, s.config);
     }
     println!("try:");

@@ -41,20 +41,31 @@ const EXTERNAL_POLL: Duration = Duration::from_millis(400);
 /// (a lost SSH session sends SIGHUP), which end the loop as `q` does; the
 /// process then ends by that signal.
 pub fn run(store: Store, ctx: Ctx, config: Config) -> Result<()> {
+    if !has_terminal() {
+        return Err(crate::core::Error::invalid(
+            "the console needs a terminal on its input and output; run a command instead (leadrota --help)",
+        ));
+    }
     init_logging(&store);
     let theme = Theme::from_env();
     let worker = Worker::spawn(store.path().to_path_buf());
     interrupt::hold(restore_terminal);
-    let mut terminal = ratatui::init();
-    let result = terminal
-        .size()
-        .map_err(crate::core::Error::from)
-        .and_then(|size| App::new(store, ctx, config, worker, size.height))
-        .and_then(|mut app| event_loop(&mut terminal, &mut app, &theme));
-    drop(terminal);
+    let result = ratatui::try_init().map_err(crate::core::Error::from).and_then(|mut terminal| {
+        terminal
+            .size()
+            .map_err(crate::core::Error::from)
+            .and_then(|size| App::new(store, ctx, config, worker, size.height))
+            .and_then(|mut app| event_loop(&mut terminal, &mut app, &theme))
+    });
     restore_terminal();
     interrupt::finish();
     result
+}
+
+/// Whether a person can see and type into the console: both ends a terminal.
+pub fn has_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
 /// Raw mode off, the alternate screen left, the cursor shown: the terminal
