@@ -234,11 +234,16 @@ impl Keymap {
     }
 
     fn defaults() -> Result<Keymap> {
-        let table: BTreeMap<String, BTreeMap<String, Entry>> =
+        // Keys keep their place in the file, so the help reads as the file is
+        // laid out (moving first, then what acts) rather than in key order.
+        let table: BTreeMap<String, BTreeMap<toml::Spanned<String>, Entry>> =
             toml::from_str(DEFAULTS).map_err(|e| Error::invalid(format!("built-in keymap: {}", e.message())))?;
         let mut bindings = Vec::new();
         for context in Context::iter() {
-            for (key, entry) in table.get(context.section()).into_iter().flatten() {
+            let mut entries: Vec<_> = table.get(context.section()).into_iter().flatten().collect();
+            entries.sort_by_key(|(key, _)| key.span().start);
+            for (key, entry) in entries {
+                let key = key.get_ref();
                 bindings.push(Binding {
                     context,
                     key: Key::parse(key)?,
@@ -393,6 +398,17 @@ mod tests {
                 action.name()
             );
         }
+    }
+
+    #[test]
+    fn the_help_lists_a_context_in_the_order_of_the_keymap_file() {
+        let km = Keymap::load(&BTreeMap::new()).unwrap();
+        let leads: Vec<String> = km.help(Context::Leads).into_iter().map(|(_, desc)| desc).collect();
+        assert_eq!(leads[..3], ["Next lead", "Previous lead", "Page down"]);
+        let at = |desc: &str| leads.iter().position(|d| d == desc).unwrap();
+        assert!(at("Select / unselect lead") < at("Assign to a user"));
+        assert!(at("Assign to a user") < at("Reassign to a user"));
+        assert!(at("Reassign to a user") < at("Unassign"));
     }
 
     #[test]
