@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod sizes;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

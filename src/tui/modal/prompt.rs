@@ -3,7 +3,7 @@
 //! is wrong (or how it reads) as the user types, and Enter waits for a good text.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -28,7 +28,15 @@ pub struct Prompt {
     /// window allows, so that a rule's conditions show whole in a wide
     /// window (and the box does not move as the user types).
     pub opened_with: usize,
+    /// The text it opened with is untouched and shown selected: the first
+    /// character typed replaces it, as in a form field (a limit of 1500
+    /// retyped as 2000 must not become 15002000), Backspace clears it, and
+    /// a move (←, →, Home, End) keeps it to edit.
+    pub replaces: bool,
 }
+
+/// Said under a text typing would replace.
+const REPLACES: &str = "typing replaces this · ← → edit it";
 
 /// What a prompt checks at every key (A17's typed forms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,9 +66,17 @@ impl Check {
     }
 }
 
-/// A prompt starting with `initial`, whose text goes to `then`.
+/// A prompt starting with `initial` (selected: typing replaces it), whose text goes to `then`.
 pub fn ask(title: impl Into<String>, initial: &str, then: Then) -> Modal {
     Modal::Prompt(Prompt::new(title.into(), initial, then, None))
+}
+
+/// [`ask`] for a text the user more often extends than retypes (a rule's
+/// conditions): it opens with the cursor at its end, nothing selected.
+pub fn ask_to_extend(title: impl Into<String>, initial: &str, then: Then) -> Modal {
+    let mut prompt = Prompt::new(title.into(), initial, then, None);
+    prompt.replaces = false;
+    Modal::Prompt(prompt)
 }
 
 /// [`ask`], with `check` run on the text as it is typed.
@@ -74,7 +90,7 @@ impl Prompt {
     fn new(title: String, initial: &str, then: Then, check: Option<Check>) -> Prompt {
         let input = Input::new(initial.to_string());
         let opened_with = initial.chars().count();
-        Prompt { title, input, then, error: None, check, hint: None, opened_with }
+        Prompt { title, input, then, error: None, check, hint: None, opened_with, replaces: opened_with > 0 }
     }
 
     pub fn handle(&mut self, key: KeyEvent) -> Outcome {
@@ -84,6 +100,18 @@ impl Prompt {
             KeyCode::Enter if self.check.is_some() && self.error.is_some() => Outcome::Keep,
             KeyCode::Enter => Outcome::Answer(self.then.clone(), Answer::Text(self.input.value().trim().to_string())),
             _ => {
+                if std::mem::take(&mut self.replaces) {
+                    let typed = matches!(key.code, KeyCode::Char(_))
+                        && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                    let erases = matches!(key.code, KeyCode::Backspace | KeyCode::Delete);
+                    if typed || erases {
+                        self.input.reset();
+                    }
+                    if erases {
+                        self.recheck();
+                        return Outcome::Keep;
+                    }
+                }
                 self.input.handle_event(&Event::Key(key));
                 self.error = None;
                 self.recheck();
@@ -117,10 +145,11 @@ impl Prompt {
         // One line that scrolls sideways, never wraps: a long path or note
         // keeps its end and the cursor in view.
         let (shown, cursor) = fit::input_view(&self.input, inner);
-        lines.push(Line::raw(shown));
+        lines.push(if self.replaces { Line::styled(shown, look.theme.selected()) } else { Line::raw(shown) });
         let below = match (&self.error, &self.hint) {
             (Some(e), _) => Some(Span::styled(e.clone(), look.theme.error())),
             (None, Some(hint)) => Some(Span::styled(hint.clone(), look.theme.dim())),
+            (None, None) if self.replaces => Some(Span::styled(REPLACES, look.theme.dim())),
             (None, None) => None,
         };
         // An error wraps (a missing file names its whole path): the box
@@ -140,5 +169,43 @@ impl Prompt {
         let x = area.x + 1 + u16::try_from(cursor).unwrap_or(0);
         let y = area.y + 1 + u16::try_from(title_rows).unwrap_or(0);
         frame.set_cursor_position((x, y.min(area.bottom().saturating_sub(1))));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::flow::FilterField;
+
+    fn prompt(modal: Modal) -> Prompt {
+        let Modal::Prompt(p) = modal else { unreachable!("a prompt") };
+        p
+    }
+
+    fn type_in(p: &mut Prompt, keys: &[KeyCode]) {
+        for code in keys {
+            let _ = p.handle(KeyEvent::new(*code, KeyModifiers::NONE));
+        }
+    }
+
+    fn chars(text: &str) -> Vec<KeyCode> {
+        text.chars().map(KeyCode::Char).collect()
+    }
+
+    #[test]
+    fn a_value_it_opened_with_is_replaced_by_typing_and_kept_by_a_move() {
+        let then = Then::Filter(FilterField::Since);
+        let mut retyped = prompt(ask("Daily limit", "1500", then.clone()));
+        type_in(&mut retyped, &chars("2000"));
+        assert_eq!(retyped.input.value(), "2000");
+        let mut edited = prompt(ask("Daily limit", "1500", then.clone()));
+        type_in(&mut edited, &[KeyCode::End, KeyCode::Backspace, KeyCode::Char('9')]);
+        assert_eq!(edited.input.value(), "1509");
+        let mut cleared = prompt(ask("Daily limit", "1500", then.clone()));
+        type_in(&mut cleared, &[KeyCode::Backspace]);
+        assert_eq!(cleared.input.value(), "");
+        let mut extended = prompt(ask_to_extend("Conditions", "source=Facebook", then));
+        type_in(&mut extended, &chars("; tag=vip"));
+        assert_eq!(extended.input.value(), "source=Facebook; tag=vip");
     }
 }

@@ -182,8 +182,7 @@ impl GroupsPane {
                 let current = if daily { group.daily_limit } else { group.monthly_limit };
                 let title =
                     format!("{} limit per member (empty or 0: unlimited)", if daily { "Daily" } else { "Monthly" });
-                let current = if current == 0 { String::new() } else { current.to_string() };
-                open(prompt::ask(title, &current, Then::Groups(GroupsThen::Limit { group: name, daily })))
+                open(prompt::ask(title, &unless_zero(current), Then::Groups(GroupsThen::Limit { group: name, daily })))
             }
             Action::SetPickupStatuses => {
                 let title = format!("Pick-up statuses of {name}");
@@ -236,8 +235,8 @@ impl GroupsPane {
                 open(prompt::ask(title, &m.weight.to_string(), then))
             }
             Action::SetOpenCap => {
-                let title = format!("Open leads a member of {name} may hold (0 = no cap)");
-                open(prompt::ask(title, &group.max_open.to_string(), Then::Groups(GroupsThen::Cap { group: name })))
+                let title = format!("Open-lead cap per member of {name} (empty or 0: none)");
+                open(prompt::ask(title, &unless_zero(group.max_open), Then::Groups(GroupsThen::Cap { group: name })))
             }
             Action::MemberOpenCap => {
                 let Some(member) = self.member() else { return Ok(None) };
@@ -245,8 +244,11 @@ impl GroupsPane {
                 open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberCap { group: name, member })))
             }
             Action::SetReclaim => {
-                let title = "Reclaim untouched leads after: HOURS [MAX] (0 = off)";
-                let current = format!("{} {}", group.reclaim_after_hours, group.reclaim_max);
+                let title = "Reclaim untouched leads after: HOURS [MAX] (empty or 0: off)";
+                let current = match group.reclaim_after_hours {
+                    0 => String::new(),
+                    hours => format!("{hours} {}", group.reclaim_max),
+                };
                 open(prompt::ask(title, &current, Then::Groups(GroupsThen::Reclaim { group: name })))
             }
             _ => Ok(None),
@@ -323,6 +325,7 @@ impl GroupsPane {
             (GroupsThen::Reclaim { group }, Answer::Text(text)) => {
                 let parts: Vec<&str> = text.split_whitespace().collect();
                 let (hours, times) = match parts.as_slice() {
+                    [] => (0, None),
                     [h] => (limit(h)?, None),
                     [h, m] => (limit(h)?, Some(limit(m)?)),
                     _ => return Err(Error::invalid("enter hours, and optionally how many times: e.g. 24 2")),
@@ -339,6 +342,12 @@ impl GroupsPane {
             _ => Ok(None),
         }
     }
+}
+
+/// A limit as a prompt opens with it: empty when there is none, as the
+/// prompt's title says, so what the user types is the whole number.
+fn unless_zero(n: i64) -> String {
+    if n == 0 { String::new() } else { n.to_string() }
 }
 
 fn limit_text(n: i64) -> String {

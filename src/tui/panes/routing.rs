@@ -187,7 +187,7 @@ fn conditions_prompt(rule: RuleRef, conditions: &[Condition], env: &Env<'_>) -> 
         }
     };
     let text: Vec<String> = conditions.iter().map(ToString::to_string).collect();
-    Ok(Step::Open(prompt::ask(title, &text.join("; "), Then::Routing(RoutingThen::Conditions { rule }))))
+    Ok(Step::Open(prompt::ask_to_extend(title, &text.join("; "), Then::Routing(RoutingThen::Conditions { rule }))))
 }
 
 /// Save the rule, unless a value of its conditions is one no lead has and
