@@ -393,14 +393,19 @@ impl GroupsPane {
 fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: Rect) {
     let theme = look.theme;
     // Narrow: the list gives its method column (the detail names it) to the reasons.
+    // Wide: it grows to the longest name, up to a quarter of the window.
     let wide = area.width >= 110;
-    let [list, detail] =
-        Layout::horizontal([Constraint::Length(if wide { 26 } else { 14 }), Constraint::Min(20)]).areas(area);
+    let method = if wide { 11 } else { 0 };
+    let longest = pane.groups.iter().map(|g| g.name.chars().count()).max().unwrap_or(0);
+    let list_width =
+        if wide { u16::try_from(longest + method + 3).unwrap_or(u16::MAX).clamp(26, area.width / 4) } else { 14 };
+    let name_width = usize::from(list_width).saturating_sub(method + 3);
+    let [list, detail] = Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(area);
     let rows: Vec<Row<'_>> = pane
         .groups
         .iter()
         .map(|g| {
-            let name = fit::clip(&g.name, if wide { 12 } else { 11 });
+            let name = fit::clip(&g.name, name_width);
             if wide { Row::new([name, g.method.to_string()]) } else { Row::new([name]) }
         })
         .collect();
