@@ -61,8 +61,10 @@ fn groups_pane_sets_weights_caps_and_reclaim_and_shows_why_members_are_skipped()
     assert!(shown.contains("at open-lead cap (6/4)"), "{shown}");
     assert!(shown.contains("open-lead cap 5 · reclaim after 24 h, ≤ 2×: 0 due"), "{shown}");
     insta::assert_snapshot!("groups_beyond_80x24", shown);
-    // Empty gives Lewis the group's cap back.
+    // His cap opens as it is; Backspace empties it, which gives him the group's back.
     keys(&mut a, "o");
+    assert!(matches!(a.modals.last(), Some(Modal::Prompt(p)) if p.input.value() == "4"), "opens on his cap");
+    press(&mut a, KeyCode::Backspace);
     press(&mut a, KeyCode::Enter);
     assert_eq!(member(&a.store, "Inbound", "Lewis").max_open, None);
     assert!(screen(&a, 80, 24).contains("at open-lead cap (6/5)"));
@@ -132,4 +134,29 @@ fn agents_cannot_change_weights_caps_or_hours() {
     keys(&mut a, "ts");
     assert!(a.modals.is_empty());
     assert_eq!(member(&a.store, "Inbound", "Tom").weight, 1);
+}
+
+#[test]
+fn a_members_own_limits_open_as_they_are_and_are_checked_as_typed() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3lL"); // Tom's own limits: none yet
+    keys(&mut a, "- 1000");
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("daily the group's, monthly 1,000 (own)"), "read back as typed:\n{shown}");
+    press(&mut a, KeyCode::Enter);
+    assert_eq!(a.notice.text, "Tom in Inbound: daily the group's, monthly 1,000 (own)");
+    let tom = member(&a.store, "Inbound", "Tom");
+    assert_eq!((tom.daily_limit, tom.monthly_limit), (None, Some(1000)));
+    // Opened again, the prompt holds them: Enter keeps them rather than wiping them.
+    keys(&mut a, "L");
+    assert!(matches!(a.modals.last(), Some(Modal::Prompt(p)) if p.input.value() == "- 1000"));
+    press(&mut a, KeyCode::Enter);
+    let tom = member(&a.store, "Inbound", "Tom");
+    assert_eq!((tom.daily_limit, tom.monthly_limit), (None, Some(1000)));
+    // A typo is named while typing and Enter waits.
+    keys(&mut a, "L5x");
+    assert!(screen(&a, 80, 24).contains("'5x' is not a number"));
+    press(&mut a, KeyCode::Enter);
+    assert!(matches!(a.modals.last(), Some(Modal::Prompt(_))), "Enter waits for a good text");
 }

@@ -278,7 +278,7 @@ fn limit_prompts_start_empty_and_a_members_own_limit_takes_one_number() {
     assert!(!shown.contains("│0"), "the prompt is not prefilled with 0:\n{shown}");
     keys(&mut a, "7");
     press(&mut a, KeyCode::Enter);
-    assert!(a.notice.text.contains("limit set to 7"), "{}", a.notice.text);
+    assert_eq!(a.notice.text, "Inbound: daily limit 7 per member");
     keys(&mut a, "lL5");
     press(&mut a, KeyCode::Enter);
     assert!(!a.notice.error, "{}", a.notice.text);

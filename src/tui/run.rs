@@ -6,6 +6,7 @@ pub use crate::core::error::thousands;
 use crate::core::error::{Error, Result};
 use crate::core::{Ctx, Store, distribute, groups, leads, rules, users};
 use crate::tui::flow::{Pending, plural};
+use crate::tui::modal::typed::Check;
 use crate::tui::panes::import;
 
 /// The selection no longer has the leads the confirm showed (A14).
@@ -89,7 +90,9 @@ impl Pending {
             }
             Pending::MemberLimits { group, member, daily, monthly } => {
                 groups::set_member_limits(store, ctx, &group, &member, daily, monthly)?;
-                format!("{member}'s limits in {group} changed")
+                let text = |limit: Option<i64>| limit.map_or("-".into(), |n| n.to_string());
+                let limits = Check::OwnLimits.verdict(&format!("{} {}", text(daily), text(monthly)));
+                format!("{member} in {group}: {}", limits.unwrap_or_default())
             }
             Pending::Weight { group, member, weight } => {
                 groups::set_weight(store, ctx, &group, &member, weight)?;

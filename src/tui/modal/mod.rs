@@ -11,6 +11,7 @@ pub mod filter_panel;
 pub mod help;
 pub mod prompt;
 pub mod search;
+pub mod typed;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;

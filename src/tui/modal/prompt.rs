@@ -10,8 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::typed::Check;
 use super::{Modal, Outcome, centred, popup};
-use crate::core::schedule::{Schedule, parse_away};
 use crate::tui::flow::{Answer, Look, Then};
 use crate::tui::widgets::fit;
 
@@ -37,34 +37,6 @@ pub struct Prompt {
 
 /// Said under a text typing would replace.
 const REPLACES: &str = "typing replaces this · ← → edit it";
-
-/// What a prompt checks at every key (A17's typed forms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// Working hours, `Mon-Fri 09:00-17:30`; empty is always on.
-    Schedule,
-    /// The first day back, `YYYY-MM-DD`; empty is back now.
-    Date,
-}
-
-impl Check {
-    /// How `text` reads, or what is wrong with it.
-    pub fn verdict(self, text: &str) -> Result<String, String> {
-        let text = text.trim();
-        match self {
-            Check::Schedule if text.is_empty() => Ok("empty: works any time".into()),
-            Check::Schedule => match Schedule::parse(text) {
-                Ok(s) if s.is_always() => Err("give days then hours, e.g. Mon-Fri 09:00-17:30".into()),
-                Ok(s) => Ok(format!("reads as {s}")),
-                Err(e) => Err(e.to_string()),
-            },
-            Check::Date if text.is_empty() => Ok("empty: back now".into()),
-            Check::Date => {
-                parse_away(text).map(|d| format!("away until {d}, back that day")).map_err(|e| e.to_string())
-            }
-        }
-    }
-}
 
 /// A prompt starting with `initial` (selected: typing replaces it), whose text goes to `then`.
 pub fn ask(title: impl Into<String>, initial: &str, then: Then) -> Modal {

@@ -18,6 +18,7 @@ use crate::core::{reclaim, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, GroupsThen, Look, Pane, Pending, Pick, Then};
 use crate::tui::keymap::Context;
+use crate::tui::modal::typed::{self, Check};
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
 use crate::tui::widgets::fit;
 
@@ -35,16 +36,14 @@ pub struct GroupsPane {
     pub pickup_names: Vec<String>,
 }
 
-/// "0 (unlimited) or a positive number"; nothing typed is unlimited too.
-pub fn limit(text: &str) -> Result<i64> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(0);
-    }
-    text.parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| Error::invalid("enter 0 (unlimited) or a positive number"))
+/// An answer read by the parser its prompt checked it with.
+fn typed<T>(parsed: std::result::Result<T, String>) -> Result<T> {
+    parsed.map_err(Error::invalid)
+}
+
+/// A prompt over this pane, checked as it is typed.
+fn ask(title: impl Into<String>, current: &str, then: GroupsThen, check: Check) -> Result<Option<Step>> {
+    open(prompt::ask_checked(title, current, Then::Groups(then), check))
 }
 
 fn open(modal: Modal) -> Result<Option<Step>> {
@@ -180,9 +179,10 @@ impl GroupsPane {
             Action::SetDaily | Action::SetMonthly => {
                 let daily = action == Action::SetDaily;
                 let current = if daily { group.daily_limit } else { group.monthly_limit };
-                let title =
-                    format!("{} limit per member (empty or 0: unlimited)", if daily { "Daily" } else { "Monthly" });
-                open(prompt::ask(title, &unless_zero(current), Then::Groups(GroupsThen::Limit { group: name, daily })))
+                let (per, unit) = if daily { ("Daily", "a day each") } else { ("Monthly", "a month each") };
+                let title = format!("{per} limit per member of {name}");
+                let check = Check::Count { unit, zero: "unlimited" };
+                ask(title, &unless_zero(current), GroupsThen::Limit { group: name, daily }, check)
             }
             Action::SetPickupStatuses => {
                 let title = format!("Pick-up statuses of {name}");
@@ -223,33 +223,43 @@ impl GroupsPane {
             }
             Action::MemberLimits => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let title = format!("{member}'s own limits in {name}: DAILY [MONTHLY] (empty: the group's)");
-                open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberLimits { group: name, member })))
+                let own = groups::members(env.store.conn(), group.id)?.into_iter().find(|m| m.user.name == member);
+                let (daily, monthly) = own.map_or((None, None), |m| (m.daily_limit, m.monthly_limit));
+                let current = match (daily, monthly) {
+                    (None, None) => String::new(),
+                    (daily, None) => daily.map_or(String::new(), |d| d.to_string()),
+                    (daily, Some(m)) => format!("{} {m}", daily.map_or("-".to_string(), |d| d.to_string())),
+                };
+                let title = format!("{member}'s own limits in {name}: DAILY [MONTHLY], - or empty: the group's");
+                ask(title, &current, GroupsThen::MemberLimits { group: name, member }, Check::OwnLimits)
             }
             Action::SetWeight => {
                 let Some(m) = self.rotation.as_ref().and_then(|r| r.members.get(self.member_cursor)) else {
                     return Ok(None);
                 };
                 let title = format!("{}'s weight in {name} (1–100)", m.name);
-                let then = Then::Groups(GroupsThen::Weight { group: name, member: m.name.clone() });
-                open(prompt::ask(title, &m.weight.to_string(), then))
+                let then = GroupsThen::Weight { group: name, member: m.name.clone() };
+                ask(title, &m.weight.to_string(), then, Check::Weight)
             }
             Action::SetOpenCap => {
-                let title = format!("Open-lead cap per member of {name} (empty or 0: none)");
-                open(prompt::ask(title, &unless_zero(group.max_open), Then::Groups(GroupsThen::Cap { group: name })))
+                let title = format!("Open-lead cap per member of {name}");
+                let check = Check::Count { unit: "open leads each", zero: "no cap" };
+                ask(title, &unless_zero(group.max_open), GroupsThen::Cap { group: name }, check)
             }
             Action::MemberOpenCap => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let title = format!("{member}'s own open-lead cap (empty: the group's)");
-                open(prompt::ask(title, "", Then::Groups(GroupsThen::MemberCap { group: name, member })))
+                let own = groups::members(env.store.conn(), group.id)?.into_iter().find(|m| m.user.name == member);
+                let current = own.and_then(|m| m.max_open).map_or(String::new(), |cap| cap.to_string());
+                let title = format!("{member}'s own open-lead cap in {name} (empty: the group's)");
+                ask(title, &current, GroupsThen::MemberCap { group: name, member }, Check::OwnCap)
             }
             Action::SetReclaim => {
-                let title = "Reclaim untouched leads after: HOURS [MAX] (empty or 0: off)";
+                let title = format!("{name}: reclaim after HOURS untouched [MAX times]");
                 let current = match group.reclaim_after_hours {
                     0 => String::new(),
                     hours => format!("{hours} {}", group.reclaim_max),
                 };
-                open(prompt::ask(title, &current, Then::Groups(GroupsThen::Reclaim { group: name })))
+                ask(title, &current, GroupsThen::Reclaim { group: name }, Check::Reclaim)
             }
             _ => Ok(None),
         }
@@ -267,13 +277,14 @@ impl GroupsPane {
                 run(Pending::SetGroup { message: format!("renamed {group} to {new}"), name: group, changes })
             }
             (GroupsThen::Limit { group, daily }, Answer::Text(text)) => {
-                let n = limit(&text)?;
+                let n = typed(typed::count(&text))?;
                 let changes = if daily {
                     GroupChanges { daily_limit: Some(n), ..Default::default() }
                 } else {
                     GroupChanges { monthly_limit: Some(n), ..Default::default() }
                 };
-                run(Pending::SetGroup { message: format!("{group}: limit set to {n}"), name: group, changes })
+                let (per, n) = (if daily { "daily" } else { "monthly" }, limit_said(n));
+                run(Pending::SetGroup { message: format!("{group}: {per} limit {n} per member"), name: group, changes })
             }
             (GroupsThen::PickupStatuses { group }, Answer::Picks(picks)) => {
                 let ticked: Vec<i64> = picks.iter().filter_map(Pick::id).collect();
@@ -290,46 +301,29 @@ impl GroupsPane {
                 run(Pending::Members { message: format!("{user} joined {group}"), group, changes })
             }
             (GroupsThen::MemberLimits { group, member }, Answer::Text(text)) => {
-                let parts: Vec<&str> = text.split_whitespace().collect();
-                let (daily, monthly) = match parts.as_slice() {
-                    [] => (None, None),
-                    [d] => (Some(limit(d)?), None),
-                    [d, m] => (Some(limit(d)?), Some(limit(m)?)),
-                    _ => {
-                        return Err(Error::invalid(
-                            "enter a daily limit and maybe a monthly one (5 or 5 60), or nothing",
-                        ));
-                    }
-                };
+                let (daily, monthly) = typed(typed::own_limits(&text))?;
                 run(Pending::MemberLimits { group, member, daily, monthly })
             }
             (GroupsThen::Weight { group, member }, Answer::Text(text)) => {
-                let weight = text
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|w| (1..=100).contains(w))
-                    .ok_or_else(|| Error::invalid("enter a whole number from 1 to 100"))?;
+                let weight = typed(typed::weight(&text))?;
                 run(Pending::Weight { group, member, weight })
             }
             (GroupsThen::Cap { group }, Answer::Text(text)) => {
-                let n = limit(&text)?;
+                let n = typed(typed::count(&text))?;
                 let changes = GroupChanges { max_open: Some(n), ..Default::default() };
-                let message =
-                    if n == 0 { format!("{group}: no open-lead cap") } else { format!("{group}: open-lead cap {n}") };
+                let message = if n == 0 {
+                    format!("{group}: no open-lead cap")
+                } else {
+                    format!("{group}: open-lead cap {}", limit_said(n))
+                };
                 run(Pending::SetGroup { message, name: group, changes })
             }
             (GroupsThen::MemberCap { group, member }, Answer::Text(text)) => {
-                let cap = if text.is_empty() { None } else { Some(limit(&text)?) };
+                let cap = typed(typed::own_cap(&text))?;
                 run(Pending::MemberCap { group, member, cap })
             }
             (GroupsThen::Reclaim { group }, Answer::Text(text)) => {
-                let parts: Vec<&str> = text.split_whitespace().collect();
-                let (hours, times) = match parts.as_slice() {
-                    [] => (0, None),
-                    [h] => (limit(h)?, None),
-                    [h, m] => (limit(h)?, Some(limit(m)?)),
-                    _ => return Err(Error::invalid("enter hours, and optionally how many times: e.g. 24 2")),
-                };
+                let (hours, times) = typed(typed::reclaim(&text))?;
                 let changes =
                     GroupChanges { reclaim_after_hours: Some(hours), reclaim_max: times, ..Default::default() };
                 let message = if hours == 0 {
@@ -352,6 +346,11 @@ fn unless_zero(n: i64) -> String {
 
 fn limit_text(n: i64) -> String {
     if n == 0 { "∞".into() } else { n.to_string() }
+}
+
+/// A limit as a message says it: `1,500`, or `unlimited`.
+fn limit_said(n: i64) -> String {
+    if n == 0 { "unlimited".into() } else { crate::core::error::thousands(usize::try_from(n).unwrap_or(0)) }
 }
 
 /// A16 and A19 in a line: the open-lead cap, and the reclaim setting with what is due.

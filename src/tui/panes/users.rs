@@ -18,7 +18,7 @@ use crate::core::schedule::Availability;
 use crate::core::users;
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, HandoverWay, Look, Pane, Pending, Pick, Then, UsersThen};
-use crate::tui::modal::prompt::Check;
+use crate::tui::modal::typed::Check;
 use crate::tui::modal::{Confirm, Modal, Step, choose, prompt};
 use crate::tui::panes::groups::section_tabs;
 use crate::tui::panes::preview;

@@ -1,0 +1,142 @@
+//! The typed forms of the console's prompts: how each reads as it is typed
+//! (a prompt with a [`Check`] shows the verdict under the line and Enter
+//! waits for a good text), and the parsers the panes use on the answer, so
+//! what the prompt said while typing is what is saved.
+
+use crate::core::error::thousands;
+use crate::core::schedule::{Schedule, parse_away};
+
+/// What a prompt checks at every key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Working hours, `Mon-Fri 09:00-17:30`; empty is always on.
+    Schedule,
+    /// The first day back, `YYYY-MM-DD`; empty is back now.
+    Date,
+    /// A whole number of `unit` (`a day each`); empty or 0 means `zero`.
+    Count { unit: &'static str, zero: &'static str },
+    /// A member's own limits, `DAILY [MONTHLY]`, `-` for the group's.
+    OwnLimits,
+    /// A member's own open-lead cap; empty is the group's.
+    OwnCap,
+    /// A member's weight, 1–100.
+    Weight,
+    /// Reclaim after `HOURS [MAX]`; empty or 0 is off.
+    Reclaim,
+}
+
+impl Check {
+    /// How `text` reads, or what is wrong with it.
+    pub fn verdict(self, text: &str) -> Result<String, String> {
+        let text = text.trim();
+        match self {
+            Check::Schedule if text.is_empty() => Ok("empty: works any time".into()),
+            Check::Schedule => match Schedule::parse(text) {
+                Ok(s) if s.is_always() => Err("give days then hours, e.g. Mon-Fri 09:00-17:30".into()),
+                Ok(s) => Ok(format!("reads as {s}")),
+                Err(e) => Err(e.to_string()),
+            },
+            Check::Date if text.is_empty() => Ok("empty: back now".into()),
+            Check::Date => {
+                parse_away(text).map(|d| format!("away until {d}, back that day")).map_err(|e| e.to_string())
+            }
+            Check::Count { unit, zero } => count(text).map(|n| match n {
+                0 => format!("empty or 0: {zero}"),
+                n => format!("at most {} {unit}", thousands_of(n)),
+            }),
+            Check::OwnLimits => own_limits(text).map(|(daily, monthly)| {
+                let own = |limit: Option<i64>, per: &str| match limit {
+                    None => format!("{per} the group's"),
+                    Some(0) => format!("{per} unlimited"),
+                    Some(n) => format!("{per} {} (own)", thousands_of(n)),
+                };
+                format!("{}, {}", own(daily, "daily"), own(monthly, "monthly"))
+            }),
+            Check::OwnCap => own_cap(text).map(|cap| match cap {
+                None => "empty: the group's cap".into(),
+                Some(0) => "0: no cap".into(),
+                Some(n) => format!("at most {} open leads (own)", thousands_of(n)),
+            }),
+            Check::Weight => weight(text).map(|w| format!("{w}× the leads of a member of weight 1")),
+            Check::Reclaim => reclaim(text).map(|(hours, times)| match (hours, times) {
+                (0, _) => "empty or 0: no reclaim".into(),
+                (h, None) => format!("after {h} h untouched"),
+                (h, Some(t)) => format!("after {h} h untouched, at most {t}×"),
+            }),
+        }
+    }
+}
+
+fn thousands_of(n: i64) -> String {
+    thousands(usize::try_from(n).unwrap_or(0))
+}
+
+/// A limit or cap: empty is 0 (none); thousands separators are allowed.
+pub fn count(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let digits: String = text.chars().filter(|c| !matches!(c, ',' | '_' | '\'')).collect();
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| format!("'{text}' is not a number: enter 0 (none) or a whole number"))
+}
+
+/// A member's own limits: `5` (own daily, the group's monthly), `5 60`,
+/// `- 60` (the group's daily, own monthly), empty (both the group's).
+pub fn own_limits(text: &str) -> Result<(Option<i64>, Option<i64>), String> {
+    let own = |part: &str| if part == "-" { Ok(None) } else { count(part).map(Some) };
+    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [] => Ok((None, None)),
+        [daily] => Ok((own(daily)?, None)),
+        [daily, monthly] => Ok((own(daily)?, own(monthly)?)),
+        _ => Err("enter a daily limit and maybe a monthly one: 5, 5 60 or - 60 (- is the group's)".into()),
+    }
+}
+
+/// A member's own open-lead cap: empty is the group's.
+pub fn own_cap(text: &str) -> Result<Option<i64>, String> {
+    if text.trim().is_empty() { Ok(None) } else { count(text).map(Some) }
+}
+
+pub fn weight(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|w| (1..=100).contains(w))
+        .ok_or_else(|| "enter a whole number from 1 to 100".into())
+}
+
+/// Reclaim after `HOURS [MAX]`: empty or 0 hours is off; no MAX keeps the group's.
+pub fn reclaim(text: &str) -> Result<(i64, Option<i64>), String> {
+    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [] => Ok((0, None)),
+        [hours] => Ok((count(hours)?, None)),
+        [hours, times] => Ok((count(hours)?, Some(count(times)?))),
+        _ => Err("enter hours, and maybe how many times: e.g. 24 2".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_typed_form_reads_back_what_will_be_saved() {
+        let daily = Check::Count { unit: "a day each", zero: "unlimited" };
+        assert_eq!(daily.verdict("1,500").as_deref(), Ok("at most 1,500 a day each"));
+        assert_eq!(daily.verdict("").as_deref(), Ok("empty or 0: unlimited"));
+        assert!(daily.verdict("250abc").unwrap_err().contains("'250abc' is not a number"));
+        assert_eq!(own_limits("5"), Ok((Some(5), None)));
+        assert_eq!(own_limits("- 1000"), Ok((None, Some(1000))));
+        assert_eq!(Check::OwnLimits.verdict("- 1000").as_deref(), Ok("daily the group's, monthly 1,000 (own)"));
+        assert!(own_limits("5 6 7").is_err());
+        assert_eq!(own_cap(""), Ok(None));
+        assert_eq!(weight("101"), Err("enter a whole number from 1 to 100".into()));
+        assert_eq!(reclaim("24 2"), Ok((24, Some(2))));
+        assert_eq!(Check::Reclaim.verdict("0").as_deref(), Ok("empty or 0: no reclaim"));
+    }
+}
