@@ -356,6 +356,12 @@ fn a_rule_value_no_lead_has_is_saved_with_a_warning_naming_the_close_known_value
     assert_eq!(db.json(&["rule", "list"])[0]["conditions"], serde_json::json!(["source=LinkdIn"]));
     let quiet = db.cmd(&["rule", "add", "Known", "--to-user", "Tom", "--if", "source=linkedin"]).assert().success();
     assert!(quiet.get_output().stderr.is_empty(), "a known value in any case says nothing");
+    // A status that is no stage never matches: refused, naming the stages.
+    db.fails(
+        &["rule", "add", "Typo", "--to-user", "Tom", "--if", "status=Qualifed"],
+        "No status is called 'Qualifed'. Did you mean Qualified? The statuses are New, Contacted, Qualified",
+    );
+    assert_eq!(db.json(&["rule", "list"]).as_array().map(Vec::len), Some(2), "nothing saved");
 }
 
 #[test]

@@ -66,7 +66,12 @@ fn editing_a_rule_asks_too_and_a_known_value_is_saved_without_a_question() {
     keys(&mut a, "; status=Qualifed");
     press(&mut a, KeyCode::Enter);
     press(&mut a, KeyCode::Enter); // the target picker starts on Inbound
-    assert!(screen(&a, 80, 24).contains("No status is called 'Qualifed'. Did you mean Qualified?"));
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("No status is called 'Qualifed'. Did you mean Qualified?"), "{shown}");
+    // No lead will ever have a status that is no stage: it cannot be kept as typed.
+    assert!(!shown.contains("save anyway"), "{shown}");
+    keys(&mut a, "y");
+    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Ask(_))), "y does nothing here");
     press(&mut a, KeyCode::Enter);
     assert_eq!(saved(&a), ["status=new", "status=Qualified"]);
 }

@@ -374,23 +374,21 @@ pub enum RuleCommand {
         to_group: Option<String>,
         #[arg(long)]
         to_user: Option<String>,
-        /// A condition; a source or tag no lead has, or a status that is no stage, is saved with a warning naming the closest known values
+        /// A condition; a source or tag no lead has is saved with a warning naming the closest known values; a status that is no stage is refused
         #[arg(long = "if", value_name = "CONDITION")]
         conditions: Vec<String>,
         /// 1 = tried first (default: last)
         #[arg(long, allow_negative_numbers = true)]
         priority: Option<i64>,
     },
+    /// The rules in the order they are tried
     List,
-    Enable {
-        id: i64,
-    },
-    Disable {
-        id: i64,
-    },
-    Delete {
-        id: i64,
-    },
+    /// Try this rule again
+    Enable { id: i64 },
+    /// Keep this rule but skip it
+    Disable { id: i64 },
+    /// Delete this rule (leads it routed keep their owners)
+    Delete { id: i64 },
     /// Move a rule to another place in the order
     Move {
         id: i64,

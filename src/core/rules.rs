@@ -292,6 +292,7 @@ pub fn update(store: &mut Store, ctx: &Ctx, id: i64, target: &TargetName, condit
     rights::require(ctx, Action::ManageRules)?;
     let rule = get(store.conn(), id)?;
     let (group_id, user_id) = resolve_target(store.conn(), target)?;
+    statuses_are_stages(store.conn(), conditions)?;
     store.write(ctx, "rule change", |w| {
         w.conn().execute(
             "UPDATE rules SET target_group_id = ?1, target_user_id = ?2 WHERE id = ?3",
@@ -301,6 +302,15 @@ pub fn update(store: &mut Store, ctx: &Ctx, id: i64, target: &TargetName, condit
         note(w, format!("changed rule #{id} {}", rule.name))
     })?;
     get(store.conn(), id)
+}
+
+/// A status that is no stage never matches a lead, now or later, so a rule
+/// naming one is refused (a source or tag no lead has yet only warns).
+fn statuses_are_stages(conn: &Connection, conditions: &[Condition]) -> Result<()> {
+    let unknown = known::unknown_values(conn, conditions)?;
+    let Some(status) = unknown.iter().find(|u| u.field == Field::Status) else { return Ok(()) };
+    let stages = known::values(conn, Field::Status)?.join(", ");
+    Err(Error::invalid(format!("{} The statuses are {stages}.", status.question())))
 }
 
 /// Add a rule at `priority` (1 = first; default last).
@@ -315,6 +325,7 @@ pub fn add(
     rights::require(ctx, Action::ManageRules)?;
     let name = names::check("rule", name)?;
     let (group_id, user_id) = resolve_target(store.conn(), target)?;
+    statuses_are_stages(store.conn(), conditions)?;
     if let Some(p) = priority
         && p < 1
     {

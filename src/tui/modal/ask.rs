@@ -1,6 +1,8 @@
 //! "No lead has source 'LinkdIn'. Did you mean LinkedIn?": a question with
 //! a few values to pick instead. Enter picks the highlighted one, y goes on
-//! with what was typed, Esc goes back to it; each answers the continuation.
+//! with what was typed (where a value no lead has yet may still be right;
+//! a status that is no stage never is), Esc goes back to it; each answers
+//! the continuation.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -21,11 +23,18 @@ pub struct Ask {
     pub choices: Vec<String>,
     pub cursor: usize,
     pub then: Then,
+    /// Whether `y` may keep the value as typed.
+    pub may_keep: bool,
 }
 
 /// A question offering `choices` in place of a value, answering `then`.
 pub fn ask(question: impl Into<String>, choices: Vec<String>, then: Then) -> Modal {
-    Modal::Ask(Ask { question: question.into(), choices, cursor: 0, then })
+    Modal::Ask(Ask { question: question.into(), choices, cursor: 0, then, may_keep: true })
+}
+
+/// [`ask`] for a value that can only be wrong as typed: no `y`.
+pub fn ask_to_correct(question: impl Into<String>, choices: Vec<String>, then: Then) -> Modal {
+    Modal::Ask(Ask { question: question.into(), choices, cursor: 0, then, may_keep: false })
 }
 
 impl Ask {
@@ -35,7 +44,7 @@ impl Ask {
         }
         match moves(key) {
             KeyCode::Esc => Outcome::Answer(self.then.clone(), Answer::Back),
-            KeyCode::Char('y' | 'Y') => Outcome::Answer(self.then.clone(), Answer::Anyway),
+            KeyCode::Char('y' | 'Y') if self.may_keep => Outcome::Answer(self.then.clone(), Answer::Anyway),
             KeyCode::Enter => match self.choices.get(self.cursor) {
                 Some(value) => Outcome::Answer(self.then.clone(), Answer::Pick(Pick::Name(value.clone()))),
                 None => Outcome::Keep,
@@ -61,7 +70,10 @@ impl Ask {
             body.push(Line::from(Span::styled(format!("{mark}{}", clip(value, inner.saturating_sub(2))), style)));
         }
         body.push(Line::raw(""));
-        let mut keys = vec![Span::styled("y", theme.accent()), Span::raw(" save anyway · ")];
+        let mut keys = Vec::new();
+        if self.may_keep {
+            keys.extend([Span::styled("y", theme.accent()), Span::raw(" save anyway · ")]);
+        }
         if !self.choices.is_empty() {
             keys.extend([Span::styled("Enter", theme.accent()), Span::raw(" pick · ")]);
         }
@@ -97,5 +109,10 @@ mod tests {
         assert!(matches!(press(&mut a, KeyCode::Esc), Outcome::Answer(_, Answer::Back)));
         a.choices.clear();
         assert!(matches!(press(&mut a, KeyCode::Enter), Outcome::Keep), "nothing to pick");
+        let Modal::Ask(mut status) = ask_to_correct("?", vec!["Qualified".into()], Then::Filter(FilterField::Source))
+        else {
+            unreachable!()
+        };
+        assert!(matches!(press(&mut status, KeyCode::Char('y')), Outcome::Keep), "no status is kept as mistyped");
     }
 }

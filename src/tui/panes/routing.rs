@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, TableState};
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
 use crate::core::filter::Filter;
-use crate::core::rules::{self, Condition, Rule, Target, TargetName, known};
+use crate::core::rules::{self, Condition, Field, Rule, Target, TargetName, known};
 use crate::core::{groups, settings, users};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, Then};
@@ -206,8 +206,12 @@ fn save(
     if let Some(unknown) = unknown {
         let question = unknown.question();
         let closest = unknown.closest.clone();
+        // A lead may come from a new source tomorrow; no lead will have a status that is no stage.
+        let correct_only = unknown.field == Field::Status;
         let then = Then::Routing(RoutingThen::Unknown { rule, target, conditions, passed, unknown });
-        return Ok(Some(Step::Open(ask::ask(question, closest, then))));
+        let modal =
+            if correct_only { ask::ask_to_correct(question, closest, then) } else { ask::ask(question, closest, then) };
+        return Ok(Some(Step::Open(modal)));
     }
     match rule {
         RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
