@@ -76,6 +76,17 @@ fn agents_see_their_own_leads_and_pick_up_instead_of_assign() {
 }
 
 #[test]
+fn someone_who_may_not_pick_up_is_told_so_before_any_confirm() {
+    let (mut s, ctx) = sample();
+    leadrota::core::users::set_can_pickup(&mut s, &ctx, "Maria", false).unwrap();
+    let maria = as_user(&s, &ctx, "Maria");
+    let mut a = app(s, maria, 24);
+    keys(&mut a, "p");
+    assert!(a.modals.is_empty(), "no confirm is offered: {}", screen(&a, 80, 24));
+    assert!(a.notice.error && a.notice.text.contains("Maria may not pick up leads"), "{}", a.notice.text);
+}
+
+#[test]
 fn a_tiny_terminal_says_so_and_never_panics() {
     let (s, ctx) = sample();
     let a = app(s, ctx, 5);

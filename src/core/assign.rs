@@ -147,13 +147,20 @@ pub fn unassign(store: &mut Store, ctx: &Ctx, selection: &Selection) -> Result<B
 
 /// A11: the acting user takes unassigned leads whose status is a pick-up
 /// status of one of their groups. Limits do not apply; all or nothing.
-pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
+/// The acting user, when they may pick up leads at all (the console asks
+/// before it offers a confirm; [`pickup`] asks again as it writes).
+pub fn may_pick_up(ctx: &Ctx) -> Result<&super::model::User> {
     let super::context::Actor::User(me) = &ctx.actor else {
         return Err(Error::invalid("pickup needs an acting user (--as NAME)"));
     };
     if !me.can_pickup {
         return Err(Error::Forbidden(format!("{} may not pick up leads", me.name)));
     }
+    Ok(me)
+}
+
+pub fn pickup(store: &mut Store, ctx: &Ctx, ids: &[i64]) -> Result<BulkResult> {
+    let me = may_pick_up(ctx)?;
     if ids.is_empty() {
         return Err(Error::invalid("no leads given"));
     }

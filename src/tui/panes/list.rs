@@ -164,6 +164,7 @@ fn owned(selection: &Selection, count: usize, env: &Env<'_>) -> Result<usize> {
 }
 
 fn pickup(window: &Window, context: Context, env: &Env<'_>) -> Result<Option<Step>> {
+    crate::core::assign::may_pick_up(env.ctx)?;
     let ids: Vec<i64> = match &window.picked {
         Picked::Ids(ids) if !ids.is_empty() => ids.iter().copied().collect(),
         Picked::Ids(_) => window.current().map(|l| vec![l.id]).unwrap_or_default(),
