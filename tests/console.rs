@@ -32,6 +32,19 @@ fn lead_detail_drawer_shows_fields_timeline_and_why() {
 }
 
 #[test]
+fn the_drawer_tells_every_time_in_office_time() {
+    let (s, ctx) = sample(); // everything happened at 10:00 UTC, 11:00 in Berlin
+    let berlin = Ctx { tz: ctx_in("Europe/Berlin", "2026-03-02T10:00:00Z").tz, ..ctx };
+    let mut a = app(s, berlin, 30);
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 160, 30);
+    assert!(shown.contains("created  2026-03-01 11:00"), "{shown}");
+    assert!(shown.contains("at 2026-03-02T11:00:00+01:00 (batch"), "the why, at the office's offset:\n{shown}");
+    assert!(shown.contains("2026-03-02 11:00 system assigned → Lewis"), "the timeline:\n{shown}");
+    assert!(!shown.contains("10:00"), "no UTC time is left:\n{shown}");
+}
+
+#[test]
 fn assign_opens_a_fuzzy_picker_then_a_confirmation_naming_the_count() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);

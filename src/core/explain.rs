@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::error::Result;
 use super::leads;
 use super::rotation::Skipped;
-use super::time::to_rfc3339;
+use super::time::{to_rfc3339, to_rfc3339_in};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
@@ -94,7 +94,7 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
             other => format!("{actor} set it ({other})"),
         },
     };
-    let mut summary = format!("lead #{id} is {owner_text}: {how} at {} (batch {batch})", to_rfc3339(at));
+    let mut summary = format!("lead #{id} is {owner_text}: {how} at {} (batch {batch})", to_rfc3339_in(ctx.tz, at));
     if let Some(weights) = detail["weights"].as_object() {
         let list: Vec<String> = weights.iter().map(|(user, w)| format!("{user} {w}")).collect();
         summary.push_str(&format!("; weights then: {}", list.join(", ")));

@@ -99,6 +99,21 @@ pub fn parse_until(tz: Tz, text: &str) -> Result<DateTime<Utc>> {
     parse_date(tz, text)
 }
 
+/// RFC 3339 at the office's offset (`2026-03-01T12:33:28+01:00`; `Z` in
+/// UTC): exact, and the hour the office lived.
+pub fn to_rfc3339_in(tz: Tz, ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|t| t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Office time to the minute, for the console: `2026-03-01 12:33`.
+pub fn office_minute(tz: Tz, ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 pub fn to_rfc3339(ts: i64) -> String {
     DateTime::<Utc>::from_timestamp(ts, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

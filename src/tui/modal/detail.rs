@@ -11,7 +11,7 @@ use super::{Modal, Outcome, Step, choose, popup, prompt};
 use crate::core::activity::{self, ActivityQuery, ActivityRow};
 use crate::core::error::{Error, Result};
 use crate::core::model::Lead;
-use crate::core::time::{short_age, to_rfc3339};
+use crate::core::time::{office_minute, short_age};
 use crate::core::{Ctx, Store, explain, leads, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, DetailThen, Env, Look, Pending, Pick, Then};
@@ -23,6 +23,8 @@ pub struct Detail {
     pub activity: Vec<ActivityRow>,
     pub explanation: String,
     pub scroll: usize,
+    /// The office's time zone: every time in the drawer is office time.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Detail {
@@ -31,7 +33,7 @@ impl Detail {
         let query = ActivityQuery { lead: Some(id), limit: Some(200), ..ActivityQuery::default() };
         let activity = activity::list(store.conn(), &query)?;
         let explanation = explain::explain(store.conn(), ctx, id)?.summary;
-        Ok(Detail { lead, activity, explanation, scroll: 0 })
+        Ok(Detail { lead, activity, explanation, scroll: 0, tz: ctx.tz })
     }
 
     pub fn open(store: &Store, ctx: &Ctx, id: i64) -> Result<Modal> {
@@ -94,7 +96,7 @@ impl Detail {
             field("status", format!("{} (for {})", l.status, short_age(look.now - l.status_changed_at))),
             field("tags", l.tags.join(", ")),
             field("owner", l.owner.clone().unwrap_or_else(|| "— unassigned".into())),
-            field("created", to_rfc3339(l.created_at)),
+            field("created", office_minute(self.tz, l.created_at)),
             Line::raw(""),
             Line::from(Span::styled("Why this owner", theme.accent())),
             Line::raw(self.explanation.clone()),
@@ -110,7 +112,7 @@ impl Detail {
             };
             let note = a.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default();
             lines.push(Line::from(vec![
-                Span::styled(format!("{} ", to_rfc3339(a.at).chars().take(16).collect::<String>()), theme.dim()),
+                Span::styled(format!("{} ", office_minute(self.tz, a.at)), theme.dim()),
                 Span::raw(format!("{} {what}{note} ", a.actor)),
                 Span::styled(format!("({})", a.via), theme.dim()),
             ]));
