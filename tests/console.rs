@@ -45,6 +45,19 @@ fn the_drawer_tells_every_time_in_office_time() {
 }
 
 #[test]
+fn a_pane_key_in_the_drawer_closes_it_and_goes_there_as_the_help_says() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "?");
+    assert!(screen(&a, 80, 24).contains("Groups pane"), "the drawer's help lists the pane keys");
+    press(&mut a, KeyCode::Esc);
+    keys(&mut a, "3");
+    assert!(a.modals.is_empty(), "the drawer closed");
+    assert!(screen(&a, 80, 24).contains("Inbound"), "the Groups pane shows");
+}
+
+#[test]
 fn assign_opens_a_fuzzy_picker_then_a_confirmation_naming_the_count() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);

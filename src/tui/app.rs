@@ -439,6 +439,7 @@ impl App {
                 self.poll_worker();
             }
             Step::Show(pane) => self.show(pane)?,
+            Step::Global(action) => self.on_action(action)?,
             Step::Say(text) => self.set_notice(text, false),
             Step::Quit => self.quit = true,
         }

@@ -75,6 +75,16 @@ impl Detail {
                 Outcome::Step(Step::Open(prompt::ask("Note", "", Then::Detail(DetailThen::Note { lead }))))
             }
             Some(Action::Help) => Outcome::Step(Step::Open(Modal::Help(super::Help::new(Context::Detail)))),
+            // The help lists the pane keys as working everywhere: from here they close the drawer and go.
+            Some(
+                action @ (Action::ShowKanban
+                | Action::ShowLeads
+                | Action::ShowGroups
+                | Action::ShowRouting
+                | Action::ShowWorkload
+                | Action::NextPane
+                | Action::PrevPane),
+            ) => Outcome::CloseWith(Step::Global(action)),
             _ => Outcome::Keep,
         })
     }

@@ -129,14 +129,18 @@ impl Help {
         }
         let (find_line, find_cursor) = self.find_line(km, theme, inner);
         shown.push(find_line);
-        let title = format!(
-            "Keys {}–{} of {total} · {}/{} scroll · {} closes",
-            (scroll + 1).min(total),
-            (scroll + visible).min(total),
-            letter(km, Action::Down),
-            letter(km, Action::Up),
-            km.help_keys(Context::Help, Action::Back),
-        );
+        // While a find is typed letters type, so only the arrows scroll.
+        let scrolls = if self.finding {
+            "↓/↑ scroll · Enter done".to_string()
+        } else {
+            let closes = km.help_keys(Context::Help, Action::Back);
+            format!("{}/{} scroll · {closes} closes", letter(km, Action::Down), letter(km, Action::Up))
+        };
+        let title = if rows.is_empty() {
+            format!("No key matches · {scrolls}")
+        } else {
+            format!("Keys {}–{} of {total} · {scrolls}", (scroll + 1).min(total), (scroll + visible).min(total))
+        };
         popup(frame, theme, area, &title, shown);
         if self.finding {
             let x = area.x + 1 + find_cursor.min(inner.saturating_sub(1)) as u16;
@@ -200,8 +204,10 @@ pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
     match context {
         Context::Detail => section("Lead details", km.help(Context::Detail)),
         Context::Kanban => {
-            section("Board", km.help(Context::Kanban));
-            section("Also on the board, as in Leads", km.help(Context::Leads));
+            let board = km.help(Context::Kanban);
+            let inherited = unless_redefined(km.help(Context::Leads), &board);
+            section("Board", board);
+            section("Also on the board, as in Leads", inherited);
         }
         Context::Groups => section("Groups", km.help(Context::Groups)),
         Context::Users => section("Users", km.help(Context::Users)),
@@ -224,6 +230,19 @@ pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
     );
     section("This help", km.help(Context::Help));
     rows
+}
+
+/// `inherited` rows without the keys `own` redefines (the board's `a`
+/// selects a column, not every lead): a key is listed once, as it acts.
+fn unless_redefined(inherited: Vec<(String, String)>, own: &[(String, String)]) -> Vec<(String, String)> {
+    let taken: Vec<&str> = own.iter().flat_map(|(keys, _)| keys.split('/')).collect();
+    inherited
+        .into_iter()
+        .filter_map(|(keys, desc)| {
+            let left: Vec<&str> = keys.split('/').filter(|k| !taken.contains(k)).collect();
+            (!left.is_empty()).then(|| (left.join("/"), desc))
+        })
+        .collect()
 }
 
 /// The rows whose keys or description contain `find` (any case), each under
@@ -288,5 +307,18 @@ mod tests {
         assert_eq!(rows[0], Row::Section("Leads".into()));
         assert!(matches!(&rows[1], Row::Key { keys, .. } if keys == "z"));
         assert!(filtered(super::rows(&km, Context::Leads), "no such key").is_empty());
+    }
+
+    #[test]
+    fn the_board_lists_a_key_once_as_it_acts_there() {
+        let km = Keymap::load(&Default::default()).unwrap();
+        let a_keys: Vec<String> = rows(&km, Context::Kanban)
+            .into_iter()
+            .filter_map(|row| match row {
+                Row::Key { keys, desc } if keys.split('/').any(|k| k == "a") => Some(desc),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(a_keys, ["Select every card in the column (all that match)"]);
     }
 }

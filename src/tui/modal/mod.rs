@@ -22,6 +22,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::core::error::Result;
 use crate::core::filter::Filter;
 use crate::core::page::Sort;
+use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pane, Pending, Then};
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
@@ -62,6 +63,9 @@ pub enum Step {
     /// A filter and the sort that goes with it (the triage queue).
     FilterSorted(Filter, Sort),
     Show(Pane),
+    /// A key of every pane pressed where a modal is on top (a pane switch
+    /// from the drawer): the app does it as if no modal were open.
+    Global(Action),
     /// Tell the user something that is not an error.
     Say(String),
     Quit,
