@@ -58,6 +58,39 @@ fn a_pane_key_in_the_drawer_closes_it_and_goes_there_as_the_help_says() {
 }
 
 #[test]
+fn a_long_message_wraps_so_its_last_words_stay_at_80_columns() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3nNight shift crew for the very long weekend rota");
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 80, 24);
+    assert!(a.notice.text.ends_with("add members with +"), "{}", a.notice.text);
+    let notice: String = shown.lines().skip_while(|l| !l.contains("created group")).take(2).collect();
+    assert!(notice.trim_end().ends_with("add members with+"), "the key to press next is shown:\n{shown}");
+    assert!(shown.lines().last().unwrap_or("").contains("? help"), "the hint bar stays:\n{shown}");
+    assert!(shown.contains("┌ Night shift crew for the very"), "the new group is the one selected:\n{shown}");
+}
+
+#[test]
+fn a_new_user_or_rule_is_the_one_selected() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "3tnAaron");
+    press(&mut a, KeyCode::Enter);
+    assert_eq!(a.users.users[a.users.cursor].0.name, "Aaron");
+    keys(&mut a, "4nFirst");
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter); // every lead
+    press(&mut a, KeyCode::Enter); // to the first target
+    keys(&mut a, "4nSecond");
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter);
+    assert_eq!(a.routing.rules.len(), 2, "{}", a.notice.text);
+    assert_eq!(a.routing.rules[a.routing.cursor].name, "Second");
+}
+
+#[test]
 fn assign_opens_a_fuzzy_picker_then_a_confirmation_naming_the_count() {
     let (s, ctx) = sample();
     let mut a = app(s, ctx, 24);

@@ -19,6 +19,7 @@ use super::panes::list;
 use super::panes::routing::RoutingPane;
 use super::panes::users::UsersPane;
 use super::panes::workload::WorkloadPane;
+use super::run::Created;
 use super::shared::Shared;
 use super::theme::Theme;
 use super::window::{Picked, Window};
@@ -448,6 +449,7 @@ impl App {
 
     /// Carry out a confirmed write through the core, then redraw from the database.
     fn run(&mut self, pending: super::flow::Pending) {
+        let created = pending.created();
         let result = pending.execute(&mut self.store, &self.ctx);
         // A bulk write or a preview leaves pages and statements behind (§8).
         super::memory::release(self.store.conn());
@@ -459,7 +461,7 @@ impl App {
                     column.window.picked = Picked::default();
                 }
                 self.data_version = data_version(self.store.conn()).unwrap_or(self.data_version);
-                if let Err(e) = self.after_write() {
+                if let Err(e) = self.after_write().and_then(|()| self.select_created(created)) {
                     self.set_notice(e.to_string(), true);
                 }
             }
@@ -475,6 +477,27 @@ impl App {
                 self.set_notice(e.to_string(), true);
             }
         }
+    }
+
+    /// A new group, user or rule is shown selected, so that what the user
+    /// does next (add members, set a role, move the rule) is done to it.
+    fn select_created(&mut self, created: Option<Created>) -> Result<()> {
+        match created {
+            Some(Created::Group(name)) => {
+                let Some(i) = self.groups.groups.iter().position(|g| g.name == name) else { return Ok(()) };
+                (self.groups.group_cursor, self.groups.focus_members) = (i, false);
+            }
+            Some(Created::User(name)) => {
+                let Some(i) = self.users.users.iter().position(|(u, _)| u.name == name) else { return Ok(()) };
+                self.users.cursor = i;
+            }
+            Some(Created::Rule(name)) => {
+                let Some(i) = self.routing.rules.iter().rposition(|r| r.name == name) else { return Ok(()) };
+                self.routing.cursor = i;
+            }
+            None => return Ok(()),
+        }
+        self.reload_pane()
     }
 
     pub fn actor_label(&self) -> String {

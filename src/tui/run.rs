@@ -14,47 +14,71 @@ pub fn changed_since(shown: usize, now: usize) -> Result<()> {
     if shown == now { Ok(()) } else { Err(Error::SelectionChanged { now, expected: shown }) }
 }
 
+/// A count as every message says it: `38,768`.
+fn n(count: usize) -> String {
+    thousands(count)
+}
+
+/// What a write made that its pane should show selected afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    Group(String),
+    User(String),
+    Rule(String),
+}
+
 impl Pending {
+    pub fn created(&self) -> Option<Created> {
+        match self {
+            Pending::AddGroup { name, .. } => Some(Created::Group(name.clone())),
+            Pending::AddUser { name } => Some(Created::User(name.clone())),
+            Pending::AddRule { name, .. } => Some(Created::Rule(name.clone())),
+            _ => None,
+        }
+    }
+
     pub fn execute(self, store: &mut Store, ctx: &Ctx) -> Result<String> {
         Ok(match self {
             Pending::Assign { selection, to, reassign, expect } => {
                 let ctx = ctx.guarded(expect, None);
                 if reassign {
                     let r = assign::reassign(store, &ctx, &selection, &to)?;
-                    format!("{} reassigned to {to}, {} unchanged", r.changed, r.unchanged)
+                    format!("{} reassigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
                 } else {
                     let r = assign::assign(store, &ctx, &selection, &to)?;
-                    format!("{} assigned to {to}, {} unchanged", r.changed, r.unchanged)
+                    format!("{} assigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
                 }
             }
             Pending::Unassign { selection, expect } => {
                 let ctx = ctx.guarded(expect, None);
                 let r = assign::unassign(store, &ctx, &selection)?;
-                format!("{} unassigned, {} unchanged", r.changed, r.unchanged)
+                format!("{} unassigned, {} unchanged", n(r.changed), n(r.unchanged))
             }
             Pending::Rotate { selection, group, expect, seed } => {
                 let ctx = ctx.guarded(expect, Some(seed));
                 let r = distribute::rotate(store, &ctx, &group, &selection, false)?;
-                format!("{} assigned through {group}, {} left unassigned", r.assigned.len(), r.unassigned.len())
+                format!("{} assigned through {group}, {} left unassigned", n(r.assigned.len()), n(r.unassigned.len()))
             }
             Pending::Route { backlog, expect, seed } => {
                 let ctx = ctx.guarded(expect, Some(seed));
                 let r = distribute::route(store, &ctx, &backlog, false)?;
-                format!("routed: {} assigned, {} left unassigned", r.assigned.len(), r.unassigned.len())
+                format!("routed: {} assigned, {} left unassigned", n(r.assigned.len()), n(r.unassigned.len()))
             }
             Pending::Deactivate { user, handover, expect, seed } => {
                 let ctx = ctx.guarded(expect, Some(seed));
                 let r = distribute::deactivate(store, &ctx, &user, &handover, false)?;
-                format!("{user} deactivated: {} handed over, {} left unassigned", r.assigned.len(), r.unassigned.len())
+                let (over, left) = (n(r.assigned.len()), n(r.unassigned.len()));
+                format!("{user} deactivated: {over} handed over, {left} left unassigned")
             }
             Pending::Undo { batch } => {
                 let r = assign::undo_batch(store, ctx, batch)?;
-                let n = r.result.changed;
-                format!("undid {} — {n} lead{} restored", r.undid.describe(ctx.now_ts()), plural(n))
+                let restored = r.result.changed;
+                let what = r.undid.describe(ctx.now_ts());
+                format!("undid {what} — {} lead{} restored", n(restored), plural(restored))
             }
             Pending::Pickup { ids } => {
                 let r = assign::pickup(store, ctx, &ids)?;
-                format!("{} picked up, {} already yours", r.changed, r.unchanged)
+                format!("{} picked up, {} already yours", n(r.changed), n(r.unchanged))
             }
             Pending::LeadOwner { lead, to: Some(to) } => {
                 assign::assign(store, ctx, &Selection::Ids(vec![lead]), &to)?;
@@ -102,7 +126,10 @@ impl Pending {
                 groups::set_member_cap(store, ctx, &group, &member, cap)?;
                 match cap {
                     Some(0) => format!("{member} has no open-lead cap in {group}"),
-                    Some(n) => format!("{member} holds at most {n} open leads from {group}"),
+                    Some(cap) => format!(
+                        "{member} holds at most {} open leads from {group}",
+                        n(usize::try_from(cap).unwrap_or(0))
+                    ),
                     None => format!("{member} has {group}'s open-lead cap"),
                 }
             }
@@ -173,7 +200,10 @@ impl Pending {
                     (false, _) => "auto-assign paused: new leads stay unassigned".to_string(),
                     (true, 0) => "auto-assign on".to_string(),
                     (true, 1) => "auto-assign on; 1 lead arrived while paused".to_string(),
-                    (true, n) => format!("auto-assign on; {n} leads arrived while paused"),
+                    (true, arrived) => format!(
+                        "auto-assign on; {} leads arrived while paused",
+                        n(usize::try_from(arrived).unwrap_or(0))
+                    ),
                 }
             }
             Pending::Import { file, status_map, owner_map, save, expect } => {

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         return;
     }
     let look = app.look(theme);
-    let notice = u16::from(!app.notice.text.is_empty());
+    let notice = notice_rows(app, area.width);
     let [tabs, filter, main, notice_line, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -208,9 +208,21 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The last thing that happened, on its own line above the status bar.
+/// The last thing that happened, on its own lines above the status bar:
+/// as many as it wraps to, up to three, so its end (often the key to press
+/// next) is not lost at 80 columns.
 fn draw_notice(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
     let style = if app.notice.error { look.theme.error() } else { look.theme.ok() };
-    let line = Line::from(Span::styled(format!(" {}", app.notice.text), style));
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(notice_text(app).style(style), area);
+}
+
+fn notice_text(app: &App) -> Paragraph<'_> {
+    Paragraph::new(format!(" {}", app.notice.text)).wrap(Wrap { trim: false })
+}
+
+fn notice_rows(app: &App, width: u16) -> u16 {
+    if app.notice.text.is_empty() {
+        return 0;
+    }
+    u16::try_from(notice_text(app).line_count(width)).unwrap_or(u16::MAX).clamp(1, 3)
 }

@@ -129,7 +129,7 @@ impl Detail {
         }
         let key = |action| look.keymap.label(Context::Detail, action);
         let title = format!(
-            "Lead — {} owner · {} status · {} note · {} close",
+            "{} owner · {} status · {} note · {} close",
             key(Action::ChangeOwner),
             key(Action::ChangeStatus),
             key(Action::AddNote),

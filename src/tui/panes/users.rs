@@ -129,7 +129,7 @@ impl UsersPane {
                 };
                 let choices = vec![
                     way("Reassign all to one user", "", HandoverWay::ReassignTo),
-                    way("Redistribute through a group", "deliveries count", HandoverWay::Redistribute),
+                    way("Redistribute through a group", "its rotation and limits", HandoverWay::Redistribute),
                     way("Leave them unassigned", "", HandoverWay::LeaveUnassigned),
                 ];
                 let title = format!("Deactivate {name}: {open} open leads");
