@@ -75,7 +75,11 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
         spans.push(if on { Span::styled(label, look.theme.focus_tab()) } else { Span::raw(label) });
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled("leadrota", look.theme.dim()));
+    // The name only where it fits whole: a cut "lea" says nothing.
+    let used: usize = spans.iter().map(Span::width).sum();
+    if used + "leadrota".len() <= usize::from(area.width) {
+        spans.push(Span::styled("leadrota", look.theme.dim()));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

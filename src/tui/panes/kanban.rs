@@ -14,7 +14,7 @@ use crate::tui::flow::{Env, Look, Pending};
 use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
-use crate::tui::widgets::fit::{clip, titled_count};
+use crate::tui::widgets::fit::{clip, title_style, titled_count_from};
 use crate::tui::window::Window;
 
 /// Lines per card: name, then company and owner.
@@ -164,10 +164,15 @@ impl Board {
         let stamp = look.shared.stamp();
         let constraints = vec![Constraint::Ratio(1, self.columns.len() as u32); self.columns.len()];
         let areas = Layout::horizontal(constraints).split(area);
+        let room = |col_area: &Rect| usize::from(col_area.width.saturating_sub(2));
+        let style = (self.columns.iter().zip(areas.iter()).enumerate())
+            .map(|(i, (c, a))| title_style(&c.stage.name, self.matching(i, look.counts, stamp), room(a)))
+            .max()
+            .unwrap_or(0);
         for (i, (column, col_area)) in self.columns.iter().zip(areas.iter()).enumerate() {
             let focused = i == self.focus;
             let count = self.matching(i, look.counts, stamp);
-            let title = titled_count(&column.stage.name, count, usize::from(col_area.width.saturating_sub(2)));
+            let title = titled_count_from(style, &column.stage.name, count, room(col_area));
             let block = Block::default()
                 .borders(Borders::ALL)
                 .title(Span::styled(title, if focused { theme.focus_tab() } else { theme.header() }))

@@ -98,18 +98,46 @@ pub fn short_count(n: i64) -> String {
 }
 
 /// A box title `name (count)` in `width` columns: the count in full when it
-/// fits, else abbreviated, and the name cut before the count ever is.
+/// fits, else abbreviated; then the spaces and brackets go, and then the
+/// name is cut — never the count (`Contac… 73k` in a 13-column box).
 pub fn titled_count(name: &str, count: Option<i64>, width: usize) -> String {
-    let full = count.map_or_else(|| "…".to_string(), |n| thousands(usize::try_from(n.max(0)).unwrap_or(0)));
-    let short = count.map_or_else(|| "…".to_string(), short_count);
-    for figure in [&full, &short] {
-        let title = format!(" {name} ({figure}) ");
-        if title.chars().count() <= width {
-            return title;
-        }
+    titled_count_from(title_style(name, count, width), name, count, width)
+}
+
+/// How plain [`titled_count`] has to be for this box: 0 is `" New (85,429) "`,
+/// 3 is `"New 85k"`, 4 cuts the name. Boxes side by side take the plainest
+/// any of them needs, so that a row of titles reads alike.
+pub fn title_style(name: &str, count: Option<i64>, width: usize) -> usize {
+    let fits = |style: usize| title_candidate(style, name, count).is_some_and(|t| t.chars().count() <= width);
+    (0..4).find(|style| fits(*style)).unwrap_or(4)
+}
+
+/// [`titled_count`] no fuller than `style`.
+pub fn titled_count_from(style: usize, name: &str, count: Option<i64>, width: usize) -> String {
+    if let Some(title) = (style..4).filter_map(|s| title_candidate(s, name, count)).find(|t| t.chars().count() <= width)
+    {
+        return title;
     }
-    let room = width.saturating_sub(short.chars().count() + 5);
-    format!(" {} ({short}) ", clip(name, room.max(1)))
+    let short = count.map_or_else(|| "…".to_string(), short_count);
+    let room = width.saturating_sub(short.chars().count() + 1);
+    if room < 2 {
+        return short;
+    }
+    format!("{} {short}", clip(name, room))
+}
+
+fn title_candidate(style: usize, name: &str, count: Option<i64>) -> Option<String> {
+    let short = || count.map_or_else(|| "…".to_string(), short_count);
+    match style {
+        0 => Some(format!(
+            " {name} ({}) ",
+            count.map_or_else(|| "…".to_string(), |n| thousands(usize::try_from(n.max(0)).unwrap_or(0)))
+        )),
+        1 => Some(format!(" {name} ({}) ", short())),
+        2 => Some(format!("{name} ({})", short())),
+        3 => Some(format!("{name} {}", short())),
+        _ => None,
+    }
 }
 
 /// A table column as the width it would like and what it can do without.
@@ -205,10 +233,18 @@ mod tests {
     fn a_title_cuts_the_name_before_the_count() {
         assert_eq!(titled_count("Lost", Some(525_552), 40), " Lost (525,552) ");
         assert_eq!(titled_count("Lost", Some(525_552), 13), " Lost (525k) ");
-        assert_eq!(titled_count("Lost", Some(525_552), 11), " L… (525k) ");
-        let cut = titled_count("Contacted", Some(85_429), 11);
-        assert!(cut.contains("(85k)") && cut.contains('…'), "{cut}");
+        // A 13-column board box at 80×24: the brackets go before the name is cut.
+        assert_eq!(titled_count("Lost", Some(525_552), 11), "Lost (525k)");
+        assert_eq!(titled_count("Contacted", Some(73_456), 11), "Contac… 73k");
         assert_eq!(titled_count("New", None, 11), " New (…) ");
+        // Side by side, boxes take the plainest style any of them needs.
+        assert_eq!(title_style("New", Some(85_429), 11), 1);
+        assert_eq!(title_style("Contacted", Some(73_456), 11), 4);
+        assert_eq!(titled_count_from(4, "New", Some(85_429), 11), "New 85k");
+        // A 10-column box at 60 columns keeps some of every name.
+        assert_eq!(titled_count("Contacted", Some(73_456), 8), "Con… 73k");
+        assert_eq!(titled_count("Lost", Some(525_552), 8), "Lo… 525k");
+        assert_eq!(titled_count("Lost", Some(525_552), 4), "525k");
     }
 
     #[test]
