@@ -154,7 +154,8 @@ fn the_triage_key_shows_open_unassigned_leads_waiting_past_the_alert_oldest_firs
     assert_eq!(a.counts.waiting, Some(expected));
     assert!(shown.contains(&format!("row 1 of {expected}")), "{shown}");
     assert!(shown.contains(&format!("waiting >24h {expected}")), "{shown}");
-    assert!(shown.contains("Sort: created ↑"), "{shown}");
+    assert!(shown.contains("Sort: oldest first"), "{shown}");
+    assert!(shown.contains("Filter: triage queue: open, unassigned, waiting >24h"), "named as what it is:\n{shown}");
     let ages: Vec<i64> = a.leads.window.rows.iter().map(|l| l.created_at).collect();
     assert!(ages.windows(2).all(|w| w[0] <= w[1]), "oldest first");
     assert!(a.leads.window.rows.iter().all(|l| l.owner.is_none() && l.status != "Lost"));
@@ -168,8 +169,12 @@ fn reverse_sort_flips_the_order() {
     let mut a = app(s, ctx, 24);
     let first = a.leads.window.rows[0].id;
     keys(&mut a, "S");
-    assert!(screen(&a, 80, 24).contains("Sort: created ↓"));
+    assert!(screen(&a, 80, 24).contains("Sort: newest first"));
     assert_ne!(a.leads.window.rows[0].id, first, "newest first now");
+    // Sorted by time in stage, the age shown is that time, so the order can be seen.
+    keys(&mut a, "ssss");
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Sort: newest in stage first") && shown.contains("In stage"), "{shown}");
 }
 
 #[test]

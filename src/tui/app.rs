@@ -433,8 +433,9 @@ impl App {
                 self.request(true, true);
                 self.poll_worker();
             }
-            Step::FilterSorted(filter, sort) => {
+            Step::Queue { filter, sort, name } => {
                 self.shared.set_filter(self.store.conn(), filter);
+                self.shared.label = name;
                 self.shared.set_sort(sort);
                 self.request(true, true);
                 self.poll_worker();

@@ -103,7 +103,7 @@ fn words(conn: &Connection, f: &Filter, tz: chrono_tz::Tz) -> Words {
         source: list(&f.sources),
         tag: list(&f.tags),
         since: f.created_from.map(|t| office_time(t, tz)),
-        before: f.created_before.map(|t| office_time(t, tz)),
+        before: f.created_before.map(|t| bound_words(t, tz)),
         open_only: f.open_only,
     }
 }
@@ -113,7 +113,7 @@ fn label(w: &Words, f: &Filter) -> String {
     match (&w.owner, &f.owner) {
         (None, _) => {}
         // `u`'s backlog (R5) reads plainly; unowned closed leads are the exception.
-        (Some(_), OwnerFilter::Unassigned) if f.open_only => parts.push("unassigned".into()),
+        (Some(_), OwnerFilter::Unassigned) if f.open_only => parts.push("open · unassigned".into()),
         (Some(_), OwnerFilter::Unassigned) => parts.push("unassigned, closed ones too".into()),
         (Some(name), _) => parts.push(format!("owner {name}")),
     }
@@ -129,12 +129,24 @@ fn label(w: &Words, f: &Filter) -> String {
         parts.push(format!("since {since}"));
     }
     if let Some(before) = &w.before {
-        parts.push(format!("before {before}"));
+        parts.push(before.clone());
     }
     if !f.search.is_empty() {
         parts.push(format!("search \"{}\"", f.search));
     }
     if parts.is_empty() { "all leads".into() } else { parts.join(" · ") }
+}
+
+/// An end bound as the office reads it: a date typed as "until 2026-03-31"
+/// is kept as the next midnight and reads back as typed; a bound with a
+/// time of day (the triage queue's) reads "before 2026-11-28 23:24".
+fn bound_words(ts: i64, tz: chrono_tz::Tz) -> String {
+    let Some(at) = chrono::DateTime::from_timestamp(ts, 0) else { return String::new() };
+    let local = at.with_timezone(&tz);
+    match local.date_naive().pred_opt() {
+        Some(day) if local.time() == chrono::NaiveTime::MIN => format!("until {}", day.format("%Y-%m-%d")),
+        _ => format!("before {}", office_time(ts, tz)),
+    }
 }
 
 /// `ts` as the office reads it: its date, and the time unless it is midnight
@@ -162,5 +174,8 @@ mod tests {
         // A bound with a time of day (the triage queue's) keeps it, in office time.
         let at = time::parse_now("2026-03-01T09:30:00Z").unwrap().timestamp();
         assert_eq!(office_time(at, berlin), "2026-03-01 10:30");
+        let until = time::parse_until(berlin, "2026-03-31").unwrap().timestamp();
+        assert_eq!(bound_words(until, berlin), "until 2026-03-31");
+        assert_eq!(bound_words(at, berlin), "before 2026-03-01 10:30");
     }
 }

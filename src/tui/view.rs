@@ -14,6 +14,7 @@ use super::flow::{Look, Pane};
 use super::run::thousands;
 use super::theme::Theme;
 use super::widgets::fit;
+use crate::core::page::{Sort, SortKey};
 
 /// Designed for 80×24; smaller windows lose rows of the panes (a 120×23
 /// tmux pane works), and only below this is there too little to work with.
@@ -84,14 +85,32 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
 }
 
 fn draw_filter(frame: &mut Frame<'_>, look: &Look<'_>, area: Rect) {
-    let sort = look.shared.sort;
-    let arrow = if sort.descending { "↓" } else { "↑" };
+    // The sort always shows; a long filter gives way with `…`.
+    let sort = format!("   Sort: {}", sort_words(look.shared.sort));
+    let room = usize::from(area.width).saturating_sub("Filter: ".len() + sort.chars().count());
     let line = Line::from(vec![
         Span::styled("Filter: ", look.theme.accent()),
-        Span::raw(look.shared.label.clone()),
-        Span::styled(format!("   Sort: {} {arrow}", sort.key.as_str()), look.theme.dim()),
+        Span::raw(fit::clip(&look.shared.label, room)),
+        Span::styled(sort, look.theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A sort as a manager reads it: which end comes first, not an arrow
+/// (`↑` on "age in stage" read as shortest first, and it was the longest).
+fn sort_words(sort: Sort) -> &'static str {
+    match (sort.key, sort.descending) {
+        (SortKey::Created, false) => "oldest first",
+        (SortKey::Created, true) => "newest first",
+        (SortKey::Name, false) => "name A–Z",
+        (SortKey::Name, true) => "name Z–A",
+        (SortKey::Status, false) => "status, first stage first",
+        (SortKey::Status, true) => "status, last stage first",
+        (SortKey::Owner, false) => "owner A–Z, unassigned first",
+        (SortKey::Owner, true) => "owner Z–A",
+        (SortKey::AgeInStage, false) => "longest in stage first",
+        (SortKey::AgeInStage, true) => "newest in stage first",
+    }
 }
 
 /// The status bar. When the window is narrow the least useful parts go
@@ -115,6 +134,12 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, look: &Look<'_>, area: Rect) {
             *first = actor;
         }
         cut_actor(&mut parts, room, 6);
+    }
+    // The badge of who acts is followed by a figure, not by a separator.
+    if let Some(next) = parts.get_mut(1)
+        && let Some(rest) = next.0.strip_prefix(" · ")
+    {
+        next.0 = format!(" {rest}");
     }
     let spans: Vec<Span<'_>> = parts.into_iter().map(|(text, style, _)| Span::styled(text, style)).collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

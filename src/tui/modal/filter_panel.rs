@@ -71,7 +71,7 @@ impl FilterPanel {
                     FilterField::Source => any(&w.source),
                     FilterField::Tag => any(&w.tag),
                     FilterField::Since => any(&w.since),
-                    FilterField::Until => w.before.clone().map_or_else(|| "any".into(), |b| format!("before {b}")),
+                    FilterField::Until => w.before.clone().unwrap_or_else(|| "any".into()),
                     FilterField::OpenOnly => (if w.open_only { "yes" } else { "no" }).to_string(),
                     FilterField::Clear => String::new(),
                 };
@@ -82,7 +82,7 @@ impl FilterPanel {
                 ])
             })
             .collect();
-        lines.push(Line::styled(" Status: a tick list, Space ticks, Enter keeps the ticked", look.theme.dim()));
+        lines.push(Line::styled(" Status: a tick list, Space ticks, Enter keeps the ticked ones", look.theme.dim()));
         popup(frame, look.theme, centred(main, 60, 12), "Filter — Enter edits, Esc closes", lines);
     }
 }

@@ -60,8 +60,13 @@ pub enum Step {
     /// A new shared filter (T8: every pane follows it).
     Filter(Filter),
     Sort(Sort),
-    /// A filter and the sort that goes with it (the triage queue).
-    FilterSorted(Filter, Sort),
+    /// A named queue: its filter, the sort that goes with it, and what the
+    /// filter bar calls it (the triage queue).
+    Queue {
+        filter: Filter,
+        sort: Sort,
+        name: String,
+    },
     Show(Pane),
     /// A key of every pane pressed where a modal is on top (a pane switch
     /// from the drawer): the app does it as if no modal were open.

@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, TableState};
 use crate::config::LeadColumn;
 use crate::core::error::Result;
 use crate::core::model::Lead;
+use crate::core::page::SortKey;
 use crate::core::time::short_age;
 use crate::tui::action::Action;
 use crate::tui::flow::{Env, Look};
@@ -98,9 +99,13 @@ impl LeadsPane {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>) {
         let theme = look.theme;
         let columns = &self.columns;
-        let header = Row::new(std::iter::once("").chain(columns.iter().map(|c| title(*c)))).style(theme.header());
-        let widths: Vec<Constraint> =
-            std::iter::once(Constraint::Length(3)).chain(columns.iter().map(|c| width(*c, area.width))).collect();
+        // Sorted by time in stage, the Age column shows that time, so the order can be seen.
+        let in_stage = look.shared.sort.key == SortKey::AgeInStage;
+        let header =
+            Row::new(std::iter::once("").chain(columns.iter().map(|c| title(*c, in_stage)))).style(theme.header());
+        let widths: Vec<Constraint> = std::iter::once(Constraint::Length(3))
+            .chain(columns.iter().map(|c| width(*c, area.width, in_stage)))
+            .collect();
         let stale = self.window.generation != look.shared.generation();
         let cut = fit::column_widths(area, &widths, 1, 1);
         let rows: Vec<Row<'_>> = if stale {
@@ -139,6 +144,9 @@ impl LeadsPane {
                     Some(o) => text(o),
                     None => Cell::from(Span::styled(fit::clip("— unassigned", width), theme.warn())),
                 },
+                LeadColumn::Age if look.shared.sort.key == SortKey::AgeInStage => {
+                    text(&short_age(look.now - lead.status_changed_at))
+                }
                 LeadColumn::Age => text(&short_age(look.now - lead.created_at)),
                 LeadColumn::Waiting if lead.owner.is_none() => text(&short_age(look.now - lead.created_at)),
                 LeadColumn::Waiting => Cell::from(""),
@@ -149,7 +157,7 @@ impl LeadsPane {
     }
 }
 
-fn title(column: LeadColumn) -> &'static str {
+fn title(column: LeadColumn, in_stage: bool) -> &'static str {
     match column {
         LeadColumn::Name => "Name",
         LeadColumn::Company => "Company",
@@ -159,6 +167,7 @@ fn title(column: LeadColumn) -> &'static str {
         LeadColumn::Status => "Status",
         LeadColumn::Tags => "Tags",
         LeadColumn::Owner => "Owner",
+        LeadColumn::Age if in_stage => "In stage",
         LeadColumn::Age => "Age",
         LeadColumn::Waiting => "Waiting",
     }
@@ -166,7 +175,7 @@ fn title(column: LeadColumn) -> &'static str {
 
 /// Short, fixed-size values get their width; names and text share the rest
 /// of a window `room` columns wide.
-fn width(column: LeadColumn, room: u16) -> Constraint {
+fn width(column: LeadColumn, room: u16, in_stage: bool) -> Constraint {
     match column {
         LeadColumn::Name | LeadColumn::Company | LeadColumn::Email => Constraint::Fill(3),
         LeadColumn::Source | LeadColumn::Tags => Constraint::Fill(2),
@@ -179,7 +188,7 @@ fn width(column: LeadColumn, room: u16) -> Constraint {
         }),
         LeadColumn::Phone => Constraint::Length(15),
         LeadColumn::Status => Constraint::Length(9),
-        LeadColumn::Age => Constraint::Length(4),
+        LeadColumn::Age => Constraint::Length(if in_stage { 8 } else { 4 }),
         LeadColumn::Waiting => Constraint::Length(7),
     }
 }

@@ -70,7 +70,10 @@ pub fn on_action(
                 return Ok(Some(Step::Filter(Filter::for_actor(env.ctx))));
             }
             let queue = Filter::waiting(env.ctx, env.config.unassigned_alert_hours);
-            return Ok(Some(Step::FilterSorted(queue, Sort { key: SortKey::Created, descending: false })));
+            let sort = Sort { key: SortKey::Created, descending: false };
+            let hours = env.config.unassigned_alert_hours;
+            let name = format!("triage queue: open, unassigned, waiting >{hours}h");
+            return Ok(Some(Step::Queue { filter: queue, sort, name }));
         }
         Action::Search => return Ok(Some(Step::Open(Modal::Search(Search::new(&env.shared.filter.search))))),
         Action::FilterPanel => return Ok(Some(Step::Open(Modal::FilterPanel(FilterPanel::default())))),
