@@ -309,7 +309,7 @@ fn the_board_after_a_filter_change_elsewhere_confirms_what_it_writes() {
     console.settled();
     console.send("1");
     let screen = console.settled();
-    assert!(screen.contains("Filter: unassigned"), "{screen}");
+    assert!(screen.contains("Filter: open · unassigned"), "{screen}");
     assert_eq!(number_after(&screen, "New ("), new_unassigned, "the column counts the filter in force");
     console.send("a");
     console.send("A");
@@ -338,7 +338,7 @@ fn a_filter_widened_in_another_pane_never_lets_a_stale_count_through() {
     console.send("facebook");
     console.send("\r");
     console.send("\x1b");
-    console.wait_for("Filter: unassigned · source Facebook");
+    console.wait_for("Filter: open · unassigned · source Facebook");
     console.settled();
     console.send("2");
     console.send("u");

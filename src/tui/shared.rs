@@ -68,7 +68,7 @@ impl Shared {
     }
 }
 
-/// The filter in words ("unassigned · source Facebook").
+/// The filter in words ("open · unassigned · source Facebook").
 /// Each part of a filter in words, for the filter panel; `None` is "any".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Words {
