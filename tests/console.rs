@@ -146,6 +146,16 @@ fn someone_who_may_not_pick_up_is_told_so_before_any_confirm() {
 }
 
 #[test]
+fn a_rotation_that_would_hand_out_nothing_says_why_instead_of_asking() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "r"); // the first lead is Lewis's already
+    press(&mut a, KeyCode::Enter);
+    assert!(a.modals.is_empty(), "no confirm of nothing: {}", screen(&a, 80, 24));
+    assert_eq!(a.notice.text, "nobody in Inbound would get any of these: skipped: 1, 1 × already owned by Lewis");
+}
+
+#[test]
 fn a_tiny_terminal_says_so_and_never_panics() {
     let (s, ctx) = sample();
     let a = app(s, ctx, 5);

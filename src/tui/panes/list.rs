@@ -197,6 +197,15 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
             let ctx = crate::core::Ctx { seed: Some(seed), ..env.ctx.clone() };
             let plan = distribute::rotate(env.store, &ctx, &group, &selection, true)?;
             changed_since(count, plan.selected)?;
+            if plan.assigned.is_empty() {
+                // A confirm that would write nothing is no question: say why instead.
+                let why: Vec<String> = preview::staying(&plan)
+                    .into_iter()
+                    .chain(preview::skipped(&plan))
+                    .map(|l| l.trim().to_string())
+                    .collect();
+                return Err(Error::invalid(format!("nobody in {group} would get any of these: {}", why.join(", "))));
+            }
             let seed = plan.seed.unwrap_or(seed);
             let mut lines = preview::per_member(&plan);
             lines.extend(preview::passed_over(env.store.conn(), env.ctx, &group)?);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::distribute::RouteResult;
-use crate::core::error::Result;
+use crate::core::error::{Result, thousands};
 use crate::core::rotation::Distributor;
 use crate::core::rules::Rule;
 use crate::core::{Ctx, groups};
@@ -15,7 +15,7 @@ pub fn per_member(r: &RouteResult) -> Vec<String> {
         *per.entry(p.owner.as_str()).or_default() += 1;
     }
     let mut lines = vec!["per member:".to_string()];
-    lines.extend(per.iter().map(|(owner, n)| format!("  {owner:<20} {n}")));
+    lines.extend(per.iter().map(|(owner, n)| format!("  {owner:<20} {}", thousands(*n))));
     if per.is_empty() {
         lines.push("  nobody".into());
     }
@@ -37,13 +37,14 @@ pub fn passed_over(conn: &rusqlite::Connection, ctx: &Ctx, group: &str) -> Resul
 
 /// The leads nobody takes, grouped by reason.
 pub fn staying(r: &RouteResult) -> Vec<String> {
-    grouped(&format!("stay unassigned: {}", r.unassigned.len()), r.unassigned.iter().map(|u| u.reason.as_str()))
+    let head = format!("stay unassigned: {}", thousands(r.unassigned.len()));
+    grouped(&head, r.unassigned.iter().map(|u| u.reason.as_str()))
 }
 
 /// Leads of the selection that distribution does not deal (R5: closed, or
 /// already owned), grouped by reason.
 pub fn skipped(r: &RouteResult) -> Vec<String> {
-    grouped(&format!("skipped: {}", r.skipped.len()), r.skipped.iter().map(|u| u.reason.as_str()))
+    grouped(&format!("skipped: {}", thousands(r.skipped.len())), r.skipped.iter().map(|u| u.reason.as_str()))
 }
 
 fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -55,7 +56,7 @@ fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String
         return Vec::new();
     }
     let mut lines = vec![head.to_string()];
-    lines.extend(why.iter().take(6).map(|(reason, n)| format!("  {n} × {reason}")));
+    lines.extend(why.iter().take(6).map(|(reason, n)| format!("  {} × {reason}", thousands(*n))));
     lines
 }
 
@@ -72,6 +73,6 @@ pub fn per_rule(r: &RouteResult, rules: &[Rule]) -> Vec<String> {
         *per.entry(rule).or_default() += 1;
     }
     let mut lines = vec!["per rule:".to_string()];
-    lines.extend(per.iter().map(|(rule, n)| format!("  {rule:<28} {n}")));
+    lines.extend(per.iter().map(|(rule, n)| format!("  {rule:<28} {}", thousands(*n))));
     lines
 }

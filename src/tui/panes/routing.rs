@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, TableState};
 
 use crate::core::distribute;
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, thousands};
 use crate::core::filter::Filter;
 use crate::core::rules::{self, Condition, Field, Rule, Target, TargetName, known};
 use crate::core::{groups, settings, users};
@@ -122,7 +122,8 @@ impl RoutingPane {
         lines.extend(preview::per_rule(&plan, &self.rules));
         lines.extend(preview::staying(&plan));
         lines.extend(preview::skipped(&plan));
-        let title = format!("Route {expect} unassigned leads now? {} would be assigned.", plan.assigned.len());
+        let (expect_text, assigned) = (thousands(expect), thousands(plan.assigned.len()));
+        let title = format!("Route {expect_text} unassigned leads now? {assigned} would be assigned.");
         Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, Pending::Route { backlog, expect, seed }))))
     }
 
