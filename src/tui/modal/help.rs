@@ -104,7 +104,7 @@ impl Help {
                 Row::Section(title) => lines.push(Line::from(Span::styled(title.clone(), theme.accent()))),
                 Row::Key { keys, desc } => {
                     let width = inner.saturating_sub(KEY_WIDTH + 2).max(10);
-                    for (i, part) in wrap(desc, width).into_iter().enumerate() {
+                    for (i, part) in fit::wrap(desc, width).into_iter().enumerate() {
                         let keys = if i == 0 { keys.as_str() } else { "" };
                         lines.push(Line::from(vec![
                             Span::styled(format!("  {keys:<KEY_WIDTH$}"), theme.header()),
@@ -268,36 +268,9 @@ pub fn filtered(rows: Vec<Row>, find: &str) -> Vec<Row> {
     out
 }
 
-/// `text` in lines of at most `width` characters, broken between words.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let Some(line) = lines.last_mut() else { break };
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if len > 0 {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wrap_breaks_between_words_and_keeps_every_word() {
-        assert_eq!(
-            wrap("Preview the handover of their open leads", 16),
-            ["Preview the", "handover of", "their open leads"]
-        );
-        assert_eq!(wrap("short", 16), ["short"]);
-    }
 
     #[test]
     fn finding_keeps_matching_rows_under_their_section() {

@@ -214,6 +214,24 @@ pub fn column_widths(area: Rect, widths: &[Constraint], spacing: u16, reserved: 
         .collect()
 }
 
+/// `text` in lines of at most `width` characters, broken between words.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let Some(line) = lines.last_mut() else { break };
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +245,15 @@ mod tests {
         assert_eq!(short_count(1_000_000), "1.0M");
         assert_eq!(short_count(1_234_567), "1.2M");
         assert_eq!(short_count(12_345_678), "12M");
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_and_keeps_every_word() {
+        assert_eq!(
+            wrap("Preview the handover of their open leads", 16),
+            ["Preview the", "handover of", "their open leads"]
+        );
+        assert_eq!(wrap("short", 16), ["short"]);
     }
 
     #[test]
