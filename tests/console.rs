@@ -88,6 +88,12 @@ fn a_new_user_or_rule_is_the_one_selected() {
     press(&mut a, KeyCode::Enter);
     assert_eq!(a.routing.rules.len(), 2, "{}", a.notice.text);
     assert_eq!(a.routing.rules[a.routing.cursor].name, "Second");
+    keys(&mut a, "KK"); // tried first, then told so
+    assert_eq!(a.routing.rules[0].name, "Second");
+    assert_eq!(a.notice.text, "rule #2 is tried first already");
+    keys(&mut a, "3lG"); // the last member of Inbound
+    keys(&mut a, "J");
+    assert_eq!(a.notice.text, "Denise is last in Inbound's rotation already");
 }
 
 #[test]

@@ -100,10 +100,15 @@ impl GroupsPane {
     pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
         match action {
             Action::SwitchSection => return Ok(Some(Step::Show(Pane::Users))),
-            Action::Down | Action::Up => {
-                let down = action == Action::Down;
+            Action::Down | Action::Up | Action::Top | Action::Bottom => {
                 let step = |cursor: &mut usize, len: usize| {
-                    *cursor = if down { (*cursor + 1).min(len.saturating_sub(1)) } else { cursor.saturating_sub(1) };
+                    let last = len.saturating_sub(1);
+                    *cursor = match action {
+                        Action::Down => (*cursor + 1).min(last),
+                        Action::Up => cursor.saturating_sub(1),
+                        Action::Top => 0,
+                        _ => last,
+                    };
                 };
                 if self.focus_members {
                     step(&mut self.member_cursor, self.rotation.as_ref().map_or(0, |r| r.members.len()));
@@ -215,7 +220,11 @@ impl GroupsPane {
                 } else {
                     Some(i + 1).filter(|j| *j < order.len())
                 };
-                let Some(j) = j else { return Ok(None) };
+                let Some(j) = j else {
+                    let end = if action == Action::MoveItemUp { "first" } else { "last" };
+                    let who = order.get(i).cloned().unwrap_or_default();
+                    return Ok(Some(Step::Say(format!("{who} is {end} in {name}'s rotation already"))));
+                };
                 order.swap(i, j);
                 self.member_cursor = j;
                 let changes = MemberChanges { order: Some(order), ..Default::default() };

@@ -97,7 +97,8 @@ impl RoutingPane {
                 let Some(rule) = rule else { return Ok(None) };
                 let up = action == Action::MoveItemUp;
                 if (up && self.cursor == 0) || (!up && self.cursor + 1 >= self.rules.len()) {
-                    return Ok(None);
+                    let end = if up { "first" } else { "last" };
+                    return Ok(Some(Step::Say(format!("rule #{} is tried {end} already", rule.id))));
                 }
                 let to = if up { self.cursor as i64 } else { self.cursor as i64 + 2 };
                 self.cursor = (to - 1) as usize;

@@ -82,6 +82,8 @@ impl UsersPane {
             Action::SwitchSection => return Ok(Some(Step::Show(Pane::Groups))),
             Action::Down => self.cursor = (self.cursor + 1).min(self.users.len().saturating_sub(1)),
             Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = self.users.len().saturating_sub(1),
             _ if env.is_agent() && Self::hints().contains(&action) => {
                 return Err(Error::invalid("only admins and managers change users"));
             }
