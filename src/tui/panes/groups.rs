@@ -364,7 +364,11 @@ fn limit_said(n: i64) -> String {
 
 /// A16 and A19 in a line: the open-lead cap, and the reclaim setting with what is due.
 fn cap_and_reclaim(group: &Group, due: Option<usize>) -> String {
-    let cap = if group.max_open > 0 { format!("open-lead cap {}", group.max_open) } else { "no open-lead cap".into() };
+    let cap = if group.max_open > 0 {
+        format!("open-lead cap {}", limit_said(group.max_open))
+    } else {
+        "no open-lead cap".into()
+    };
     let reclaim = match due {
         Some(due) if group.reclaim_after_hours > 0 => {
             format!("reclaim after {} h, ≤ {}×: {due} due", group.reclaim_after_hours, group.reclaim_max)

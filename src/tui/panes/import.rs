@@ -270,11 +270,11 @@ pub fn execute(store: &mut Store, ctx: &Ctx, c: Confirmed<'_>) -> Result<String>
         ..ImportOptions::default()
     };
     let r = import::import(store, &ctx, &bytes, &opts)?;
-    let mut message = format!("imported {} lead{}", r.created, plural(r.created));
+    let mut message = format!("imported {} lead{}", thousands(r.created), plural(r.created));
     if let Some(batch) = r.batch {
         message.push_str(&format!(" (batch {batch})"));
     }
-    message.push_str(&format!(", {} rejected", r.rejected.len()));
+    message.push_str(&format!(", {} rejected", thousands(r.rejected.len())));
     if let Some((path, chosen)) = c.save {
         save_import_map(path, store.path(), MapTable::Status, chosen)?;
         message.push_str(&format!("; mapping saved to {}", path.display()));

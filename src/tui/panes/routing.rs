@@ -255,7 +255,7 @@ impl RoutingPane {
                     "   {} arrived while paused — {} previews routing them",
                     match pane.paused_backlog {
                         1 => "1 lead".to_string(),
-                        n => format!("{n} leads"),
+                        n => format!("{} leads", thousands(usize::try_from(n).unwrap_or(0))),
                     },
                     key(Action::Preview)
                 ),

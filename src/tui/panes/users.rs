@@ -191,7 +191,8 @@ fn offboarding_confirm(env: &mut Env<'_>, user: String, handover: Handover) -> R
     }
     lines.extend(preview::staying(&plan));
     lines.push("They leave every group and keep their history.".into());
-    let title = format!("Deactivate {user} and {how} ({expect} open lead{})?", crate::tui::flow::plural(expect));
+    let title =
+        format!("Deactivate {user} and {how} ({} open lead{})?", thousands(expect), crate::tui::flow::plural(expect));
     let pending = Pending::Deactivate { user, handover, expect, seed };
     Ok(Step::Open(Modal::Confirm(Confirm::new(title, lines, pending))))
 }
