@@ -126,3 +126,122 @@ fn a_rotation_made_in_the_leads_pane_shows_in_the_gauges() {
     keys(&mut a, "5");
     assert_eq!(delivered(&a), before + 1, "{}", a.notice.text);
 }
+
+/// The gauges of a million-lead office's Enterprise group: four- and
+/// five-digit open counts against a five-digit cap, a member past it and
+/// off shift, one with no limits and thousands of deliveries this month.
+fn enterprise_gauges(a: &mut leadrota::tui::app::App) {
+    let figures = a.workload.figures.as_mut().expect("figures from the worker");
+    for m in &mut figures.chart.groups[0].members {
+        match m.name.as_str() {
+            "Tom" => (m.month, m.monthly_limit, m.open_leads, m.max_open) = (1_500, 1_500, 9_185, 11_111),
+            "Stephanie" => {
+                (m.today, m.daily_limit, m.month, m.monthly_limit) = (52, 75, 1_612, 2_000);
+                (m.open_leads, m.max_open) = (16_077, 11_111);
+                m.unavailable = Some("off shift until Mon 08:30".into());
+            }
+            "Lewis" => (m.today, m.daily_limit, m.month, m.monthly_limit, m.max_open) = (39, 0, 3_545, 0, 0),
+            _ => (m.month, m.monthly_limit, m.open_leads, m.max_open) = (960, 2_000, 7_093, 11_111),
+        }
+    }
+}
+
+/// Where each bar of a line starts: runs of three or more `█`/`·` cells
+/// (a reason's ` · ` is a single one).
+fn bar_starts(line: &str) -> Vec<usize> {
+    let cells: Vec<char> = line.chars().collect();
+    let bar = |c: char| c == '█' || c == '·';
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while at < cells.len() {
+        let run = cells[at..].iter().take_while(|&&c| bar(c)).count();
+        if run >= 3 {
+            starts.push(at);
+        }
+        at += run.max(1);
+    }
+    starts
+}
+
+/// A figure run into the next column's words ("11,111monthly"); an
+/// abbreviation (`11k`) is a figure.
+fn runs_into_words(line: &str) -> bool {
+    let cells: Vec<char> = line.chars().chain([' ']).collect();
+    cells.windows(3).any(|w| {
+        let abbreviated = (w[1] == 'k' || w[1] == 'M') && !w[2].is_alphabetic();
+        w[0].is_ascii_digit() && w[1].is_alphabetic() && !abbreviated
+    })
+}
+
+#[test]
+fn gauges_show_four_and_five_digit_counts_whole_with_their_bars_in_line() {
+    for (width, height) in [(60, 20), (80, 24), (120, 23), (200, 60)] {
+        let (s, ctx) = office();
+        let mut a = app(s, ctx, height);
+        keys(&mut a, "5t");
+        // A short window shows two members at a time: scroll through them all.
+        let mut screens = Vec::new();
+        for _ in 0..5 {
+            enterprise_gauges(&mut a);
+            screens.push(screen(&a, width, height));
+            keys(&mut a, "j");
+        }
+        let shown = screens.join("\n");
+        let at = format!("the gauges at {width}×{height}");
+        sizes::assert_whole(&shown, &[9_185, 11_111, 16_077, 7_093, 3_545, 2_000], &at);
+        let members: Vec<&str> = ["  Tom ", "  Stephanie ", "  Lewis ", "  Denise "]
+            .iter()
+            // From the name on: beside the gauges (120 columns and more) are the owners' bars.
+            .filter_map(|name| shown.lines().find_map(|l| l.find(name).map(|at| &l[at..])))
+            .collect();
+        assert_eq!(members.len(), 4, "{at}: every member shows:\n{shown}");
+        for line in &members {
+            assert!(!runs_into_words(line), "{at}: a figure runs into the next column: {line}");
+        }
+        // Tom, Stephanie and Denise have both limits: their bars start in the same columns.
+        let limited: Vec<Vec<usize>> = [members[0], members[1], members[3]].iter().map(|l| bar_starts(l)).collect();
+        assert!(limited.windows(2).all(|w| w[0] == w[1]), "{at}: bars out of line {limited:?}:\n{shown}");
+        if width >= 80 {
+            assert_eq!(limited[0].len(), 2, "{at}: a bar for today and one for the month:\n{shown}");
+        }
+        insta::assert_snapshot!(format!("enterprise_gauges_{width}x{height}"), screens[0]);
+    }
+}
+
+#[test]
+fn sparkline_totals_give_up_their_words_before_a_figure() {
+    let (s, ctx) = office();
+    let mut a = app(s, ctx, 20);
+    keys(&mut a, "5");
+    let days = &mut a.workload.figures.as_mut().expect("figures from the worker").chart.days;
+    for (i, day) in days.iter_mut().enumerate() {
+        (day.new, day.unassigned) = (2_000 + i as i64, 100 + i as i64);
+    }
+    let total = |pick: fn(&leadrota::core::report::DayIntake) -> i64| days.iter().map(pick).sum::<i64>();
+    let (new, waiting) = (total(|d| d.new), total(|d| d.unassigned));
+    let (today_new, today_waiting) = days.last().map_or((0, 0), |d| (d.new, d.unassigned));
+    let shown = screen(&a, 60, 20);
+    sizes::assert_whole(&shown, &[new, waiting], "the sparklines at 60×20");
+    for (sum, today) in [(new, today_new), (waiting, today_waiting)] {
+        let sum = leadrota::core::error::thousands(sum as usize);
+        let line = shown.lines().find(|l| l.contains(&sum)).unwrap_or_default();
+        let rest = line.split_once(sum.as_str()).map_or("", |(_, rest)| rest).trim();
+        assert!(rest.is_empty() || rest.ends_with(&format!("today {today}")), "words cut after the total: {line}");
+    }
+    insta::assert_snapshot!("sparklines_60x20", shown);
+}
+
+#[test]
+fn a_short_window_shows_the_focused_list_rather_than_empty_boxes() {
+    let (s, ctx) = office();
+    let mut a = app(s, ctx, 12);
+    keys(&mut a, "5");
+    let shown = screen(&a, 60, 12);
+    let bars = shown.lines().filter(|l| l.contains('█') || l.contains("(unassigned)")).count();
+    assert!(bars >= 2, "a couple of owners' bars at 60×12:\n{shown}");
+    insta::assert_snapshot!("owners_60x12", shown);
+    keys(&mut a, "t");
+    let shown = screen(&a, 60, 12);
+    assert!(shown.contains("Inbound") && shown.contains("  Tom ") && shown.contains("today"), "{shown}");
+    insta::assert_snapshot!("gauges_60x12", shown);
+}

@@ -19,7 +19,7 @@ use crate::tui::action::Action;
 use crate::tui::flow::{Env, Look};
 use crate::tui::modal::Step;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::fit::{clip, clip_reason};
+use crate::tui::widgets::fit::{clip, clip_reason, short_count};
 use crate::tui::worker::{INTAKE_DAYS, Workload};
 
 /// The fill of each open stage's part of a bar, in stage order.
@@ -27,6 +27,8 @@ const FILLS: [&str; 6] = ["█", "▓", "▒", "░", "▚", "▞"];
 const COLOURS: [Color; 6] = [Color::Cyan, Color::Blue, Color::Magenta, Color::Yellow, Color::Green, Color::Red];
 /// Side by side from this width; stacked below it (80×24 included).
 const WIDE: u16 = 120;
+/// A list's box with its heading and two rows: less tells nothing.
+const LIST_MIN: u16 = 5;
 
 /// The part of the pane the cursor keys scroll.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,6 +103,35 @@ impl WorkloadPane {
         Ok(None)
     }
 
+    /// Where the bars, the gauges and the sparklines go in `area`. Where
+    /// both lists and the sparklines do not fit with a couple of rows in
+    /// each list, the sparklines give way first, then the list not in focus
+    /// (`t` brings it back).
+    fn arrange(&self, area: Rect) -> [Option<Rect>; 3] {
+        let spark_height = if area.height >= 40 { 10 } else { 4 };
+        let side_by_side = area.width >= WIDE;
+        let both = if side_by_side { LIST_MIN } else { 2 * LIST_MIN };
+        let (lists, spark) = if area.height >= both + spark_height {
+            let [lists, spark] = Layout::vertical([Constraint::Min(0), Constraint::Length(spark_height)]).areas(area);
+            (lists, Some(spark))
+        } else if area.height >= both || area.height < LIST_MIN + spark_height {
+            (area, None)
+        } else {
+            let [lists, spark] = Layout::vertical([Constraint::Min(0), Constraint::Length(spark_height)]).areas(area);
+            (lists, Some(spark))
+        };
+        if lists.height < both {
+            let owners = self.focus == Section::Owners;
+            return [owners.then_some(lists), (!owners).then_some(lists), spark];
+        }
+        let [owners, members] = if side_by_side {
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(lists)
+        } else {
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists)
+        };
+        [Some(owners), Some(members), spark]
+    }
+
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, look: &Look<'_>, agent: bool) {
         let theme = look.theme;
         let Some(figures) = self.figures.as_ref().filter(|_| !agent) else {
@@ -111,13 +142,7 @@ impl WorkloadPane {
         // Lead counts belong to the filter they were made for (T8); deliveries do not depend on it.
         let current = figures.stamp.filter == look.shared.generation();
         let chart = &figures.chart;
-        let spark_height = if area.height >= 40 { 10 } else { 4 };
-        let [top, bottom] = Layout::vertical([Constraint::Min(6), Constraint::Length(spark_height)]).areas(area);
-        let [owners, members] = if area.width >= WIDE {
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(top)
-        } else {
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top)
-        };
+        let [owners, members, bottom] = self.arrange(area);
         let focused = |section: Section, title: &str| {
             let on = self.focus == section;
             let title = if on { format!(" ▶ {title} ") } else { format!(" {title} ") };
@@ -127,20 +152,25 @@ impl WorkloadPane {
                 theme.dim()
             })
         };
-        let block = focused(Section::Owners, "Open leads per owner, by stage");
-        let inner = block.inner(owners);
-        frame.render_widget(block, owners);
-        draw_owners(frame, inner, chart, self.owner_offset, current, theme);
-        if current {
-            let shown = self.owner_offset + usize::from(inner.height).saturating_sub(1);
-            more_below(frame, owners, chart.owners.len().saturating_sub(shown), theme);
+        if let Some(owners) = owners {
+            let block = focused(Section::Owners, "Open leads per owner, by stage");
+            let inner = block.inner(owners);
+            frame.render_widget(block, owners);
+            draw_owners(frame, inner, chart, self.owner_offset, current, theme);
+            if current {
+                let shown = self.owner_offset + usize::from(inner.height).saturating_sub(1);
+                more_below(frame, owners, chart.owners.len().saturating_sub(shown), theme);
+            }
         }
-        let block = focused(Section::Members, "Deliveries today and this month against the limits");
-        let inner = block.inner(members);
-        frame.render_widget(block, members);
-        draw_members(frame, inner, chart, self.member_offset, theme);
-        let shown = self.member_offset + usize::from(inner.height).saturating_sub(1);
-        more_below(frame, members, member_rows(chart).len().saturating_sub(shown), theme);
+        if let Some(members) = members {
+            let block = focused(Section::Members, "Deliveries today and this month against the limits");
+            let inner = block.inner(members);
+            frame.render_widget(block, members);
+            draw_members(frame, inner, chart, self.member_offset, theme);
+            let shown = self.member_offset + usize::from(inner.height).saturating_sub(1);
+            more_below(frame, members, member_rows(chart).len().saturating_sub(shown), theme);
+        }
+        let Some(bottom) = bottom else { return };
         let title = format!(" New and still-unassigned leads per day, last {INTAKE_DAYS} days ");
         let block = Block::default().borders(Borders::TOP).title(title).border_style(theme.dim());
         let inner = block.inner(bottom);
@@ -216,13 +246,18 @@ fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize,
         frame.render_widget(Paragraph::new(Span::styled(" no groups yet", theme.dim())), area);
         return;
     }
-    let gauge = if area.width >= 90 { 24 } else { 13 };
-    // A long name gets more room where the reasons still fit beside it.
-    let longest = chart.groups.iter().flat_map(|g| &g.members).map(|m| m.name.chars().count() + 2).max();
-    let name = if area.width >= 100 { longest.unwrap_or(0).clamp(14, 30) } else { 14 };
-    let header = Rect { height: 1.min(area.height), ..area };
-    let labels = format!("{:<name$}{:<gauge$} {:<gauge$} {:<6} {}", "", "today", "this month", "open", "now");
-    frame.render_widget(Paragraph::new(Span::styled(labels, theme.header())), header);
+    let columns = MemberColumns::fit(chart, area.width);
+    if area.height > 0 {
+        let [_, today, month, open, now] = columns.areas(Rect { height: 1, ..area });
+        let heading = |frame: &mut Frame<'_>, at: Rect, words: &[&str]| {
+            let text = first_fitting(words.iter().map(|w| w.to_string()), at.width).unwrap_or_default();
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.header())), at);
+        };
+        heading(frame, today, &["today"]);
+        heading(frame, month, &["this month", "month"]);
+        heading(frame, open, &["open"]);
+        heading(frame, now, &["now"]);
+    }
     let visible = usize::from(area.height.saturating_sub(1));
     for (i, row) in rows.iter().skip(offset).take(visible).enumerate() {
         let line = Rect { y: area.y + 1 + i as u16, height: 1, ..area };
@@ -230,8 +265,141 @@ fn draw_members(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize,
             MemberRow::Group(name) => {
                 frame.render_widget(Paragraph::new(Span::styled(clip(name, 30), theme.accent())), line);
             }
-            MemberRow::Member(m) => draw_member(frame, line, m, (name as u16, gauge as u16), theme),
+            MemberRow::Member(m) => draw_member(frame, line, m, &columns, theme),
         }
+    }
+}
+
+/// The first of `texts` that fits in `width` columns.
+fn first_fitting(mut texts: impl Iterator<Item = String>, width: u16) -> Option<String> {
+    texts.find(|t| t.chars().count() <= usize::from(width))
+}
+
+/// The narrowest a gauge's bar may be and still tell a share, and the
+/// widest worth drawing (more room goes to the reasons beside it).
+const MIN_BAR: u16 = 3;
+const MAX_BAR: u16 = 16;
+/// What the "now" column keeps before any bar is drawn: "off shift", "eligible".
+const MIN_STATE: u16 = 9;
+
+/// The widths of a `used/limit` column's two figures, from the widest of
+/// each among the members, so that every figure is whole and the slashes
+/// (and the bars after them) line up.
+#[derive(Debug, Clone, Copy)]
+struct Ratio {
+    used: usize,
+    /// 0 when no member has a limit here: the column holds bare figures.
+    limit: usize,
+}
+
+impl Ratio {
+    fn of(pairs: impl Iterator<Item = (i64, i64)>, short: bool) -> Ratio {
+        let mut widest = Ratio { used: 1, limit: 0 };
+        for (used, limit) in pairs {
+            widest.used = widest.used.max(figure(used, short).chars().count());
+            if limit > 0 {
+                widest.limit = widest.limit.max(figure(limit, short).chars().count());
+            }
+        }
+        widest
+    }
+
+    fn width(self) -> u16 {
+        let label = if self.limit > 0 { self.used + 1 + self.limit } else { self.used };
+        u16::try_from(label).unwrap_or(u16::MAX)
+    }
+
+    /// `used/limit` padded to the column, or `used` alone for no limit.
+    fn label(self, used: i64, limit: i64, short: bool) -> String {
+        let (used_width, limit_width) = (self.used, self.limit);
+        if limit > 0 {
+            format!("{:>used_width$}/{:<limit_width$}", figure(used, short), figure(limit, short))
+        } else {
+            format!("{:>used_width$}", figure(used, short))
+        }
+    }
+}
+
+/// A count in full (`11,111`) or abbreviated (`11k`).
+fn figure(n: i64, short: bool) -> String {
+    if short { short_count(n) } else { thousands(usize::try_from(n.max(0)).unwrap_or(0)) }
+}
+
+/// How a member's line is laid out in the gauges list: the figures in full
+/// when they leave room for bars, else abbreviated; bars only where they
+/// fit beside the figures; the "now" column gets what is left.
+#[derive(Debug, Clone, Copy)]
+struct MemberColumns {
+    short: bool,
+    name: u16,
+    today: Ratio,
+    month: Ratio,
+    open: Ratio,
+    /// Cells of each gauge's bar after its figures; 0 draws none.
+    bar: u16,
+}
+
+impl MemberColumns {
+    fn fit(chart: &Chart, width: u16) -> MemberColumns {
+        let members: Vec<&Candidate> = chart.groups.iter().flat_map(|g| &g.members).collect();
+        // A long name gets more room where the reasons still fit beside it.
+        let longest = members.iter().map(|m| m.name.chars().count() + 2).max().unwrap_or(0);
+        let longest = u16::try_from(longest).unwrap_or(u16::MAX);
+        let name = if width >= 100 { longest.clamp(14, 30) } else { longest.clamp(8, 14) };
+        let widest_state = members.iter().map(|m| state_text(m).chars().count()).max().unwrap_or(0);
+        let widest_state = u16::try_from(widest_state).unwrap_or(u16::MAX);
+        let state_floor = MIN_STATE.min(widest_state);
+        // Two bars, each a space after its figures.
+        let bars_fit = |spare: u16| spare >= state_floor + 2 * (MIN_BAR + 1);
+        let full = MemberColumns::with_figures(&members, name, false);
+        let mut columns =
+            if bars_fit(full.spare(width)) { full } else { MemberColumns::with_figures(&members, name, true) };
+        let spare = columns.spare(width);
+        if bars_fit(spare) {
+            // As long as the widest reason still fits beside them, within MIN_BAR..MAX_BAR.
+            let most = (spare - state_floor) / 2 - 1;
+            let beside_reasons = (spare.saturating_sub(widest_state) / 2).saturating_sub(1);
+            columns.bar = beside_reasons.clamp(MIN_BAR, MAX_BAR).min(most);
+        }
+        columns
+    }
+
+    fn with_figures(members: &[&Candidate], name: u16, short: bool) -> MemberColumns {
+        MemberColumns {
+            short,
+            name,
+            today: Ratio::of(members.iter().map(|m| (m.today, m.daily_limit)), short),
+            month: Ratio::of(members.iter().map(|m| (m.month, m.monthly_limit)), short),
+            // Open leads are counted only against a cap: without one the column says "–".
+            open: Ratio::of(members.iter().filter(|m| m.max_open > 0).map(|m| (m.open_leads, m.max_open)), short),
+            bar: 0,
+        }
+    }
+
+    /// The gauge columns as wide as their headings ("today", "month") at least.
+    fn gauge_width(&self, ratio: Ratio) -> u16 {
+        let bar = if self.bar > 0 { self.bar + 1 } else { 0 };
+        (ratio.width() + bar).max(5)
+    }
+
+    /// What is left of `width` for the bars and the "now" column, a space
+    /// between each two columns taken off.
+    fn spare(&self, width: u16) -> u16 {
+        let fixed = self.name + self.gauge_width(self.today) + self.gauge_width(self.month) + self.open.width().max(4);
+        width.saturating_sub(fixed + 4)
+    }
+
+    /// Name, today, this month, open, now.
+    fn areas(&self, line: Rect) -> [Rect; 5] {
+        Layout::horizontal([
+            Constraint::Length(self.name),
+            Constraint::Length(self.gauge_width(self.today)),
+            Constraint::Length(self.gauge_width(self.month)),
+            Constraint::Length(self.open.width().max(4)),
+            Constraint::Min(0),
+        ])
+        .spacing(1)
+        .areas(line)
     }
 }
 
@@ -246,43 +414,49 @@ fn more_below(frame: &mut Frame<'_>, boxed: Rect, hidden: usize, theme: &Theme) 
     frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), at);
 }
 
-/// A member's line: the name in `widths.0` columns, each gauge in `widths.1`.
-fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, widths: (u16, u16), theme: &Theme) {
-    let (name_width, gauge) = widths;
-    let [name, today, month, open, state] = Layout::horizontal([
-        Constraint::Length(name_width),
-        Constraint::Length(gauge),
-        Constraint::Length(gauge + 1),
-        Constraint::Length(8),
-        Constraint::Min(0),
-    ])
-    .areas(line);
-    frame
-        .render_widget(Paragraph::new(format!("  {}", clip(&m.name, usize::from(name_width.saturating_sub(2))))), name);
-    limit_gauge(frame, today, m.today, m.daily_limit, theme);
-    let month = Rect { x: month.x + 1, width: month.width.saturating_sub(1), ..month };
-    limit_gauge(frame, month, m.month, m.monthly_limit, theme);
-    let open_text = if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() };
-    frame.render_widget(Paragraph::new(format!(" {open_text}")), open);
-    let (text, style) = match m.ineligible() {
-        None => (format!("eligible · weight {}", m.weight), theme.ok()),
-        Some(why) => (why, theme.warn()),
+/// A member's line, laid out by `columns`.
+fn draw_member(frame: &mut Frame<'_>, line: Rect, m: &Candidate, columns: &MemberColumns, theme: &Theme) {
+    let [name, today, month, open, state] = columns.areas(line);
+    let name_room = usize::from(name.width.saturating_sub(2));
+    frame.render_widget(Paragraph::new(format!("  {}", clip(&m.name, name_room))), name);
+    limit_gauge(frame, today, (m.today, m.daily_limit), (columns.today, columns.short), theme);
+    limit_gauge(frame, month, (m.month, m.monthly_limit), (columns.month, columns.short), theme);
+    let open_text = if m.max_open > 0 {
+        columns.open.label(m.open_leads, m.max_open, columns.short)
+    } else {
+        format!("{:>width$}", "–", width = columns.open.used)
     };
-    let text = clip_reason(&text, usize::from(state.width));
+    frame.render_widget(Paragraph::new(open_text), open);
+    let style = if m.ineligible().is_none() { theme.ok() } else { theme.warn() };
+    let text = clip_reason(&state_text(m), usize::from(state.width));
     frame.render_widget(Paragraph::new(Span::styled(text, style)), state);
 }
 
-/// `used` of `limit` as a line with its numbers; no line for no limit.
-fn limit_gauge(frame: &mut Frame<'_>, area: Rect, used: i64, limit: i64, theme: &Theme) {
+/// Why a member is passed over now, or their weight when they are not.
+fn state_text(m: &Candidate) -> String {
+    m.ineligible().unwrap_or_else(|| format!("eligible · weight {}", m.weight))
+}
+
+/// `used` of `limit` as a line after its figures, laid out by `ratio`; for
+/// no limit, the figure and as much of "(no limit)" as fits.
+fn limit_gauge(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    (used, limit): (i64, i64),
+    (ratio, short): (Ratio, bool),
+    theme: &Theme,
+) {
+    let label = ratio.label(used, limit, short);
     if limit <= 0 {
-        frame.render_widget(Paragraph::new(format!("{used} (no limit)")), area);
+        let words = ["(no limit)", "no limit", "–"].iter().map(|w| format!("{label} {w}"));
+        let text = first_fitting(words, area.width).unwrap_or(label);
+        frame.render_widget(Paragraph::new(text), area);
         return;
     }
-    let ratio = (used as f64 / limit as f64).clamp(0.0, 1.0);
     let full = used >= limit;
     let gauge = LineGauge::default()
-        .ratio(ratio)
-        .label(format!("{used:>3}/{limit:<3}"))
+        .ratio((used as f64 / limit as f64).clamp(0.0, 1.0))
+        .label(label)
         .filled_symbol("█")
         .unfilled_symbol("·")
         .filled_style(if full { theme.warn() } else { theme.accent() })
@@ -311,7 +485,7 @@ fn draw_intake(frame: &mut Frame<'_>, area: Rect, days: &[DayIntake], theme: &Th
         frame.render_widget(Sparkline::default().data(values.clone()).max(most).style(style), spark);
         let today = values.last().copied().unwrap_or(0);
         let sum: u64 = values.iter().sum();
-        let text = format!(" {} in {} days · today {}", thousands(sum as usize), days.len(), today);
+        let text = intake_total(sum, today, days.len(), total.width);
         frame.render_widget(Paragraph::new(text), total);
     };
     let new_counts = days.iter().map(|d| d.new.max(0) as u64).collect();
@@ -322,4 +496,20 @@ fn draw_intake(frame: &mut Frame<'_>, area: Rect, days: &[DayIntake], theme: &Th
     let gap = days.len().saturating_sub(first.len() + last.len());
     let axis_text = format!("{:w$}{first}{:gap$}{last}", "", "", w = usize::from(label_width));
     frame.render_widget(Paragraph::new(Span::styled(axis_text, theme.dim())), axis);
+}
+
+/// A sparkline's total in `width` columns: the words give way before the
+/// figures ("in 3" would read as three days), the total before it is cut.
+fn intake_total(sum: u64, today: u64, days: usize, width: u16) -> String {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let (short, sum, today) = (short_count(count(sum)), figure(count(sum), false), figure(count(today), false));
+    let texts = [
+        format!(" {sum} in {days} days · today {today}"),
+        format!(" {sum} in {days} d · today {today}"),
+        // The title above already says over how many days.
+        format!(" {sum} · today {today}"),
+        format!(" {sum}"),
+        format!(" {short}"),
+    ];
+    first_fitting(texts.into_iter(), width).unwrap_or_default()
 }
