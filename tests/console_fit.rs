@@ -53,10 +53,17 @@ fn every_key_of_every_pane_is_reachable_in_the_help_at_80x24() {
     let (s, ctx) = console_sample(0, 40, 6);
     let mut a = app(s, ctx, 24);
     // Each pane's help, and the drawer's, opened where a user would open it.
-    for (pane_key, context) in
-        [("2", Context::Leads), ("1", Context::Kanban), ("3", Context::Groups), ("4", Context::Routing)]
-    {
-        keys(&mut a, pane_key);
+    for (pane_key, context) in [
+        ("2", Context::Leads),
+        ("1", Context::Kanban),
+        ("3", Context::Groups),
+        ("4", Context::Routing),
+        ("5", Context::Workload),
+        ("2\n", Context::Detail),
+    ] {
+        for key in pane_key.chars() {
+            if key == '\n' { press(&mut a, KeyCode::Enter) } else { keys(&mut a, &key.to_string()) }
+        }
         keys(&mut a, "?");
         let seen = whole_help(&mut a);
         for row in rows(&a.keymap, context) {
@@ -66,6 +73,9 @@ fn every_key_of_every_pane_is_reachable_in_the_help_at_80x24() {
             }
         }
         press(&mut a, KeyCode::Esc);
+        if context == Context::Detail {
+            press(&mut a, KeyCode::Esc); // and the drawer under it
+        }
         assert!(a.modals.is_empty(), "Esc closes the help");
     }
     // The Users section, reached with t from Groups.
