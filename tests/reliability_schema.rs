@@ -163,6 +163,13 @@ fn a_file_that_is_not_a_leadrota_database_is_refused_and_not_touched() {
                 c.execute_batch("PRAGMA application_id = 1234; CREATE TABLE leads (x);").unwrap();
             }),
         ),
+        (
+            "marked as schema 3 but holds no tables",
+            Box::new(|p| {
+                // An empty file some tool stamped with a version: migrating from 3 would fail midway.
+                Connection::open(p).unwrap().pragma_update(None, "user_version", 3).unwrap();
+            }),
+        ),
         ("not an SQLite file", Box::new(|p| std::fs::write(p, "name,email\nAnn,ann@x.com\n").unwrap())),
         ("not an SQLite file", Box::new(|p| std::fs::write(p, [0u8, 159, 146, 150, 255, 0, 1]).unwrap())),
         (

@@ -51,10 +51,21 @@ impl Store {
     pub fn open_in_memory() -> Result<Store> {
         let mut conn = Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-        migrations::all().to_latest(&mut conn).map_err(|e| Error::Migration(e.to_string()))?;
+        migrations::all().to_latest(&mut conn).map_err(migration_failed)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         Ok(Store { conn, path: ":memory:".into(), owner_hook: None, references_off: false })
     }
+}
+
+/// A failed migration in one line: SQLite's reason, not the whole script
+/// it was running (which goes to the log).
+fn migration_failed(e: rusqlite_migration::Error) -> Error {
+    tracing::error!("migration failed: {e}");
+    let reason = match &e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => err.to_string(),
+        other => other.to_string(),
+    };
+    Error::Migration(reason.lines().next().unwrap_or_default().to_string())
 }
 
 fn not_leadrota(path: &Path, reason: &str) -> Error {
@@ -177,8 +188,12 @@ fn inspect(path: &Path) -> Result<Existing> {
     if app_id == APPLICATION_ID {
         return Ok(Existing::Leadrota { version });
     }
-    if app_id == 0 && tables == 0 {
+    if app_id == 0 && tables == 0 && version == 0 {
         return Ok(Existing::Nothing);
+    }
+    if app_id == 0 && tables == 0 {
+        // Migrating from the version it claims would build on tables that are not there.
+        return Err(not_leadrota(path, &format!("it is marked as schema {version} but holds no tables")));
     }
     Err(not_leadrota(path, "it belongs to another program"))
 }
@@ -229,7 +244,7 @@ fn create_or_migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let lock = File::open(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     lock.lock().map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     let result = configure(conn, path).and_then(|()| {
-        migrations::all().to_latest(conn).map_err(|e| Error::Migration(e.to_string()))?;
+        migrations::all().to_latest(conn).map_err(migration_failed)?;
         Ok(conn.pragma_update(None, "application_id", APPLICATION_ID)?)
     });
     // Dropping the handle releases the lock whatever happened above.
