@@ -168,6 +168,8 @@ fn bad_input_is_one_line_exit_1_and_changes_nothing() {
     let before = db.ok(&["--json", "activity", "--limit", "1000"]);
     db.fails(&["lead", "add", "--name", "X", "--owner", "Ghost"], "user 'Ghost' not found");
     db.fails(&["lead", "add", "--name", "X", "--status", "Maybe"], "unknown status 'Maybe'");
+    // The same rule as an import row's: an email address has an @.
+    db.fails(&["lead", "add", "--name", "X", "--email=n/a"], "bad email 'n/a'");
     db.fails(&["lead", "list", "--since", "last tuesday"], "bad date");
     db.fails(&["lead", "move", "1", "--status", "Nope"], "unknown status");
     db.fails(&["lead", "show", "42"], "lead '#42' not found");

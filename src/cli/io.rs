@@ -121,7 +121,7 @@ fn print_import(r: &ImportReport, stages: &[String]) {
     }
     if !r.ignored_columns.is_empty() {
         let mut names: Vec<String> =
-            r.ignored_columns.iter().take(COLUMNS_SHOWN).map(|c| import::shown(c).into_owned()).collect();
+            r.ignored_columns.iter().take(COLUMNS_SHOWN).map(|c| crate::core::error::shown(c).into_owned()).collect();
         if r.ignored_columns.len() > COLUMNS_SHOWN {
             names.push(format!("and {} more", r.ignored_columns.len() - COLUMNS_SHOWN));
         }
@@ -169,7 +169,7 @@ fn print_mapping_advice(r: &ImportReport, stages: &[String]) {
     if !r.mapped_statuses.is_empty() {
         println!("statuses mapped:");
         for m in &r.mapped_statuses {
-            println!("  {} → {} ({})", import::shown(&m.from), m.to, rows(m.rows));
+            println!("  {} → {} ({})", crate::core::error::shown(&m.from), m.to, rows(m.rows));
         }
     }
     if !r.unknown_statuses.is_empty() {
@@ -178,7 +178,7 @@ fn print_mapping_advice(r: &ImportReport, stages: &[String]) {
             stages.join(", ")
         );
         for u in &r.unknown_statuses {
-            println!("  {:<32} {}", format!("{} ({})", import::shown(&u.status), rows(u.rows)), u.flag);
+            println!("  {:<32} {}", format!("{} ({})", crate::core::error::shown(&u.status), rows(u.rows)), u.flag);
         }
         if r.unknown_statuses.len() > 1 {
             let all: Vec<&str> = r.unknown_statuses.iter().map(|u| u.flag.as_str()).collect();
@@ -188,7 +188,7 @@ fn print_mapping_advice(r: &ImportReport, stages: &[String]) {
     if !r.unknown_owners.is_empty() {
         println!("unknown owners: no user has these names or emails:");
         for u in &r.unknown_owners {
-            let what = format!("{} ({})", import::shown(&u.owner), rows(u.rows));
+            let what = format!("{} ({})", crate::core::error::shown(&u.owner), rows(u.rows));
             match &u.flag {
                 Some(flag) => println!("  {what:<32} closest: {}; {flag}", u.closest.join(", ")),
                 None if u.owner.contains('@') => println!(

@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Every failure the core reports. `Invalid` and friends are the user's to fix
@@ -66,4 +67,37 @@ pub fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Longest user text quoted in a message.
+const SHOWN_CHARS: usize = 60;
+
+/// User text as quoted in a one-line message: control characters become
+/// spaces and anything past [`SHOWN_CHARS`] characters is cut with `…`, so a
+/// 10 MB cell never makes a 10 MB error line.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let plain = text.chars().count() <= SHOWN_CHARS && !text.chars().any(char::is_control);
+    if plain {
+        return Cow::Borrowed(text);
+    }
+    let mut out: String = text.chars().take(SHOWN_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_text_is_one_short_line() {
+        assert_eq!(shown("OPEN_DEAL"), "OPEN_DEAL");
+        assert_eq!(shown("a\nb\tc"), "a b c");
+        let text = "x".repeat(10_000);
+        let long = shown(&text);
+        assert_eq!(long.chars().count(), SHOWN_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 }

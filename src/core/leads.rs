@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::context::Ctx;
-use super::error::{Error, Result};
+use super::error::{Error, Result, shown};
 use super::filter::Filter;
 use super::model::{Lead, NewLead, Stage, User, email_key, normalise_tags, phone_key};
 use super::store::{Change, Store, Writer};
@@ -98,6 +98,11 @@ impl Lookup {
     pub fn validate(&self, new: &NewLead) -> Result<(i64, Option<i64>)> {
         if new.name.trim().is_empty() && new.email.trim().is_empty() {
             return Err(Error::invalid("a lead needs a name or an email"));
+        }
+        // One rule for `lead add`, the console and an import row alike.
+        let email = new.email.trim();
+        if !email.is_empty() && !email.contains('@') {
+            return Err(Error::invalid(format!("bad email '{}': an email address has an @", shown(email))));
         }
         if new.tags.iter().any(|t| t.contains(TAG_SEPARATOR)) {
             return Err(Error::invalid("tags cannot contain control characters"));

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::shown;
+use crate::core::error::shown;
 
 /// Day/month order of `dd/dd/yyyy` dates, decided once per file from the
 /// values that can only be read one way.

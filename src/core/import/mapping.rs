@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::shown;
+use crate::core::error::shown;
 use crate::core::error::{Error, Result};
 use crate::core::model::{Stage, User};
 

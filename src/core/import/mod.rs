@@ -19,13 +19,11 @@ mod decode;
 mod mapping;
 mod read;
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 
 use super::context::Ctx;
 use super::distribute::{Placement, Router, Unplaced};
-use super::error::{Error, Result};
+use super::error::{Error, Result, shown};
 use super::model::{Lead, NewLead, normalise_tags};
 use super::store::{Change, Store};
 use super::{leads, rights, settings, stages, users};
@@ -103,24 +101,6 @@ pub struct ImportReport {
 pub struct OwnerCount {
     pub owner: String,
     pub leads: usize,
-}
-
-/// Longest user text quoted in a message.
-const SHOWN_CHARS: usize = 60;
-
-/// User text as quoted in a one-line message: control characters become
-/// spaces and anything past [`SHOWN_CHARS`] characters is cut with `…`, so a
-/// 10 MB cell never makes a 10 MB error line.
-pub(crate) fn shown(text: &str) -> Cow<'_, str> {
-    let plain = text.chars().count() <= SHOWN_CHARS && !text.chars().any(char::is_control);
-    if plain {
-        return Cow::Borrowed(text);
-    }
-    let mut out: String = text.chars().take(SHOWN_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().nth(SHOWN_CHARS).is_some() {
-        out.push('…');
-    }
-    Cow::Owned(out)
 }
 
 /// Import CSV `bytes` (a whole file) into the store.
@@ -352,19 +332,4 @@ fn as_inserted(id: i64, new: &NewLead, stage_id: i64, status: &str, now: i64) ->
 /// read back (about 2 KiB a row, between SQLite's default 2 MiB and 256 MiB).
 fn cache_kib(rows: usize) -> i64 {
     i64::try_from(rows.saturating_mul(2)).unwrap_or(i64::MAX).clamp(2_000, 262_144)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shown_text_is_one_short_line() {
-        assert_eq!(shown("OPEN_DEAL"), "OPEN_DEAL");
-        assert_eq!(shown("a\nb\tc"), "a b c");
-        let text = "x".repeat(10_000);
-        let long = shown(&text);
-        assert_eq!(long.chars().count(), SHOWN_CHARS + 1);
-        assert!(long.ends_with('…'));
-    }
 }

@@ -9,10 +9,11 @@
 
 use chrono_tz::Tz;
 
+use super::Rejected;
 use super::columns::{Field, map_columns};
 use super::dates::{SlashOrder, parse_created, slash_order};
 use super::decode::{Encoding, decode, line_of};
-use super::{Rejected, shown};
+use crate::core::error::shown;
 use crate::core::error::{Error, Result};
 use crate::core::export::FORMULA_STARTS;
 use crate::core::model::NewLead;
@@ -294,9 +295,6 @@ fn to_row(
     if lead.name.is_empty() {
         lead.name =
             [first.as_str(), last.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
-    }
-    if !lead.email.is_empty() && !lead.email.contains('@') {
-        return Err(format!("bad email '{}'", shown(&lead.email)));
     }
     Ok((lead, note))
 }

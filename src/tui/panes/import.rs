@@ -179,7 +179,7 @@ const QUOTED: usize = 30;
 fn stage_question(unknown: &UnknownStatus, left: usize) -> String {
     format!(
         "Map '{}' ({} row{}; {left} status{} left) to",
-        fit::clip(&import::shown(&unknown.status), QUOTED),
+        fit::clip(&crate::core::error::shown(&unknown.status), QUOTED),
         thousands(unknown.rows),
         plural(unknown.rows),
         if left == 1 { "" } else { "es" }
@@ -224,14 +224,14 @@ fn summary(r: &ImportReport) -> Vec<String> {
     owners.push(format!("{} without an owner", thousands(r.created.saturating_sub(owned))));
     lines.push(format!("owners: {}", owners.join(", ")));
     for m in r.mapped_statuses.iter().take(LISTED) {
-        let (from, rows) = (import::shown(&m.from), thousands(m.rows));
+        let (from, rows) = (crate::core::error::shown(&m.from), thousands(m.rows));
         lines.push(format!("status {from} → {} ({rows} row{})", m.to, plural(m.rows)));
     }
     for u in r.unknown_owners.iter().take(LISTED) {
         let closest = if u.closest.is_empty() { String::new() } else { format!("; closest: {}", u.closest.join(", ")) };
         lines.push(format!(
             "unknown owner {} ({} row{} skipped{closest})",
-            import::shown(&u.owner),
+            crate::core::error::shown(&u.owner),
             thousands(u.rows),
             plural(u.rows)
         ));
