@@ -323,3 +323,15 @@ fn a_new_group_never_takes_a_deleted_groups_id_or_its_history() {
     groups::delete(&mut s, &ctx, "Other").unwrap();
     assert!(groups::add(&mut s, &ctx, "Third", Method::Sequential, 0, 0).unwrap().id > other.id);
 }
+
+#[test]
+fn a_group_deleted_by_another_seat_before_its_rotation_is_named_in_the_refusal() {
+    let mut s = store();
+    let ctx = ctx_at("2026-03-02T10:00:00Z");
+    team(&mut s, &ctx, &["Tom"]);
+    group(&mut s, &ctx, "Night shift", Method::Sequential, 0, 0, &["Tom"]);
+    let looked_up = groups::find(s.conn(), "Night shift").unwrap();
+    groups::delete(&mut s, &ctx, "Night shift").unwrap();
+    let refused = leadrota::core::rotation::Distributor::load(s.conn(), &looked_up, &ctx).err().unwrap();
+    assert_eq!(refused.to_string(), "group 'Night shift' was deleted meanwhile; nothing was written");
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::context::Ctx;
-use super::error::Result;
+use super::error::{Error, Result};
 use super::groups::{self, Group, Method};
 use super::schedule::Availability;
 use super::store::Writer;
@@ -132,7 +132,13 @@ impl Distributor {
     /// again here, so a rotation or a limit change committed since the caller
     /// looked the group up is never ignored (§7).
     pub fn load(conn: &Connection, group: &Group, ctx: &Ctx) -> Result<Distributor> {
-        let group = groups::get(conn, group.id)?;
+        // Read again inside the write: another seat may have changed it, or deleted it.
+        let group = groups::get(conn, group.id).map_err(|e| match e {
+            Error::NotFound { .. } => {
+                Error::invalid(format!("group '{}' was deleted meanwhile; nothing was written", group.name))
+            }
+            other => other,
+        })?;
         let now = ctx.now();
         let (day_from, day_to) = time::day_bounds(ctx.tz, now);
         let (month_from, month_to) = time::month_bounds(ctx.tz, now);
