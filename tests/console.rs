@@ -8,6 +8,7 @@ use common::*;
 use leadrota::core::assign;
 use leadrota::core::{Ctx, Store};
 use leadrota::tui::app::App;
+use leadrota::tui::modal::Modal;
 use ratatui::crossterm::event::KeyCode;
 
 const NOW: &str = "2026-03-02T10:00:00Z";
@@ -159,6 +160,23 @@ fn a_rotation_that_would_hand_out_nothing_says_why_instead_of_asking() {
     press(&mut a, KeyCode::Enter);
     assert!(a.modals.is_empty(), "no confirm of nothing: {}", screen(&a, 80, 24));
     assert_eq!(a.notice.text, "nobody in Inbound would get any of these: skipped: 1, 1 × already owned by Lewis");
+}
+
+#[test]
+fn a_paste_is_text_in_a_text_field_and_never_keys_elsewhere() {
+    let (s, ctx) = sample();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "/");
+    a.paste("Lead 1\r\nzy\t2");
+    let Some(Modal::Search(search)) = a.modals.last() else { panic!("the search line stays open") };
+    assert_eq!(search.input.value(), "Lead 1  zy 2", "line breaks and tabs became spaces");
+    press(&mut a, KeyCode::Esc);
+    // Over a confirm, a pasted "y" or line break answers nothing.
+    keys(&mut a, "jjjjjjjU");
+    assert!(matches!(a.modals.last(), Some(Modal::Confirm(_))));
+    a.paste("y\n");
+    assert!(matches!(a.modals.last(), Some(Modal::Confirm(_))), "the confirm still waits");
+    assert!(a.notice.text.contains("a paste goes into a text field"), "{}", a.notice.text);
 }
 
 #[test]

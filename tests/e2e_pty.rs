@@ -528,3 +528,27 @@ fn the_status_picker_opens_on_the_leads_status() {
 fn thousands(n: usize) -> String {
     leadrota::tui::run::thousands(n)
 }
+
+/// A paste arrives bracketed: over a confirm its "y" and line break answer
+/// nothing, and nothing is written; in the search line it is text.
+#[test]
+fn a_pasted_line_never_answers_a_confirm_in_a_real_terminal() {
+    let (_dir, db) = demo_db();
+    let activity_before = cli_count(&db, &["activity", "--limit", "100000"]);
+    let mut console = Console::start(&db, "Marcus");
+    console.settled();
+    console.send("U");
+    console.wait_for("Unassign 1 lead?");
+    console.send("\x1b[200~Kimberly\ry\r\x1b[201~");
+    let screen = console.wait_until("the refusal", |t| t.contains("a paste goes into a text field"));
+    assert!(screen.contains("Unassign 1 lead?"), "the confirm still waits: {screen}");
+    console.send("n");
+    console.settled();
+    console.send("/");
+    console.send("\x1b[200~Kimberly\r\x1b[201~");
+    console.wait_for("/ Kimberly");
+    console.send("\x1b");
+    console.settled();
+    console.quit();
+    assert_eq!(cli_count(&db, &["activity", "--limit", "100000"]), activity_before, "nothing was written");
+}

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use rusqlite::Connection;
 
 use super::action::Action;
@@ -329,6 +329,26 @@ impl App {
         };
         if let Err(e) = result {
             self.set_notice(e.to_string(), true);
+        }
+    }
+
+    /// Pasted text goes into the text field on top as if typed, line breaks
+    /// and tabs as spaces; anywhere else it is refused, so that no pasted
+    /// letter or line break acts as a key.
+    pub fn paste(&mut self, text: &str) {
+        if !self.modals.last().is_some_and(Modal::takes_text) {
+            let search = self.keymap.label(Context::Leads, Action::Search);
+            self.set_notice(format!("a paste goes into a text field ({search} searches); nothing was done"), true);
+            return;
+        }
+        let typed: String =
+            text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).filter(|c| !c.is_control()).collect();
+        for c in typed.trim().chars() {
+            // A character that closed the field (none should) ends the paste.
+            if !self.modals.last().is_some_and(Modal::takes_text) {
+                break;
+            }
+            self.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
     }
 

@@ -51,6 +51,9 @@ pub fn run(store: Store, ctx: Ctx, config: Config) -> Result<()> {
     let worker = Worker::spawn(store.path().to_path_buf());
     interrupt::hold(restore_terminal);
     let result = ratatui::try_init().map_err(crate::core::Error::from).and_then(|mut terminal| {
+        // A paste arrives as one event, not as keys: a pasted line break
+        // must never answer a confirm.
+        ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableBracketedPaste)?;
         terminal
             .size()
             .map_err(crate::core::Error::from)
@@ -71,6 +74,7 @@ pub fn has_terminal() -> bool {
 /// Raw mode off, the alternate screen left, the cursor shown: the terminal
 /// as it was before the console, whichever way it ends.
 fn restore_terminal() {
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
 }
@@ -90,6 +94,10 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
             match event::read()? {
                 Event::Key(key) => {
                     app.handle_key(key);
+                    dirty = true;
+                }
+                Event::Paste(text) => {
+                    app.paste(&text);
                     dirty = true;
                 }
                 Event::Resize(_, height) => {

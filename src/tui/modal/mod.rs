@@ -116,6 +116,17 @@ impl Modal {
         }
     }
 
+    /// Whether letters typed here are text (a prompt, the search line, a
+    /// picker's narrowing, the help's find) rather than commands: only
+    /// such a modal takes a paste.
+    pub fn takes_text(&self) -> bool {
+        match self {
+            Modal::Prompt(_) | Modal::Search(_) | Modal::Choose(_) => true,
+            Modal::Help(h) => h.finding,
+            Modal::Confirm(_) | Modal::Tick(_) | Modal::Ask(_) | Modal::FilterPanel(_) | Modal::Detail(_) => false,
+        }
+    }
+
     /// The key context while this modal is on top, if it has one.
     pub fn context(&self) -> Option<Context> {
         match self {
