@@ -180,6 +180,28 @@ fn a_paste_is_text_in_a_text_field_and_never_keys_elsewhere() {
 }
 
 #[test]
+fn a_confirm_over_ticked_leads_names_whom_it_takes_them_from_and_refuses_them_changed() {
+    let (s, ctx) = sample(); // leads 1–6 are Lewis's
+    let mut a = app(s, ctx.clone(), 24);
+    keys(&mut a, " j j "); // leads 1 and 2 (Lewis's) and 3
+    keys(&mut a, "Atom");
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Assign 3 leads to Tom?") && shown.contains("taken from: Lewis 3"), "{shown}");
+    let row = |i: usize| a.leads.window.rows[i].id;
+    let (first, second, unticked) = (row(0), row(1), row(4));
+    // Another seat gives an unticked lead to Denise: nothing changes for this confirm…
+    assign::assign(&mut a.store, &ctx, &assign::Selection::Ids(vec![unticked]), "Denise").unwrap();
+    // …and then a ticked one to Stephanie: the confirm's promise no longer holds.
+    assign::assign(&mut a.store, &ctx, &assign::Selection::Ids(vec![second]), "Stephanie").unwrap();
+    keys(&mut a, "y");
+    assert!(a.notice.error && a.notice.text.starts_with("the selection changed: another seat"), "{}", a.notice.text);
+    let owner = |id: i64| leadrota::core::leads::get(a.store.conn(), &ctx, id).unwrap().owner;
+    assert_eq!(owner(second).as_deref(), Some("Stephanie"), "Stephanie keeps the lead she was given");
+    assert_eq!(owner(first).as_deref(), Some("Lewis"), "nothing was written");
+}
+
+#[test]
 fn a_tiny_terminal_says_so_and_never_panics() {
     let (s, ctx) = sample();
     let a = app(s, ctx, 5);

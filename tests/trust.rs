@@ -254,6 +254,37 @@ fn a_changed_selection_is_refused_with_the_counts_and_writes_nothing() {
     assert!(err.contains("the selection changed: 37 leads match now, not 34 — preview again"), "{err}");
 }
 
+/// Ticked leads keep their count when another seat takes one of them: the
+/// console's confirm passes their state too, and a change is refused.
+#[test]
+fn ticked_leads_another_seat_changed_since_the_confirm_are_refused() {
+    let bin = Bin::new("2026-03-10T10:00:00Z");
+    office(&bin);
+    bin.ok(&["group", "add", "G"]);
+    bin.ok(&["group", "members", "G", "--add", "Tom,Lewis"]);
+    add_leads(&bin, 3);
+    let mut store = open(&bin);
+    let ctx = ctx_at("2026-03-10T10:00:00Z");
+    let ticked = Selection::Ids(vec![1, 2, 3]);
+    let shown = assign::selection_state(store.conn(), &ticked).unwrap();
+    assert!(shown.is_some());
+    // Another seat gives lead 2 to Stephanie after the confirm was shown.
+    bin.ok(&["assign", "--to", "Stephanie", "2"]);
+    let before = fingerprint(store.conn());
+    let guarded = ctx.guarded_state(3, None, shown);
+    let err = assign::assign(&mut store, &guarded, &ticked, "Lewis").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the selection changed: another seat changed the owner or status of some of these 3 leads since the preview — preview again"
+    );
+    let err = distribute::rotate(&mut store, &ctx.guarded_state(3, Some(7), shown), "G", &ticked, false).unwrap_err();
+    assert!(err.to_string().starts_with("the selection changed"), "{err}");
+    assert_eq!(fingerprint(store.conn()), before, "nothing was written");
+    // Shown again, the same leads go through.
+    let now = assign::selection_state(store.conn(), &ticked).unwrap();
+    assign::assign(&mut store, &ctx.guarded_state(3, None, now), &ticked, "Lewis").unwrap();
+}
+
 #[test]
 fn repeated_ids_are_one_lead() {
     let bin = Bin::new("2026-03-10T10:00:00Z");

@@ -190,6 +190,6 @@ pub fn open_session(cli: &Cli, db_default: Option<PathBuf>) -> Result<Session> {
             Actor::User(user)
         }
     };
-    let ctx = Ctx { actor, pinned_now, tz, notify_on_assign: config.notify_on_assign, seed: None, expect: None };
+    let ctx = Ctx { actor, pinned_now, notify_on_assign: config.notify_on_assign, ..Ctx::new(tz) };
     Ok(Session { store, ctx, config, json: cli.json })
 }

@@ -69,6 +69,36 @@ pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
     ids
 }
 
+/// What a confirm shows of ticked leads, as one number: their owners and
+/// stages. Their count cannot tell that another seat took one of them or
+/// closed it meanwhile; this can. `None` for a filter's selection, which the
+/// count guards (a lead that leaves the filter changes it).
+pub fn selection_state(conn: &rusqlite::Connection, selection: &Selection) -> Result<Option<u64>> {
+    use std::hash::{Hash, Hasher};
+    let Selection::Ids(ids) = selection else { return Ok(None) };
+    let mut read = conn.prepare_cached("SELECT owner_id, stage_id FROM leads WHERE id = ?1")?;
+    // Fixed keys: the same leads in the same state give the same number in this process.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for id in distinct(ids) {
+        let row: Option<(Option<i64>, i64)> = read.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        (id, row).hash(&mut hasher);
+    }
+    Ok(Some(hasher.finish()))
+}
+
+/// Inside a write: refuse when ticked leads changed since the confirm showed them.
+pub(crate) fn check_unchanged(conn: &rusqlite::Connection, ctx: &Ctx, selection: &Selection) -> Result<()> {
+    let Some(expected) = ctx.expect_state else { return Ok(()) };
+    if selection_state(conn, selection)? == Some(expected) {
+        return Ok(());
+    }
+    let count = match selection {
+        Selection::Ids(ids) => distinct(ids).len(),
+        Selection::Filter(_) => 0,
+    };
+    Err(Error::LeadsChanged { count })
+}
+
 fn active_target(conn: &rusqlite::Connection, name: &str) -> Result<User> {
     let user = users::find(conn, name)?;
     if !user.active {
@@ -119,6 +149,7 @@ fn set_owner(
             )?;
         }
         ctx.check_expected(selected)?;
+        check_unchanged(w.conn(), ctx, selection)?;
         let unchanged = w.plan_drop_noops()?;
         if selected == 1 {
             w.conn().execute("UPDATE temp.owner_plan SET via = 'manual'", [])?;

@@ -46,11 +46,23 @@ pub struct Ctx {
     /// A14's guard: how many leads the confirmed preview selected. A bulk
     /// change whose selection has another size now writes nothing.
     pub expect: Option<usize>,
+    /// A stronger guard for a handful of ticked leads, whose count cannot
+    /// change: their owners and stages as the confirm showed them
+    /// ([`crate::core::assign::selection_state`]).
+    pub expect_state: Option<u64>,
 }
 
 impl Ctx {
     pub fn new(tz: Tz) -> Self {
-        Ctx { actor: Actor::System, pinned_now: None, tz, notify_on_assign: true, seed: None, expect: None }
+        Ctx {
+            actor: Actor::System,
+            pinned_now: None,
+            tz,
+            notify_on_assign: true,
+            seed: None,
+            expect: None,
+            expect_state: None,
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -64,6 +76,11 @@ impl Ctx {
     /// This context for applying a confirmed preview: the plan's token (A14).
     pub fn guarded(&self, expect: usize, seed: Option<u64>) -> Ctx {
         Ctx { expect: Some(expect), seed: seed.or(self.seed), ..self.clone() }
+    }
+
+    /// [`Ctx::guarded`], with the state of ticked leads the confirm showed.
+    pub fn guarded_state(&self, expect: usize, seed: Option<u64>, state: Option<u64>) -> Ctx {
+        Ctx { expect_state: state, ..self.guarded(expect, seed) }
     }
 
     /// A14: refuse, before anything is written, a selection that is not the

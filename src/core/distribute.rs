@@ -146,6 +146,7 @@ pub fn rotate(store: &mut Store, ctx: &Ctx, group: &str, selection: &Selection, 
     let written = store.write_plan(ctx, "rotate", dry_run, |w| {
         let targets = oldest_first(w, ctx, selection)?;
         ctx.check_expected(targets.len())?;
+        super::assign::check_unchanged(w.conn(), ctx, selection)?;
         let mut dist = Distributor::load(w.conn(), &group, ctx)?;
         let via = format!("group:{}", group.id);
         let mut result = RouteResult { selected: targets.len(), seed: ctx.seed, ..RouteResult::default() };

@@ -32,6 +32,11 @@ pub enum Error {
         thousands(*expected)
     )]
     SelectionChanged { now: usize, expected: usize },
+    #[error(
+        "the selection changed: another seat changed the owner or status of {} since the preview — preview again",
+        if *count == 1 { "this lead".to_string() } else { format!("some of these {} leads", thousands(*count)) }
+    )]
+    LeadsChanged { count: usize },
     #[error("migration failed: {0}")]
     Migration(String),
 }

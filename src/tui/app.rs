@@ -489,7 +489,7 @@ impl App {
             Err(e) => {
                 // A14 refused: another seat changed the selection. Count it
                 // again so that the next preview shows what is there now.
-                if matches!(e, crate::core::Error::SelectionChanged { .. }) {
+                if matches!(e, crate::core::Error::SelectionChanged { .. } | crate::core::Error::LeadsChanged { .. }) {
                     self.data_version = data_version(self.store.conn()).unwrap_or(self.data_version);
                     if let Err(e) = self.after_write() {
                         tracing::warn!("reload after a refused write: {e}");

@@ -224,21 +224,25 @@ pub enum RoutingThen {
 /// confirm dialog showed, and the seed of a random preview.
 #[derive(Debug, Clone)]
 pub enum Pending {
+    /// `state`: what the confirm showed of ticked leads (A14's stronger guard).
     Assign {
         selection: Selection,
         to: String,
         reassign: bool,
         expect: usize,
+        state: Option<u64>,
     },
     Unassign {
         selection: Selection,
         expect: usize,
+        state: Option<u64>,
     },
     Rotate {
         selection: Selection,
         group: String,
         expect: usize,
         seed: u64,
+        state: Option<u64>,
     },
     Route {
         backlog: Filter,

@@ -39,8 +39,8 @@ impl Pending {
 
     pub fn execute(self, store: &mut Store, ctx: &Ctx) -> Result<String> {
         Ok(match self {
-            Pending::Assign { selection, to, reassign, expect } => {
-                let ctx = ctx.guarded(expect, None);
+            Pending::Assign { selection, to, reassign, expect, state } => {
+                let ctx = ctx.guarded_state(expect, None, state);
                 if reassign {
                     let r = assign::reassign(store, &ctx, &selection, &to)?;
                     format!("{} reassigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
@@ -49,13 +49,13 @@ impl Pending {
                     format!("{} assigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
                 }
             }
-            Pending::Unassign { selection, expect } => {
-                let ctx = ctx.guarded(expect, None);
+            Pending::Unassign { selection, expect, state } => {
+                let ctx = ctx.guarded_state(expect, None, state);
                 let r = assign::unassign(store, &ctx, &selection)?;
                 format!("{} unassigned, {} unchanged", n(r.changed), n(r.unchanged))
             }
-            Pending::Rotate { selection, group, expect, seed } => {
-                let ctx = ctx.guarded(expect, Some(seed));
+            Pending::Rotate { selection, group, expect, seed, state } => {
+                let ctx = ctx.guarded_state(expect, Some(seed), state);
                 let r = distribute::rotate(store, &ctx, &group, &selection, false)?;
                 format!("{} assigned through {group}, {} left unassigned", n(r.assigned.len()), n(r.unassigned.len()))
             }

@@ -3,7 +3,9 @@
 //! shows is the count made for the filter in force (T8) and goes to the
 //! core as the write's `expect` (A14).
 
-use crate::core::assign::Selection;
+use rusqlite::OptionalExtension;
+
+use crate::core::assign::{Selection, selection_state};
 use crate::core::distribute;
 use crate::core::error::{Error, Result};
 use crate::core::filter::{Filter, OwnerFilter};
@@ -104,7 +106,8 @@ pub fn on_action(
         Action::Unassign => {
             let Some((selection, expect)) = bulk_target(window, matching, env)? else { return Ok(None) };
             let title = format!("Unassign {} lead{}?", thousands(expect), plural(expect));
-            return Ok(Some(confirm(title, vec![], Pending::Unassign { selection, expect })));
+            let state = selection_state(env.store.conn(), &selection)?;
+            return Ok(Some(confirm(title, vec![], Pending::Unassign { selection, expect, state })));
         }
         Action::Undo => {
             // A4: the confirm names the batch it will undo, and only that one is undone.
@@ -189,7 +192,9 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
         (ListThen::Owner { selection, count, reassign }, Answer::Pick(Pick::Name(to))) => {
             let verb = if reassign { "Reassign" } else { "Assign" };
             let title = format!("{verb} {} lead{} to {to}?", thousands(count), plural(count));
-            Some(confirm(title, vec![], Pending::Assign { selection, to, reassign, expect: count }))
+            let state = selection_state(env.store.conn(), &selection)?;
+            let lines = taken_from(env.store.conn(), &selection, &to)?;
+            Some(confirm(title, lines, Pending::Assign { selection, to, reassign, expect: count, state }))
         }
         (ListThen::Rotate { selection, count }, Answer::Pick(Pick::Name(group))) => {
             // Preview first: the same rotation with the same seed, rolled back (R5, A14).
@@ -212,10 +217,32 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
             lines.extend(preview::staying(&plan));
             lines.extend(preview::skipped(&plan));
             let title = format!("Rotate {} lead{} through {group}?", thousands(count), plural(count));
-            Some(confirm(title, lines, Pending::Rotate { selection, group, expect: count, seed }))
+            let state = selection_state(env.store.conn(), &selection)?;
+            Some(confirm(title, lines, Pending::Rotate { selection, group, expect: count, seed, state }))
         }
         _ => None,
     })
+}
+
+/// For ticked leads, whom an assign takes them from ("taken from Lewis 1"),
+/// so a confirm never hides that a lead has an owner already.
+fn taken_from(conn: &rusqlite::Connection, selection: &Selection, to: &str) -> Result<Vec<String>> {
+    let Selection::Ids(ids) = selection else { return Ok(Vec::new()) };
+    let mut owners: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut read =
+        conn.prepare_cached("SELECT u.name FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.id = ?1")?;
+    for id in ids {
+        if let Some(owner) = read.query_row([id], |r| r.get::<_, String>(0)).optional()?
+            && owner != to
+        {
+            *owners.entry(owner).or_default() += 1;
+        }
+    }
+    if owners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let from: Vec<String> = owners.iter().map(|(name, n)| format!("{name} {}", thousands(*n))).collect();
+    Ok(vec![format!("taken from: {}", from.join(", "))])
 }
 
 /// The shared filter narrowed to one stage: a Kanban column. A status
