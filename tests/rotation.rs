@@ -335,3 +335,32 @@ fn a_group_deleted_by_another_seat_before_its_rotation_is_named_in_the_refusal()
     let refused = leadrota::core::rotation::Distributor::load(s.conn(), &looked_up, &ctx).err().unwrap();
     assert_eq!(refused.to_string(), "group 'Night shift' was deleted meanwhile; nothing was written");
 }
+
+/// The log names a routed lead's way by its rule's id too: a rule added
+/// after one was deleted never takes its id.
+#[test]
+fn a_new_rule_never_takes_a_deleted_rules_id() {
+    use leadrota::core::rules::{self, TargetName};
+    let (mut s, ctx) = setup(Method::Sequential, 0, 0, "2026-03-10T10:00:00Z");
+    let first = rules::add(&mut s, &ctx, "Everything", &TargetName::Group("Inbound".into()), &[], None).unwrap();
+    distribute::set_auto_assign(&mut s, &ctx, true).unwrap();
+    let lead = distribute::create_lead(
+        &mut s,
+        &ctx,
+        &leadrota::core::model::NewLead { name: "Routed".into(), ..Default::default() },
+    )
+    .unwrap()
+    .0;
+    rules::delete(&mut s, &ctx, first.id).unwrap();
+    // A database from before the highest id was kept finds it in the log.
+    s.conn().execute("DELETE FROM settings WHERE key = 'last_rule_id'", []).unwrap();
+    let second = rules::add(&mut s, &ctx, "Unrelated", &TargetName::User("Tom".into()), &[], None).unwrap();
+    assert!(second.id > first.id, "rule #{} reuses #{}", second.id, first.id);
+    let third = rules::add(&mut s, &ctx, "Later", &TargetName::User("Tom".into()), &[], None).unwrap();
+    assert_eq!(third.id, second.id + 1);
+    let via: String = s
+        .conn()
+        .query_row("SELECT via FROM activity WHERE lead_id = ?1 AND kind = 'assigned'", [lead.id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(via, format!("rule:{}", first.id), "the log still names the rule that routed it");
+}

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::User;
+use super::named_ids::{Named, keep_given, next_id};
 use super::names;
 use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
@@ -187,26 +188,6 @@ fn note(w: &mut Writer<'_>, text: String) -> Result<()> {
     w.record(Change::event(None, "group_changed", "manual", Some(text)))
 }
 
-/// The id of a new group: never one a group had before. The activity log
-/// names a rotation's group by its id (`group:<id>`), so a new group given a
-/// deleted group's id took its history (doctor missed its deliveries, and
-/// explain named the new group). The highest id given is kept in the
-/// settings; a database from before that finds it once in the log.
-fn next_group_id(conn: &Connection) -> Result<i64> {
-    let kept: Option<String> =
-        conn.query_row("SELECT value FROM settings WHERE key = 'last_group_id'", [], |r| r.get(0)).optional()?;
-    let given: i64 = match kept.and_then(|v| v.parse().ok()) {
-        Some(id) => id,
-        None => conn.query_row(
-            "SELECT coalesce(max(CAST(substr(via, 7) AS INTEGER)), 0) FROM activity WHERE via LIKE 'group:%'",
-            [],
-            |r| r.get(0),
-        )?,
-    };
-    let existing: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM user_groups", [], |r| r.get(0))?;
-    Ok(given.max(existing) + 1)
-}
-
 pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64, monthly: i64) -> Result<Group> {
     rights::require(ctx, Action::ManageGroups)?;
     let name = names::check("group", name)?;
@@ -221,17 +202,14 @@ pub fn add(store: &mut Store, ctx: &Ctx, name: &str, method: Method, daily: i64,
         if exists {
             return Err(Error::invalid(format!("group '{name}' already exists")));
         }
-        let id = next_group_id(w.conn())?;
+        // Never a deleted group's id: the log names rotations by it.
+        let id = next_id(w.conn(), Named::Group)?;
         w.conn().execute(
             "INSERT INTO user_groups (id, name, method, daily_limit, monthly_limit, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, name, method.as_str(), daily, monthly, w.now()],
         )?;
-        w.conn().execute(
-            "INSERT INTO settings (key, value) VALUES ('last_group_id', ?1) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [id.to_string()],
-        )?;
+        keep_given(w.conn(), Named::Group, id)?;
         record_limits(w, id, None)?;
         note(w, format!("created group {name} ({method}, daily {daily}, monthly {monthly})"))?;
         Ok(id)

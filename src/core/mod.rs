@@ -16,6 +16,7 @@ pub mod import;
 pub mod interrupt;
 pub mod leads;
 pub mod model;
+mod named_ids;
 pub mod names;
 pub mod notifications;
 pub mod page;

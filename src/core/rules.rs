@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::context::Ctx;
 use super::error::{Error, Result};
 use super::model::Lead;
+use super::named_ids::{Named, keep_given, next_id};
 use super::names;
 use super::rights::{self, Action};
 use super::store::{Change, Store, Writer};
@@ -332,12 +333,14 @@ pub fn add(
         return Err(Error::invalid("--priority starts at 1"));
     }
     let written = store.write(ctx, "rule add", |w| {
+        // Never a deleted rule's id: the log names routed leads' way by it.
+        let id = next_id(w.conn(), Named::Rule)?;
         w.conn().execute(
-            "INSERT INTO rules (name, priority, target_group_id, target_user_id, created_at) \
-             VALUES (?1, (SELECT coalesce(max(priority), 0) + 1 FROM rules), ?2, ?3, ?4)",
-            params![name, group_id, user_id, w.now()],
+            "INSERT INTO rules (id, name, priority, target_group_id, target_user_id, created_at) \
+             VALUES (?1, ?2, (SELECT coalesce(max(priority), 0) + 1 FROM rules), ?3, ?4, ?5)",
+            params![id, name, group_id, user_id, w.now()],
         )?;
-        let id = w.conn().last_insert_rowid();
+        keep_given(w.conn(), Named::Rule, id)?;
         write_conditions(w, id, conditions)?;
         if let Some(p) = priority {
             let mut ids: Vec<i64> = ordered_ids(w.conn())?.into_iter().filter(|&r| r != id).collect();
