@@ -253,13 +253,13 @@ fn the_groups_pane_shows_whole_counts_named_pick_up_statuses_and_the_order_after
         let mut a = app(s, ctx, height);
         keys(&mut a, "3j");
         let shown = screen(&a, width, height);
-        for whole in ["13/1500", "13/2000"] {
+        for whole in ["13/1,500", "13/2,000"] {
             assert!(shown.contains(whole), "{width}×{height}: '{whole}' is cut:\n{shown}");
         }
         assert!(shown.contains("pick-up: New, Contacted"), "{width}×{height}:\n{shown}");
         let order: Vec<&str> = shown
             .lines()
-            .filter(|l| l.contains("/1500"))
+            .filter(|l| l.contains("/1,500"))
             .filter_map(|l| ["Denise", "Alexandra", "Stephanie", "Tom"].into_iter().find(|n| l.contains(n)))
             .collect();
         assert_eq!(

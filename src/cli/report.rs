@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::Session;
 use super::args::ReportCommand;
 use super::output::{lead_cells, lead_json, owner_label, print_json, table};
-use crate::core::error::Result;
+use crate::core::error::{Result, thousands_of};
 use crate::core::report::{self, Waiting, Workload};
 use crate::core::time::short_age;
 
@@ -85,7 +85,9 @@ pub fn waiting_json(w: &Waiting, now: i64) -> Value {
 fn print_waiting(w: &Waiting, now: i64) -> Result<()> {
     println!(
         "{} of {} unassigned leads have waited more than {} h (oldest first)",
-        w.waiting, w.unassigned, w.older_than_hours
+        thousands_of(w.waiting),
+        thousands_of(w.unassigned),
+        w.older_than_hours
     );
     if w.leads.is_empty() {
         return Ok(());

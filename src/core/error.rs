@@ -61,6 +61,11 @@ fn sql_message(e: &rusqlite::Error) -> String {
     format!("the database refused this ({code}); nothing was written — `leadrota doctor` checks the file")
 }
 
+/// [`thousands`] for a stored count (never negative; 0 if it were).
+pub fn thousands_of(n: i64) -> String {
+    thousands(usize::try_from(n).unwrap_or(0))
+}
+
 /// `8407` as "8,407": the figures a user compares with what they confirmed.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::context::Ctx;
-use super::error::{Error, Result};
+use super::error::{Error, Result, thousands_of};
 use super::groups::{self, Group, Method};
 use super::schedule::Availability;
 use super::store::Writer;
@@ -64,11 +64,11 @@ impl Candidate {
         } else if let Some(why) = &self.unavailable {
             Some(why.clone())
         } else if self.monthly_limit > 0 && self.month >= self.monthly_limit {
-            Some(format!("monthly limit reached ({}/{})", self.month, self.monthly_limit))
+            Some(format!("monthly limit reached ({}/{})", thousands_of(self.month), thousands_of(self.monthly_limit)))
         } else if self.daily_limit > 0 && self.today >= self.daily_limit {
-            Some(format!("daily limit reached ({}/{})", self.today, self.daily_limit))
+            Some(format!("daily limit reached ({}/{})", thousands_of(self.today), thousands_of(self.daily_limit)))
         } else if self.max_open > 0 && self.open_leads >= self.max_open {
-            Some(format!("at open-lead cap ({}/{})", self.open_leads, self.max_open))
+            Some(format!("at open-lead cap ({}/{})", thousands_of(self.open_leads), thousands_of(self.max_open)))
         } else {
             None
         }

@@ -3,7 +3,7 @@
 //! waits for a good text), and the parsers the panes use on the answer, so
 //! what the prompt said while typing is what is saved.
 
-use crate::core::error::thousands;
+use crate::core::error::thousands_of;
 use crate::core::schedule::{Schedule, parse_away};
 
 /// What a prompt checks at every key.
@@ -65,10 +65,6 @@ impl Check {
             }),
         }
     }
-}
-
-fn thousands_of(n: i64) -> String {
-    thousands(usize::try_from(n).unwrap_or(0))
 }
 
 /// A limit or cap: empty is 0 (none); thousands separators are allowed.

@@ -10,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, thousands_of};
 use crate::core::groups::{self, Group, GroupChanges, MemberChanges, Method};
 use crate::core::rotation::Distributor;
 use crate::core::rules::{self, Target};
@@ -354,12 +354,12 @@ fn unless_zero(n: i64) -> String {
 }
 
 fn limit_text(n: i64) -> String {
-    if n == 0 { "∞".into() } else { n.to_string() }
+    if n == 0 { "∞".into() } else { thousands_of(n) }
 }
 
 /// A limit as a message says it: `1,500`, or `unlimited`.
 fn limit_said(n: i64) -> String {
-    if n == 0 { "unlimited".into() } else { crate::core::error::thousands(usize::try_from(n).unwrap_or(0)) }
+    if n == 0 { "unlimited".into() } else { thousands_of(n) }
 }
 
 /// A16 and A19 in a line: the open-lead cap, and the reclaim setting with what is due.
@@ -472,9 +472,15 @@ fn draw_groups(frame: &mut Frame<'_>, pane: &GroupsPane, look: &Look<'_>, area: 
         rotation.members.iter().map(f).collect()
     };
     let weight = figures(&|m| m.weight.to_string());
-    let today = figures(&|m| format!("{}/{}", m.today, limit_text(m.daily_limit)));
-    let month = figures(&|m| format!("{}/{}", m.month, limit_text(m.monthly_limit)));
-    let open = figures(&|m| if m.max_open > 0 { format!("{}/{}", m.open_leads, m.max_open) } else { "–".into() });
+    let today = figures(&|m| format!("{}/{}", thousands_of(m.today), limit_text(m.daily_limit)));
+    let month = figures(&|m| format!("{}/{}", thousands_of(m.month), limit_text(m.monthly_limit)));
+    let open = figures(&|m| {
+        if m.max_open > 0 {
+            format!("{}/{}", thousands_of(m.open_leads), thousands_of(m.max_open))
+        } else {
+            "–".into()
+        }
+    });
     let widest = |texts: &[String], header: &str| {
         texts.iter().map(|t| t.chars().count()).chain([header.chars().count()]).max().unwrap_or(0)
     };
