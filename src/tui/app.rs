@@ -550,8 +550,11 @@ impl App {
         match self.pane {
             Pane::Leads => LeadsPane::hints(self.is_agent()),
             Pane::Kanban => Board::hints(self.is_agent()),
-            Pane::Groups => GroupsPane::hints(),
+            Pane::Groups => self.groups.hint_bar(self.is_agent()),
+            // An agent changes no user and no rule: the bar does not offer it.
+            Pane::Users if self.is_agent() => &[Action::SwitchSection, Action::Help],
             Pane::Users => super::panes::users::UsersPane::hints(),
+            Pane::Routing if self.is_agent() => &[Action::Down, Action::Up, Action::Help],
             Pane::Routing => RoutingPane::hints(),
             Pane::Workload => WorkloadPane::hints(),
         }

@@ -139,7 +139,7 @@ impl Help {
         let title = if rows.is_empty() {
             format!("No key matches · {scrolls}")
         } else {
-            format!("Keys {}–{} of {total} · {scrolls}", (scroll + 1).min(total), (scroll + visible).min(total))
+            format!("Rows {}–{} of {total} · {scrolls}", (scroll + 1).min(total), (scroll + visible).min(total))
         };
         popup(frame, theme, area, &title, shown);
         if self.finding {
@@ -165,17 +165,15 @@ impl Help {
             (line, cursor)
         } else {
             let key = |action| km.help_keys(Context::Help, action);
-            let line = Line::styled(
-                format!(
-                    "{} find a key   {} / {} page   {} / {} first / last",
-                    key(Action::Search),
-                    key(Action::PageDown),
-                    key(Action::PageUp),
-                    key(Action::Top),
-                    key(Action::Bottom)
-                ),
-                theme.dim(),
+            let keys = format!(
+                "{} find a key   {} / {} page   {} / {} first / last",
+                key(Action::Search),
+                key(Action::PageDown),
+                key(Action::PageUp),
+                key(Action::Top),
+                key(Action::Bottom)
             );
+            let line = Line::styled(fit::clip(&keys, width), theme.dim());
             (line, 0)
         }
     }
@@ -223,9 +221,9 @@ pub fn rows(km: &Keymap, context: Context) -> Vec<Row> {
             ("letters".into(), "Narrow the list (fuzzy) or type the answer".into()),
             ("↑/↓ C-p/C-n".into(), "Move in a picker while letters type".into()),
             ("Space".into(), "Tick / untick in a tick list".into()),
-            ("y".into(), "Save a rule value no lead has as typed (Enter: a known one)".into()),
             ("Enter".into(), "Choose".into()),
             ("Esc".into(), "Cancel".into()),
+            ("y".into(), "Save a rule value no lead has as typed (Enter: a known one)".into()),
         ],
     );
     section("This help", km.help(Context::Help));

@@ -97,6 +97,38 @@ impl GroupsPane {
         ]
     }
 
+    /// The hint bar's keys: the list's or the members', as the focus is;
+    /// an agent, who changes nothing here, sees only how to move on.
+    pub fn hint_bar(&self, agent: bool) -> &'static [Action] {
+        if agent {
+            return &[Action::Right, Action::SwitchSection, Action::Help];
+        }
+        if self.focus_members {
+            return &[
+                Action::AddMember,
+                Action::RemoveMember,
+                Action::MoveItemUp,
+                Action::MoveItemDown,
+                Action::MemberLimits,
+                Action::SetWeight,
+                Action::MemberOpenCap,
+                Action::Left,
+                Action::Help,
+            ];
+        }
+        &[
+            Action::NewItem,
+            Action::CycleMethod,
+            Action::SetDaily,
+            Action::SetMonthly,
+            Action::SetOpenCap,
+            Action::SetReclaim,
+            Action::Right,
+            Action::SwitchSection,
+            Action::Help,
+        ]
+    }
+
     pub fn on_action(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
         match action {
             Action::SwitchSection => return Ok(Some(Step::Show(Pane::Users))),
