@@ -156,7 +156,7 @@ fn a_members_own_limits_open_as_they_are_and_are_checked_as_typed() {
     assert_eq!((tom.daily_limit, tom.monthly_limit), (None, Some(1000)));
     // A typo is named while typing and Enter waits.
     keys(&mut a, "L5x");
-    assert!(screen(&a, 80, 24).contains("'5x' is not a number"));
+    assert!(screen(&a, 80, 24).contains("'5x' is not a whole number"));
     press(&mut a, KeyCode::Enter);
     assert!(matches!(a.modals.last(), Some(Modal::Prompt(_))), "Enter waits for a good text");
 }

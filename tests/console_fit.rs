@@ -345,3 +345,27 @@ fn the_filter_panel_shows_what_is_set_takes_several_statuses_and_open_only() {
     assert!(shown.contains("Filter: open · status Won|Lost"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn the_filter_panels_dates_are_checked_as_typed_and_read_back_as_typed() {
+    let (s, ctx) = console_sample(0, 10, 1);
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "fjjjjj"); // Created until
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "2026-13-45");
+    assert!(screen(&a, 80, 24).contains("'2026-13-45' is not a date"), "{}", screen(&a, 80, 24));
+    press(&mut a, KeyCode::Enter);
+    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt(_))), "Enter waits for a date");
+    for _ in 0..10 {
+        press(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "2026-03-31");
+    assert!(screen(&a, 80, 24).contains("leads created on 2026-03-31 or earlier"));
+    press(&mut a, KeyCode::Enter);
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Created until   2026-03-31"), "once, not 'until until':\n{shown}");
+    assert!(shown.contains("Filter: until 2026-03-31"), "{shown}");
+    // Opened again, the prompt holds the date in force.
+    press(&mut a, KeyCode::Enter);
+    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt(p)) if p.input.value() == "2026-03-31"));
+}

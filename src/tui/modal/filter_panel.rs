@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use strum::IntoEnumIterator;
 
+use super::typed::Check;
 use super::{Outcome, Step, centred, choose, popup, prompt};
 use crate::core::error::Result;
 use crate::core::filter::{Filter, OwnerFilter};
@@ -41,11 +42,14 @@ impl FilterPanel {
                         choose::stage_ticks(store, "Statuses shown", &env.shared.filter.stage_ids, Then::Filter(field))?
                     }
                     FilterField::Source | FilterField::Tag => choose::filter_values(store, field)?,
+                    // Each opens on the date in force and says how it reads as it is typed.
                     FilterField::Since => {
-                        prompt::ask("Created since (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
+                        let since = env.shared.words.since.clone().unwrap_or_default();
+                        prompt::ask_checked("Created since (YYYY-MM-DD)", &since, Then::Filter(field), Check::Since)
                     }
                     FilterField::Until => {
-                        prompt::ask("Created until (YYYY-MM-DD, empty for any)", "", Then::Filter(field))
+                        let until = until_date(&env.shared.words).unwrap_or_default();
+                        prompt::ask_checked("Created until (YYYY-MM-DD)", &until, Then::Filter(field), Check::Until)
                     }
                     FilterField::OpenOnly => {
                         let f = Filter { open_only: !env.shared.filter.open_only, ..env.shared.filter.clone() };
@@ -71,7 +75,7 @@ impl FilterPanel {
                     FilterField::Source => any(&w.source),
                     FilterField::Tag => any(&w.tag),
                     FilterField::Since => any(&w.since),
-                    FilterField::Until => w.before.clone().unwrap_or_else(|| "any".into()),
+                    FilterField::Until => until_date(w).or_else(|| w.before.clone()).unwrap_or_else(|| "any".into()),
                     FilterField::OpenOnly => (if w.open_only { "yes" } else { "no" }).to_string(),
                     FilterField::Clear => String::new(),
                 };
@@ -116,4 +120,10 @@ pub fn resume(field: FilterField, answer: Answer, env: &Env<'_>) -> Result<Optio
         _ => return Ok(None),
     }
     Ok(Some(Step::Filter(f)))
+}
+
+/// The date a "created until" bound reads as ("until 2026-03-31"), when it
+/// is one; a bound with a time of day (the triage queue's) is not.
+fn until_date(words: &crate::tui::shared::Words) -> Option<String> {
+    words.before.as_deref().and_then(|b| b.strip_prefix("until ")).map(str::to_string)
 }

@@ -3,7 +3,7 @@
 //! waits for a good text), and the parsers the panes use on the answer, so
 //! what the prompt said while typing is what is saved.
 
-use crate::core::error::thousands_of;
+use crate::core::error::{shown, thousands_of};
 use crate::core::schedule::{Schedule, parse_away};
 
 /// What a prompt checks at every key.
@@ -14,7 +14,10 @@ pub enum Check {
     /// The first day back, `YYYY-MM-DD`; empty is back now.
     Date,
     /// A whole number of `unit` (`a day each`); empty or 0 means `zero`.
-    Count { unit: &'static str, zero: &'static str },
+    Count {
+        unit: &'static str,
+        zero: &'static str,
+    },
     /// A member's own limits, `DAILY [MONTHLY]`, `-` for the group's.
     OwnLimits,
     /// A member's own open-lead cap; empty is the group's.
@@ -23,6 +26,9 @@ pub enum Check {
     Weight,
     /// Reclaim after `HOURS [MAX]`; empty or 0 is off.
     Reclaim,
+    /// A filter's first and last day, `YYYY-MM-DD`; empty is any.
+    Since,
+    Until,
 }
 
 impl Check {
@@ -58,6 +64,9 @@ impl Check {
                 Some(n) => format!("at most {} open leads (own)", thousands_of(n)),
             }),
             Check::Weight => weight(text).map(|w| format!("{w}× the leads of a member of weight 1")),
+            Check::Since | Check::Until if text.is_empty() => Ok("empty: any date".into()),
+            Check::Since => day(text).map(|d| format!("leads created on {d} or later")),
+            Check::Until => day(text).map(|d| format!("leads created on {d} or earlier")),
             Check::Reclaim => reclaim(text).map(|(hours, times)| match (hours, times) {
                 (0, _) => "empty or 0: no reclaim".into(),
                 (h, None) => format!("after {h} h untouched"),
@@ -67,6 +76,16 @@ impl Check {
     }
 }
 
+/// A day typed as `YYYY-MM-DD`.
+fn day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{}' is not a date: YYYY-MM-DD, e.g. 2026-03-31", shown(text.trim())))
+}
+
+/// The largest count a prompt takes: far above any office's, far below
+/// what SQLite stores.
+const MOST: i64 = 1_000_000_000;
+
 /// A limit or cap: empty is 0 (none); thousands separators are allowed.
 pub fn count(text: &str) -> Result<i64, String> {
     let text = text.trim();
@@ -74,23 +93,30 @@ pub fn count(text: &str) -> Result<i64, String> {
         return Ok(0);
     }
     let digits: String = text.chars().filter(|c| !matches!(c, ',' | '_' | '\'')).collect();
-    digits
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| format!("'{text}' is not a number: enter 0 (none) or a whole number"))
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        return digits
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n <= MOST)
+            .ok_or_else(|| format!("{} is too large: at most {}", shown(text), thousands_of(MOST)));
+    }
+    Err(format!("'{}' is not a whole number", shown(text)))
 }
 
 /// A member's own limits: `5` (own daily, the group's monthly), `5 60`,
 /// `- 60` (the group's daily, own monthly), empty (both the group's).
 pub fn own_limits(text: &str) -> Result<(Option<i64>, Option<i64>), String> {
     let own = |part: &str| if part == "-" { Ok(None) } else { count(part).map(Some) };
-    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+    let read = match text.split_whitespace().collect::<Vec<_>>().as_slice() {
         [] => Ok((None, None)),
-        [daily] => Ok((own(daily)?, None)),
-        [daily, monthly] => Ok((own(daily)?, own(monthly)?)),
-        _ => Err("enter a daily limit and maybe a monthly one: 5, 5 60 or - 60 (- is the group's)".into()),
-    }
+        [daily] => own(daily).map(|d| (d, None)),
+        [daily, monthly] => own(daily).and_then(|d| own(monthly).map(|m| (d, m))),
+        _ => Err(String::new()),
+    };
+    read.map_err(|problem| {
+        let format = "DAILY [MONTHLY]: 5, 5 60 or - 60 (- is the group's)";
+        if problem.is_empty() { format!("enter {format}") } else { format!("{problem}; {format}") }
+    })
 }
 
 /// A member's own open-lead cap: empty is the group's.
@@ -125,11 +151,19 @@ mod tests {
         let daily = Check::Count { unit: "a day each", zero: "unlimited" };
         assert_eq!(daily.verdict("1,500").as_deref(), Ok("at most 1,500 a day each"));
         assert_eq!(daily.verdict("").as_deref(), Ok("empty or 0: unlimited"));
-        assert!(daily.verdict("250abc").unwrap_err().contains("'250abc' is not a number"));
+        assert_eq!(daily.verdict("250abc"), Err("'250abc' is not a whole number".into()));
+        assert_eq!(
+            count("99999999999999999999"),
+            Err("99999999999999999999 is too large: at most 1,000,000,000".into())
+        );
+        assert!(count(&"9".repeat(300)).unwrap_err().chars().count() < 100, "a long text is not echoed whole");
+        assert_eq!(Check::Until.verdict("2026-03-31").as_deref(), Ok("leads created on 2026-03-31 or earlier"));
+        assert!(Check::Since.verdict("2026-13-45").unwrap_err().starts_with("'2026-13-45' is not a date"));
         assert_eq!(own_limits("5"), Ok((Some(5), None)));
         assert_eq!(own_limits("- 1000"), Ok((None, Some(1000))));
         assert_eq!(Check::OwnLimits.verdict("- 1000").as_deref(), Ok("daily the group's, monthly 1,000 (own)"));
-        assert!(own_limits("5 6 7").is_err());
+        assert!(own_limits("5 6 7").unwrap_err().contains("DAILY [MONTHLY]"));
+        assert!(own_limits("5x").unwrap_err().contains("'5x' is not a whole number; DAILY [MONTHLY]"));
         assert_eq!(own_cap(""), Ok(None));
         assert_eq!(weight("101"), Err("enter a whole number from 1 to 100".into()));
         assert_eq!(reclaim("24 2"), Ok((24, Some(2))));
