@@ -160,3 +160,16 @@ fn a_members_own_limits_open_as_they_are_and_are_checked_as_typed() {
     press(&mut a, KeyCode::Enter);
     assert!(matches!(a.modals.last(), Some(Modal::Prompt(_))), "Enter waits for a good text");
 }
+
+#[test]
+fn a_picker_says_who_is_away_or_off_shift_as_the_users_pane_does() {
+    let (mut s, ctx) = sample();
+    users::set_away(&mut s, &ctx, "Stephanie", Some("2026-03-16")).unwrap();
+    users::set_hours(&mut s, &ctx, "Denise", Some("Sat 09:00-12:00")).unwrap();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "A");
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("Stephanie  agent, away until 2026-03-16"), "{shown}");
+    assert!(shown.contains("Denise  agent, off shift until Sat 09:00"), "{shown}");
+    assert!(shown.contains("Tom  agent "), "{shown}");
+}

@@ -6,7 +6,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::{Modal, Outcome};
 use crate::core::error::Result;
-use crate::core::{Store, groups, rules, stages, users};
+use crate::core::schedule::Availability;
+use crate::core::{Ctx, Store, groups, rules, stages, users};
 use crate::tui::flow::{Answer, FilterField, Pick, Then};
 use crate::tui::widgets::picker::{Choice, Picked, Picker};
 use crate::tui::widgets::ticks::{Ticked, Ticks};
@@ -69,13 +70,14 @@ pub fn choose(title: impl Into<String>, choices: Vec<Choice<Pick>>, then: Then) 
 }
 
 /// Active users who may own leads; `with_unassigned` puts "Unassigned" on top (T3).
-pub fn users(store: &Store, title: impl Into<String>, with_unassigned: bool, then: Then) -> Result<Modal> {
-    users_except(store, title, with_unassigned, &[], then)
+pub fn users(store: &Store, ctx: &Ctx, title: impl Into<String>, with_unassigned: bool, then: Then) -> Result<Modal> {
+    users_except(store, ctx, title, with_unassigned, &[], then)
 }
 
 /// [`users`] without those named in `except`.
 pub fn users_except(
     store: &Store,
+    ctx: &Ctx,
     title: impl Into<String>,
     with_unassigned: bool,
     except: &[String],
@@ -86,7 +88,13 @@ pub fn users_except(
         choices.push(choice("Unassigned", "no owner", Pick::Unassigned));
     }
     for u in users::list(store.conn())?.into_iter().filter(|u| u.active && !except.contains(&u.name)) {
-        let detail = if u.on_leave { format!("{}, on leave", u.role) } else { u.role.to_string() };
+        // Whoever would not take a lead now says why, as in the Users pane.
+        let away = Availability::from_stored(&u.schedule, &u.away_until).unavailable(ctx.tz, ctx.now());
+        let detail = match (u.on_leave, away) {
+            (true, _) => format!("{}, on leave", u.role),
+            (false, Some(why)) => format!("{}, {why}", u.role),
+            (false, None) => u.role.to_string(),
+        };
         choices.push(choice(u.name.clone(), detail, Pick::Name(u.name)));
     }
     Ok(choose(title, choices, then))

@@ -64,7 +64,7 @@ impl Detail {
             Some(Action::ChangeOwner) => {
                 let then = Then::Detail(DetailThen::Owner { lead });
                 let current = self.lead.owner.clone().map_or(Pick::Unassigned, Pick::Name);
-                Outcome::Step(Step::Open(choose::on(choose::users(env.store, "Owner", true, then)?, &current)))
+                Outcome::Step(Step::Open(choose::on(choose::users(env.store, env.ctx, "Owner", true, then)?, &current)))
             }
             Some(Action::ChangeStatus) => {
                 let then = Then::Detail(DetailThen::Status { lead });

@@ -234,7 +234,7 @@ impl GroupsPane {
                     .unwrap_or_default();
                 let title = format!("Add to {name} (joins at the end)");
                 let then = Then::Groups(GroupsThen::AddMember { group: name });
-                open(choose::users_except(env.store, title, false, &members, then)?)
+                open(choose::users_except(env.store, env.ctx, title, false, &members, then)?)
             }
             Action::RemoveMember => {
                 let Some(member) = self.member() else { return Ok(None) };

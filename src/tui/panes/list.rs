@@ -95,7 +95,7 @@ pub fn on_action(
             let verb = if reassign { "Reassign" } else { "Assign" };
             let title = format!("{verb} {} lead{} to", thousands(count), plural(count));
             let then = Then::List(ListThen::Owner { selection, count, reassign });
-            return Ok(Some(Step::Open(choose::users(env.store, title, false, then)?)));
+            return Ok(Some(Step::Open(choose::users(env.store, env.ctx, title, false, then)?)));
         }
         Action::Rotate => {
             let Some((selection, count)) = bulk_target(window, matching, env)? else { return Ok(None) };

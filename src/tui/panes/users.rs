@@ -154,7 +154,8 @@ impl UsersPane {
             (UsersThen::Handover { user }, Answer::Pick(Pick::Handover(way))) => match way {
                 HandoverWay::ReassignTo => {
                     let then = Then::Users(UsersThen::ReassignTo { user: user.clone() });
-                    let modal = choose::users_except(env.store, "Reassign their open leads to", false, &[user], then)?;
+                    let modal =
+                        choose::users_except(env.store, env.ctx, "Reassign their open leads to", false, &[user], then)?;
                     return Ok(Some(Step::Open(modal)));
                 }
                 HandoverWay::Redistribute => {
