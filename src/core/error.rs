@@ -56,7 +56,12 @@ impl Error {
 /// What a user reads for an internal database failure: what happened to
 /// their change and what to do, with SQLite's error code for a bug report.
 fn sql_message(e: &rusqlite::Error) -> String {
-    tracing::error!("database error: {e}");
+    // An interrupted statement is a search a newer key stopped, not a fault.
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+        tracing::debug!("statement interrupted: {e}");
+    } else {
+        tracing::error!("database error: {e}");
+    }
     let code = e.sqlite_error_code().map_or_else(|| "internal".to_string(), |c| format!("{c:?}"));
     format!("the database refused this ({code}); nothing was written — `leadrota doctor` checks the file")
 }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, InterruptHandle};
 
 use super::shared::Stamp;
 use super::window::{Reread, reread};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::filter::Filter;
 use crate::core::leads;
 use crate::core::model::Lead;
@@ -258,8 +258,13 @@ impl Worker {
                 let Some(store) = &opened else { continue };
                 shared.generation.store(job.stamp.filter, Ordering::SeqCst);
                 let mut send = |reply| outbox.send(reply).is_ok();
-                if let Err(e) = work(store.conn(), &job, &mut send) {
-                    tracing::info!("worker job for generation {} ended: {e}", job.stamp.filter);
+                match work(store.conn(), &job, &mut send) {
+                    // A newer key stopped it: routine, not a database problem.
+                    Err(Error::Sql(e)) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+                        tracing::debug!("worker job for generation {} stopped by a newer one", job.stamp.filter);
+                    }
+                    Err(e) => tracing::warn!("worker job for generation {} failed: {e}", job.stamp.filter),
+                    Ok(()) => {}
                 }
                 // Counts follow every change, this seat's or another's: fold
                 // the log into the file here, off the keystroke path, and
