@@ -16,6 +16,7 @@ use crate::core::{Ctx, Store, explain, leads, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, DetailThen, Env, Look, Pending, Pick, Then};
 use crate::tui::keymap::Context;
+use crate::tui::widgets::fit;
 
 #[derive(Debug, Clone)]
 pub struct Detail {
@@ -91,28 +92,34 @@ impl Detail {
 
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
         let theme = look.theme;
-        let width = (main.width * 55 / 100).max(40).min(main.width);
+        // A narrow window gives the drawer most of its width: it is what the user looks at.
+        let width = (main.width * 55 / 100).max(64).min(main.width);
         let area = Rect { x: main.right() - width, width, ..main };
         let l = &self.lead;
+        // A field is one row, cut with … (a long email would take three).
+        let room = usize::from(width.saturating_sub(2 + 9));
         let field = |name: &str, value: String| {
-            Line::from(vec![Span::styled(format!("{name:<9}"), theme.dim()), Span::raw(value)])
+            Line::from(vec![Span::styled(format!("{name:<9}"), theme.dim()), Span::raw(fit::clip(&value, room))])
         };
-        let mut lines = vec![
-            Line::from(Span::styled(format!("#{} {}", l.id, l.name), theme.header())),
-            field("email", l.email.clone()),
-            field("phone", l.phone.clone()),
-            field("company", l.company.clone()),
-            field("source", l.source.clone()),
+        // Fields a lead does not have take no row: at 80×24 the timeline needs them.
+        let optional = [("email", &l.email), ("phone", &l.phone), ("company", &l.company), ("source", &l.source)];
+        let mut lines = vec![Line::from(Span::styled(format!("#{} {}", l.id, l.name), theme.header()))];
+        lines.extend(optional.into_iter().filter(|(_, v)| !v.is_empty()).map(|(name, v)| field(name, v.clone())));
+        lines.extend([
             field("status", format!("{} (for {})", l.status, short_age(look.now - l.status_changed_at))),
-            field("tags", l.tags.join(", ")),
             field("owner", l.owner.clone().unwrap_or_else(|| "— unassigned".into())),
             field("created", office_minute(self.tz, l.created_at)),
+        ]);
+        if !l.tags.is_empty() {
+            lines.push(field("tags", l.tags.join(", ")));
+        }
+        lines.extend([
             Line::raw(""),
             Line::from(Span::styled("Why this owner", theme.accent())),
             Line::raw(self.explanation.clone()),
             Line::raw(""),
             Line::from(Span::styled("Activity", theme.accent())),
-        ];
+        ]);
         for a in self.activity.iter().skip(self.scroll) {
             let what = match (&a.from, &a.to) {
                 (Some(f), Some(t)) => format!("{} {f} → {t}", a.kind),
