@@ -99,6 +99,7 @@ pub fn on_action(
         }
         Action::Rotate => {
             let Some((selection, count)) = bulk_target(window, matching, env)? else { return Ok(None) };
+            nothing_to_deal(env.store.conn(), &selection)?;
             let title = format!("Rotate {} lead{} through", thousands(count), plural(count));
             let then = Then::List(ListThen::Rotate { selection, count });
             return Ok(Some(Step::Open(choose::groups(env.store, title, then)?)));
@@ -204,12 +205,8 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
             changed_since(count, plan.selected)?;
             if plan.assigned.is_empty() {
                 // A confirm that would write nothing is no question: say why instead.
-                let why: Vec<String> = preview::staying(&plan)
-                    .into_iter()
-                    .chain(preview::skipped(&plan))
-                    .map(|l| l.trim().to_string())
-                    .collect();
-                return Err(Error::invalid(format!("nobody in {group} would get any of these: {}", why.join(", "))));
+                let why = preview::why_nobody(&plan);
+                return Err(Error::invalid(format!("{group} would hand out none of these: {why}")));
             }
             let seed = plan.seed.unwrap_or(seed);
             let mut lines = preview::per_member(&plan);
@@ -222,6 +219,36 @@ pub fn resume(then: ListThen, answer: Answer, env: &mut Env<'_>) -> Result<Optio
         }
         _ => None,
     })
+}
+
+/// Ticked leads of which rotation would deal none (R5: it deals open,
+/// unassigned leads) are refused before a group is picked, saying why.
+fn nothing_to_deal(conn: &rusqlite::Connection, selection: &Selection) -> Result<()> {
+    let Selection::Ids(ids) = selection else { return Ok(()) };
+    let mut read = conn.prepare_cached(
+        "SELECT s.closed, u.name FROM leads l JOIN stages s ON s.id = l.stage_id \
+         LEFT JOIN users u ON u.id = l.owner_id WHERE l.id = ?1",
+    )?;
+    let mut why = std::collections::BTreeSet::new();
+    for id in ids {
+        let Some((closed, owner)) =
+            read.query_row([id], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?))).optional()?
+        else {
+            continue;
+        };
+        match (closed, owner) {
+            (false, None) => return Ok(()),
+            (true, _) => why.insert("closed".to_string()),
+            (false, Some(owner)) => why.insert(format!("owned by {owner}")),
+        };
+    }
+    let what = if ids.len() == 1 { "this lead is" } else { "these leads are" };
+    let mut why: Vec<String> = why.into_iter().collect();
+    if why.len() > 3 {
+        why.truncate(3);
+        why.push("…".into());
+    }
+    Err(Error::invalid(format!("rotation hands out open unassigned leads; {what} {}", why.join(", "))))
 }
 
 /// For ticked leads, whom an assign takes them from ("taken from Lewis 1"),

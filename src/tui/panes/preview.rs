@@ -47,6 +47,13 @@ pub fn skipped(r: &RouteResult) -> Vec<String> {
     grouped(&format!("skipped: {}", thousands(r.skipped.len())), r.skipped.iter().map(|u| u.reason.as_str()))
 }
 
+/// Why a plan hands nothing out, in one line: "2 × closed, 1 × already owned by Tom".
+pub fn why_nobody(r: &RouteResult) -> String {
+    let reasons = r.unassigned.iter().chain(&r.skipped).map(|u| u.reason.as_str());
+    let lines = grouped("", reasons);
+    lines.iter().skip(1).map(|l| l.trim()).collect::<Vec<_>>().join(", ")
+}
+
 fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut why: BTreeMap<&str, usize> = BTreeMap::new();
     for reason in reasons {
