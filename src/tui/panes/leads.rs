@@ -186,7 +186,7 @@ fn width(column: LeadColumn, room: u16, in_stage: bool) -> Constraint {
             120..160 => 20,
             _ => 28,
         }),
-        LeadColumn::Phone => Constraint::Length(15),
+        LeadColumn::Phone => Constraint::Length(17), // "+1 (305) 461-1234" whole
         LeadColumn::Status => Constraint::Length(9),
         LeadColumn::Age => Constraint::Length(if in_stage { 8 } else { 4 }),
         LeadColumn::Waiting => Constraint::Length(7),
