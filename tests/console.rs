@@ -342,6 +342,23 @@ fn kanban_select_all_in_a_column_then_assign_takes_every_matching_card() {
     assert_eq!(count(&a.store, "SELECT count(*) FROM leads WHERE owner_id IS NULL"), 0);
 }
 
+#[test]
+fn ticks_in_several_board_columns_are_all_counted_and_all_acted_on() {
+    let (mut s, ctx) = sample();
+    let moved = 40; // an unassigned lead, moved to Contacted
+    leadrota::core::leads::move_status(&mut s, &ctx, moved, "Contacted").unwrap();
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "1 l "); // a card in New, then the one in Contacted
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("selected 2"), "both ticks on screen are counted:\n{shown}");
+    keys(&mut a, "Atom");
+    assert!(screen(&a, 80, 24).contains("Assign 2 leads to"), "{}", screen(&a, 80, 24));
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "y");
+    assert_eq!(a.notice.text, "2 assigned to Tom, 0 unchanged");
+    assert_eq!(count(&a.store, &format!("SELECT count(*) FROM leads WHERE id = {moved} AND owner_id IS NOT NULL")), 1);
+}
+
 fn enter(app: &mut App) {
     press(app, KeyCode::Enter);
 }

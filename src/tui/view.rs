@@ -175,9 +175,15 @@ fn status_parts(app: &App, look: &Look<'_>, short: bool) -> Vec<StatusPart> {
     let (selected, position) = match app.active() {
         Some((w, _)) if w.generation != app.shared.generation() => ("0".to_string(), Some("searching…".to_string())),
         Some((w, matching)) => {
+            // The board's ticks in other columns count too: a bulk change takes them.
+            let elsewhere = if app.pane == Pane::Kanban {
+                app.board.selected_elsewhere(&app.counts, app.shared.stamp())
+            } else {
+                0
+            };
             let selected = match matching {
-                Some(m) => figure(Some(w.picked.count(m))),
-                None if w.picked.is_empty() => "0".to_string(),
+                Some(m) => figure(Some(w.picked.count(m) + elsewhere)),
+                None if w.picked.is_empty() => figure(Some(elsewhere)),
                 None => "…".to_string(),
             };
             let position = match matching {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::model::Stage;
 use crate::core::stages;
 use crate::tui::action::Action;
@@ -15,7 +15,7 @@ use crate::tui::keymap::Context;
 use crate::tui::modal::Step;
 use crate::tui::panes::list;
 use crate::tui::widgets::fit::{clip, title_style, titled_count_from};
-use crate::tui::window::Window;
+use crate::tui::window::{Picked, Window};
 
 /// Lines per card: name, then company and owner.
 const CARD_LINES: u16 = 2;
@@ -110,6 +110,11 @@ impl Board {
                 let step = if action == Action::MovePrev { -1 } else { 1 };
                 return Ok(self.move_card(step));
             }
+            Action::Assign | Action::Reassign | Action::Unassign | Action::Rotate | Action::Pickup
+                if self.ticks_elsewhere() > 0 =>
+            {
+                return self.act_on_every_tick(action, env);
+            }
             _ => {
                 let matching = self.matching(self.focus, env.counts, env.shared.stamp());
                 let Some(column) = self.columns.get_mut(self.focus) else { return Ok(None) };
@@ -117,6 +122,44 @@ impl Board {
             }
         }
         Ok(None)
+    }
+
+    /// Cards selected in the columns other than the focused one, for the
+    /// status bar (a column's select-all counts its matching cards).
+    pub fn selected_elsewhere(&self, counts: &crate::tui::worker::Counts, stamp: crate::tui::shared::Stamp) -> i64 {
+        let elsewhere =
+            self.columns.iter().enumerate().filter(|(i, c)| *i != self.focus && !c.window.picked.is_empty());
+        elsewhere.map(|(i, c)| c.window.picked.count(self.matching(i, counts, stamp).unwrap_or(0))).sum()
+    }
+
+    /// Ticks in the other columns (a select-all counts as one): any at all
+    /// send a bulk change to every tick on the board.
+    pub fn ticks_elsewhere(&self) -> usize {
+        let elsewhere = self.columns.iter().enumerate().filter(|(i, _)| *i != self.focus);
+        elsewhere.map(|(_, c)| if let Picked::Ids(ids) = &c.window.picked { ids.len() } else { 1 }).sum()
+    }
+
+    /// A bulk change acts on every card ticked on the board, whichever
+    /// column holds it, as the ticks on screen and the status bar say; a
+    /// column's select-all among ticks elsewhere is refused rather than guessed.
+    fn act_on_every_tick(&mut self, action: Action, env: &mut Env<'_>) -> Result<Option<Step>> {
+        let mut ticked = std::collections::BTreeSet::new();
+        for column in &self.columns {
+            match &column.window.picked {
+                Picked::Ids(ids) => ticked.extend(ids.iter().copied()),
+                Picked::AllMatching { .. } => {
+                    let clear = env.keymap.label(Context::Kanban, Action::Back);
+                    return Err(Error::invalid(format!(
+                        "a column is all selected and cards are ticked in others: act on one column ({clear} clears a column's ticks)"
+                    )));
+                }
+            }
+        }
+        let Some(column) = self.columns.get_mut(self.focus) else { return Ok(None) };
+        let own = std::mem::replace(&mut column.window.picked, Picked::Ids(ticked));
+        let step = list::on_action(&mut column.window, None, Context::Kanban, action, env);
+        column.window.picked = own;
+        step
     }
 
     /// Move the highlighted card to the previous or next stage (A13: the owner stays).
