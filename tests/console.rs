@@ -184,6 +184,19 @@ fn a_paste_is_text_in_a_text_field_and_never_keys_elsewhere() {
     a.paste("y\n");
     assert!(matches!(a.modals.last(), Some(Modal::Confirm(_))), "the confirm still waits");
     assert!(a.notice.text.contains("a paste goes into a text field"), "{}", a.notice.text);
+    press(&mut a, KeyCode::Esc);
+    // A huge paste goes in whole up to a bound, in one go, and says it was cut.
+    keys(&mut a, "/");
+    a.paste(&"x".repeat(100_000));
+    let Some(Modal::Search(search)) = a.modals.last() else { panic!("the search line stays open") };
+    assert_eq!(search.input.value().chars().count(), 2_000);
+    assert_eq!(a.notice.text, "the paste was cut to its first 2,000 characters");
+    press(&mut a, KeyCode::Esc);
+    // Into a prompt, a paste replaces the value it opened with, as typing does.
+    keys(&mut a, "3D");
+    a.paste("25");
+    let Some(Modal::Prompt(prompt)) = a.modals.last() else { panic!("the limit prompt stays open") };
+    assert_eq!(prompt.input.value(), "25");
 }
 
 #[test]

@@ -81,7 +81,9 @@ impl Console {
     fn settled(&self) -> String {
         self.wait_until("the count of the filter in force", |t| {
             let status = status_line(t);
-            (status.contains(" of ") || status.contains("no rows")) && !t.contains("(…)") && !t.contains("searching…")
+            // A board title waiting for its count reads "New (…)", or "New …" when narrow.
+            let counting = t.contains("(…)") || t.contains(" …─") || t.contains(" …┐");
+            (status.contains(" of ") || status.contains("no rows")) && !counting && !t.contains("searching…")
         })
     }
 

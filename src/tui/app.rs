@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use rusqlite::Connection;
 
 use super::action::Action;
@@ -19,7 +19,7 @@ use super::panes::list;
 use super::panes::routing::RoutingPane;
 use super::panes::users::UsersPane;
 use super::panes::workload::WorkloadPane;
-use super::run::Created;
+use super::run::{Created, thousands};
 use super::shared::Shared;
 use super::theme::Theme;
 use super::window::{Picked, Window};
@@ -33,6 +33,9 @@ use crate::core::page::{self, Direction};
 
 /// How long a notice stays on its line (Esc clears it sooner).
 const NOTICE_FOR: Duration = Duration::from_secs(10);
+
+/// The most characters a paste puts into a field.
+const PASTE_MOST: usize = 2_000;
 
 /// The last thing that happened, shown on its own line over the status bar.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -343,12 +346,20 @@ impl App {
         }
         let typed: String =
             text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).filter(|c| !c.is_control()).collect();
-        for c in typed.trim().chars() {
-            // A character that closed the field (none should) ends the paste.
-            if !self.modals.last().is_some_and(Modal::takes_text) {
-                break;
-            }
-            self.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let typed = typed.trim();
+        // No field here takes a book: a huge paste is cut, and says so.
+        let kept: String = typed.chars().take(PASTE_MOST).collect();
+        if kept.len() < typed.len() {
+            self.set_notice(format!("the paste was cut to its first {} characters", thousands(PASTE_MOST)), true);
+        } else {
+            self.notice = Notice::default();
+        }
+        let env = env!(self);
+        let outcome = self.modals.last_mut().and_then(|top| top.paste(&kept, &env));
+        if let Some(Outcome::Step(step)) = outcome
+            && let Err(e) = self.apply(step)
+        {
+            self.set_notice(e.to_string(), true);
         }
     }
 
@@ -436,6 +447,8 @@ impl App {
     pub fn apply(&mut self, step: Step) -> Result<()> {
         match step {
             Step::Open(modal) => {
+                // What the last step said is about what came before this dialog.
+                self.notice = Notice::default();
                 // A confirm follows a preview (a rolled-back write): give back what it used (§8).
                 if matches!(modal, Modal::Confirm(_)) {
                     super::memory::release(self.store.conn());

@@ -85,6 +85,12 @@ impl Help {
         }
     }
 
+    /// Pasted text into the find.
+    pub fn paste(&mut self, text: &str) {
+        self.find = fit::insert(&self.find, text);
+        self.scroll = 0;
+    }
+
     fn scroll_by(&mut self, down: bool, n: usize) -> Outcome {
         // `usize::MAX` (after End) is clamped when drawn; start from a real row.
         let from = self.scroll.min(10_000);

@@ -127,6 +127,19 @@ impl Modal {
         }
     }
 
+    /// Pasted text into the text field of this modal, in one go; `None`
+    /// when it has none ([`Modal::takes_text`]).
+    pub fn paste(&mut self, text: &str, env: &Env<'_>) -> Option<Outcome> {
+        match self {
+            Modal::Prompt(p) => p.paste(text),
+            Modal::Search(s) => return Some(s.paste(text, env)),
+            Modal::Choose(c) => c.picker.paste(text),
+            Modal::Help(h) if h.finding => h.paste(text),
+            _ => return None,
+        }
+        Some(Outcome::Keep)
+    }
+
     /// The key context while this modal is on top, if it has one.
     pub fn context(&self) -> Option<Context> {
         match self {

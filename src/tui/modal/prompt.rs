@@ -92,6 +92,16 @@ impl Prompt {
         }
     }
 
+    /// Pasted text, put in as if typed: it replaces a value still selected.
+    pub fn paste(&mut self, text: &str) {
+        if std::mem::take(&mut self.replaces) {
+            self.input.reset();
+        }
+        self.input = fit::insert(&self.input, text);
+        self.error = None;
+        self.recheck();
+    }
+
     fn recheck(&mut self) {
         let Some(check) = self.check else { return };
         match check.verdict(self.input.value()) {

@@ -36,6 +36,15 @@ impl Search {
         }
     }
 
+    /// Pasted text: one search for all of it, not one per character.
+    pub fn paste(&mut self, text: &str, env: &Env<'_>) -> Outcome {
+        self.input = fit::insert(&self.input, text);
+        Outcome::Step(Step::Filter(Filter {
+            search: self.input.value().trim().to_string(),
+            ..env.shared.filter.clone()
+        }))
+    }
+
     pub fn draw(&self, frame: &mut Frame<'_>, main: Rect, look: &Look<'_>) {
         let area = Rect { y: main.bottom().saturating_sub(3), height: 3, ..main };
         // Borders and the `/ ` mark take four columns; a long search scrolls.

@@ -92,8 +92,11 @@ pub fn count(text: &str) -> Result<i64, String> {
     if text.is_empty() {
         return Ok(0);
     }
-    let digits: String = text.chars().filter(|c| !matches!(c, ',' | '_' | '\'')).collect();
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+    // Separators only between groups of three (1,500 or 1'500): "1,5,00" is a typo, not 1500.
+    let groups: Vec<&str> = text.split([',', '_', '\'']).collect();
+    let grouped = groups.len() == 1 || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
+    let digits = groups.concat();
+    if grouped && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
         return digits
             .parse::<i64>()
             .ok()
@@ -152,6 +155,11 @@ mod tests {
         assert_eq!(daily.verdict("1,500").as_deref(), Ok("at most 1,500 a day each"));
         assert_eq!(daily.verdict("").as_deref(), Ok("empty or 0: unlimited"));
         assert_eq!(daily.verdict("250abc"), Err("'250abc' is not a whole number".into()));
+        assert_eq!(count("1'500"), Ok(1500));
+        assert_eq!(count("1,500,000"), Ok(1_500_000));
+        for typo in ["1,5,00", "1,0", "15,00", ",500", "1,500,"] {
+            assert!(count(typo).is_err(), "{typo} is refused");
+        }
         assert_eq!(
             count("99999999999999999999"),
             Err("99999999999999999999 is too large: at most 1,000,000,000".into())

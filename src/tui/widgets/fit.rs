@@ -41,6 +41,16 @@ pub fn clip_start(text: &str, width: usize) -> String {
 /// its end, the file name. A hidden start or end is marked with `…` in the
 /// first or last column, which is why the cursor keeps off the last one
 /// unless it is after the end of the text.
+/// `input` with `text` put in at its cursor in one go, the cursor after it:
+/// a paste of thousands of characters, not one key each.
+pub fn insert(input: &Input, text: &str) -> Input {
+    let at = input.cursor();
+    let value = input.value();
+    let split = value.char_indices().nth(at).map_or(value.len(), |(i, _)| i);
+    let joined = format!("{}{text}{}", &value[..split], &value[split..]);
+    Input::new(joined).with_cursor(at + text.chars().count())
+}
+
 pub fn input_view(input: &Input, width: usize) -> (String, usize) {
     let at_end = input.cursor() >= input.value().chars().count();
     let room = width.saturating_sub(if at_end { 1 } else { 2 }).max(1);

@@ -66,6 +66,12 @@ impl<T: Clone> Picker<T> {
         self
     }
 
+    /// Narrow by pasted text, as if typed.
+    pub fn paste(&mut self, text: &str) {
+        self.input = fit::insert(&self.input, text);
+        self.refilter();
+    }
+
     fn refilter(&mut self) {
         let query = self.input.value();
         if query.trim().is_empty() {
