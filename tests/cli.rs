@@ -375,3 +375,23 @@ fn without_a_terminal_the_demo_says_how_to_explore_it_and_the_console_says_why_i
     assert!(out.contains("lead list --unassigned"), "{out}");
     db.fails(&["--as", "Helen"], "the console needs a terminal");
 }
+
+#[test]
+fn a_batch_is_listed_whole_and_a_cut_list_says_so() {
+    let db = Db::new();
+    db.team();
+    db.ok(&["routing", "off"]);
+    let csv = db.path.parent().unwrap().join("sixty.csv");
+    let rows: String = (0..60).map(|i| format!("Lead {i},lead{i}@example.com\n")).collect();
+    std::fs::write(&csv, format!("name,email\n{rows}")).unwrap();
+    db.ok(&["import", csv.to_str().unwrap()]);
+    let batch = db.json(&["assign", "--to", "Tom", "--unassigned"])["batch"].as_i64().unwrap();
+    let listed = db.json(&["activity", "--batch", &batch.to_string()]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(60), "the whole batch, as its confirm promised");
+    let out = db.cmd(&["activity"]).assert().success().get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end(), "the newest 50 rows; --limit N shows more");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 51, "a header and 50 rows");
+    let out = db.cmd(&["activity", "--limit", "500"]).assert().success().get_output().clone();
+    assert!(out.stderr.is_empty(), "nothing was cut");
+}

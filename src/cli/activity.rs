@@ -9,6 +9,9 @@ use crate::core::filter::Filter;
 use crate::core::rights::{self, Action};
 use crate::core::{leads, users};
 
+/// Rows shown when no limit is asked for (and no batch named).
+const DEFAULT_LIMIT: usize = 50;
+
 pub fn run(s: &Session, a: &ActivityArgs) -> Result<()> {
     if let Some(id) = a.lead {
         // Refuses leads the acting user may not see.
@@ -23,14 +26,24 @@ pub fn run(s: &Session, a: &ActivityArgs) -> Result<()> {
         lead: a.lead,
         user: user.map(|u| u.id),
         batch: a.batch,
-        limit: Some(a.limit),
+        // A batch is listed whole unless a limit is asked for: its rows are
+        // what a confirm promised, and a cut list would not add up.
+        limit: a.limit.or(if a.batch.is_some() { None } else { Some(DEFAULT_LIMIT) }).map(|n| n.saturating_add(1)),
         leads_within: (!team).then(|| Filter::for_actor(&s.ctx)),
     };
-    let rows = activity::list(s.store.conn(), &query)?;
+    let mut rows = activity::list(s.store.conn(), &query)?;
+    // One row more than asked for says whether the list was cut.
+    let cut = query.limit.is_some_and(|n| rows.len() == n);
+    if cut {
+        rows.pop();
+    }
     if s.json {
         print_json(&Value::Array(rows.iter().map(activity_json).collect()))
     } else {
         print_activity(&rows);
+        if cut {
+            eprintln!("the newest {} rows; --limit N shows more", rows.len());
+        }
         Ok(())
     }
 }

@@ -542,11 +542,12 @@ pub struct ActivityArgs {
     pub lead: Option<i64>,
     #[arg(long)]
     pub user: Option<String>,
-    /// Only the rows of one batch (e.g. an import)
+    /// Only the rows of one batch (e.g. an import), all of them unless --limit is given
     #[arg(long)]
     pub batch: Option<i64>,
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
+    /// At most this many rows, newest first [default: 50; a whole batch with --batch]
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// Which leads: repeat a flag to accept any of several values.
