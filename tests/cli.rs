@@ -363,6 +363,10 @@ fn a_rule_value_no_lead_has_is_saved_with_a_warning_naming_the_close_known_value
         &["rule", "add", "Typo", "--to-user", "Tom", "--if", "status=Qualifed"],
         "No status is called 'Qualifed'. Did you mean Qualified? The statuses are New, Contacted, Qualified",
     );
+    db.fails(
+        &["rule", "add", "Part", "--to-user", "Tom", "--if", "status~Neg"],
+        "No status contains 'Neg'. The statuses are New, Contacted",
+    );
     assert_eq!(db.json(&["rule", "list"]).as_array().map(Vec::len), Some(2), "nothing saved");
 }
 

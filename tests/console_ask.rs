@@ -95,3 +95,21 @@ fn pick_up_statuses_are_a_tick_list_that_opens_on_the_current_set() {
     press(&mut a, KeyCode::Esc);
     assert_eq!(groups::find(a.store.conn(), "Inbound").unwrap().pickup_stage_ids.len(), 2, "Esc changes nothing");
 }
+
+#[test]
+fn a_rules_conditions_are_checked_as_they_are_typed() {
+    let (s, ctx) = console_sample(0, 4, 1);
+    let mut a = app(s, ctx, 24);
+    keys(&mut a, "4nTypos");
+    press(&mut a, KeyCode::Enter);
+    keys(&mut a, "foo=bar");
+    let shown = screen(&a, 80, 24);
+    assert!(shown.contains("unknown rule field 'foo'"), "named while typing:\n{shown}");
+    press(&mut a, KeyCode::Enter);
+    assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Prompt(_))), "Enter waits for good conditions");
+    for _ in 0..7 {
+        press(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "source=Website; tag~vip");
+    assert!(screen(&a, 80, 24).contains("reads as: source=Website and tag~vip"), "{}", screen(&a, 80, 24));
+}

@@ -308,10 +308,23 @@ pub fn update(store: &mut Store, ctx: &Ctx, id: i64, target: &TargetName, condit
 /// A status that is no stage never matches a lead, now or later, so a rule
 /// naming one is refused (a source or tag no lead has yet only warns).
 fn statuses_are_stages(conn: &Connection, conditions: &[Condition]) -> Result<()> {
+    let stages = known::values(conn, Field::Status)?;
     let unknown = known::unknown_values(conn, conditions)?;
-    let Some(status) = unknown.iter().find(|u| u.field == Field::Status) else { return Ok(()) };
-    let stages = known::values(conn, Field::Status)?.join(", ");
-    Err(Error::invalid(format!("{} The statuses are {stages}.", status.question())))
+    if let Some(status) = unknown.iter().find(|u| u.field == Field::Status) {
+        return Err(Error::invalid(format!("{} The statuses are {}.", status.question(), stages.join(", "))));
+    }
+    // `status~Neg` is a part of a status: one that is part of none never matches either.
+    let contains = conditions.iter().filter(|c| c.field == Field::Status && c.op == Op::Contains);
+    for value in contains.flat_map(Condition::values) {
+        let folded = value.to_lowercase();
+        if !stages.iter().any(|s| s.to_lowercase().contains(&folded)) {
+            return Err(Error::invalid(format!(
+                "No status contains '{value}'. The statuses are {}.",
+                stages.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Add a rule at `priority` (1 = first; default last).

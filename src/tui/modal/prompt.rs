@@ -43,11 +43,12 @@ pub fn ask(title: impl Into<String>, initial: &str, then: Then) -> Modal {
     Modal::Prompt(Prompt::new(title.into(), initial, then, None))
 }
 
-/// [`ask`] for a text the user more often extends than retypes (a rule's
-/// conditions): it opens with the cursor at its end, nothing selected.
-pub fn ask_to_extend(title: impl Into<String>, initial: &str, then: Then) -> Modal {
-    let mut prompt = Prompt::new(title.into(), initial, then, None);
+/// [`ask_checked`] for a text the user more often extends than retypes (a
+/// rule's conditions): it opens with the cursor at its end, nothing selected.
+pub fn ask_to_extend(title: impl Into<String>, initial: &str, then: Then, check: Check) -> Modal {
+    let mut prompt = Prompt::new(title.into(), initial, then, Some(check));
     prompt.replaces = false;
+    prompt.recheck();
     Modal::Prompt(prompt)
 }
 
@@ -186,7 +187,7 @@ mod tests {
         let mut cleared = prompt(ask("Daily limit", "1500", then.clone()));
         type_in(&mut cleared, &[KeyCode::Backspace]);
         assert_eq!(cleared.input.value(), "");
-        let mut extended = prompt(ask_to_extend("Conditions", "source=Facebook", then));
+        let mut extended = prompt(ask_to_extend("Conditions", "source=Facebook", then, Check::Conditions));
         type_in(&mut extended, &chars("; tag=vip"));
         assert_eq!(extended.input.value(), "source=Facebook; tag=vip");
     }

@@ -29,6 +29,8 @@ pub enum Check {
     /// A filter's first and last day, `YYYY-MM-DD`; empty is any.
     Since,
     Until,
+    /// A rule's conditions, `;` between them; empty is every lead.
+    Conditions,
 }
 
 impl Check {
@@ -67,6 +69,14 @@ impl Check {
             Check::Since | Check::Until if text.is_empty() => Ok("empty: any date".into()),
             Check::Since => day(text).map(|d| format!("leads created on {d} or later")),
             Check::Until => day(text).map(|d| format!("leads created on {d} or earlier")),
+            Check::Conditions if text.is_empty() => Ok("empty: every lead".into()),
+            Check::Conditions => match crate::core::rules::parse_conditions(text) {
+                Ok(conditions) => {
+                    let read: Vec<String> = conditions.iter().map(ToString::to_string).collect();
+                    Ok(format!("reads as: {}", read.join(" and ")))
+                }
+                Err(e) => Err(e.to_string()),
+            },
             Check::Reclaim => reclaim(text).map(|(hours, times)| match (hours, times) {
                 (0, _) => "empty or 0: no reclaim".into(),
                 (h, None) => format!("after {h} h untouched"),

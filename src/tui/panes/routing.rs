@@ -15,6 +15,7 @@ use crate::core::{groups, settings, users};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, Env, Look, Pending, Pick, RoutingThen, RuleRef, Then};
 use crate::tui::keymap::Context;
+use crate::tui::modal::typed::Check;
 use crate::tui::modal::{Confirm, Modal, Step, ask, choose, prompt};
 use crate::tui::panes::preview;
 use crate::tui::widgets::fit;
@@ -189,7 +190,8 @@ fn conditions_prompt(rule: RuleRef, conditions: &[Condition], env: &Env<'_>) -> 
         }
     };
     let text: Vec<String> = conditions.iter().map(ToString::to_string).collect();
-    Ok(Step::Open(prompt::ask_to_extend(title, &text.join("; "), Then::Routing(RoutingThen::Conditions { rule }))))
+    let then = Then::Routing(RoutingThen::Conditions { rule });
+    Ok(Step::Open(prompt::ask_to_extend(title, &text.join("; "), then, Check::Conditions)))
 }
 
 /// Save the rule, unless a value of its conditions is one no lead has and
