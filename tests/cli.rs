@@ -399,3 +399,12 @@ fn a_batch_is_listed_whole_and_a_cut_list_says_so() {
     let out = db.cmd(&["activity", "--limit", "500"]).assert().success().get_output().clone();
     assert!(out.stderr.is_empty(), "nothing was cut");
 }
+
+#[test]
+fn reclaiming_at_most_zero_times_is_refused_for_what_it_would_not_do() {
+    let db = Db::new();
+    db.team();
+    db.ok(&["group", "add", "Floor"]);
+    db.fails(&["group", "set", "Floor", "--reclaim-after", "5", "--reclaim-max", "0"], "--reclaim-max is at least 1");
+    db.ok(&["group", "set", "Floor", "--reclaim-after", "5", "--reclaim-max", "2"]);
+}

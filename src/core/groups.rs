@@ -251,6 +251,10 @@ pub fn set(store: &mut Store, ctx: &Ctx, name: &str, changes: &GroupChanges) -> 
         })
         .transpose()?;
     let reclaim_max = changes.reclaim_max.map(|n| check_limit(n, "--reclaim-max")).transpose()?;
+    if reclaim_max == Some(0) {
+        // "At most 0 times" reclaims nothing while saying it does; hours of 0 turn it off.
+        return Err(Error::invalid("--reclaim-max is at least 1 (--reclaim-after 0 turns reclaiming off)"));
+    }
     let pickup = match &changes.pickup_statuses {
         Some(names) => Some(
             names

@@ -86,10 +86,13 @@ impl Check {
     }
 }
 
-/// A day typed as `YYYY-MM-DD`.
+/// A day typed as `YYYY-MM-DD`, in the years leads can have.
 fn day(text: &str) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike;
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("'{}' is not a date: YYYY-MM-DD, e.g. 2026-03-31", shown(text.trim())))
+        .ok()
+        .filter(|d| (1900..=9999).contains(&d.year()))
+        .ok_or_else(|| format!("'{}' is not a date: YYYY-MM-DD, e.g. 2026-03-31", shown(text.trim())))
 }
 
 /// The largest count a prompt takes: far above any office's, far below
@@ -150,7 +153,10 @@ pub fn reclaim(text: &str) -> Result<(i64, Option<i64>), String> {
     match text.split_whitespace().collect::<Vec<_>>().as_slice() {
         [] => Ok((0, None)),
         [hours] => Ok((count(hours)?, None)),
-        [hours, times] => Ok((count(hours)?, Some(count(times)?))),
+        [hours, times] => match count(times)? {
+            0 => Err("at most 0 times reclaims nothing: give 1 or more, or hours 0 to turn it off".into()),
+            times => Ok((count(hours)?, Some(times))),
+        },
         _ => Err("enter hours, and maybe how many times: e.g. 24 2".into()),
     }
 }
@@ -186,5 +192,7 @@ mod tests {
         assert_eq!(weight("101"), Err("enter a whole number from 1 to 100".into()));
         assert_eq!(reclaim("24 2"), Ok((24, Some(2))));
         assert_eq!(Check::Reclaim.verdict("0").as_deref(), Ok("empty or 0: no reclaim"));
+        assert!(reclaim("5 0").unwrap_err().starts_with("at most 0 times reclaims nothing"));
+        assert!(Check::Since.verdict("-2025-01-01").is_err(), "a negative year is no date a lead has");
     }
 }
