@@ -130,7 +130,7 @@ pub fn own_limits(text: &str) -> Result<(Option<i64>, Option<i64>), String> {
         _ => Err(String::new()),
     };
     read.map_err(|problem| {
-        let format = "DAILY [MONTHLY]: 5, 5 60 or - 60 (- is the group's)";
+        let format = "DAILY [MONTHLY], e.g. 5, 5 60, - 60";
         if problem.is_empty() { format!("enter {format}") } else { format!("{problem}; {format}") }
     })
 }
