@@ -9,7 +9,8 @@ use leadrota::core::groups;
 use leadrota::core::rules;
 use ratatui::crossterm::event::KeyCode;
 
-/// The console on Routing with a new rule typed up to its target: the
+/// The console on Routing with a new rule's conditions typed: a question
+/// about a value no lead has comes now, before the target is picked. The
 /// sample's leads all come from "Website".
 fn new_rule(conditions: &str) -> leadrota::tui::app::App {
     let (s, ctx) = console_sample(0, 4, 1);
@@ -19,9 +20,14 @@ fn new_rule(conditions: &str) -> leadrota::tui::app::App {
     press(&mut a, KeyCode::Enter);
     keys(&mut a, conditions);
     press(&mut a, KeyCode::Enter);
-    keys(&mut a, "inbound");
-    press(&mut a, KeyCode::Enter);
     a
+}
+
+/// Pick Inbound in the target picker, which saves the rule.
+fn to_inbound(a: &mut leadrota::tui::app::App) {
+    assert!(screen(a, 80, 24).contains("Send matching leads to"), "the target picker: {}", screen(a, 80, 24));
+    keys(a, "inbound");
+    press(a, KeyCode::Enter);
 }
 
 fn saved(a: &leadrota::tui::app::App) -> Vec<String> {
@@ -36,6 +42,7 @@ fn a_value_no_lead_has_is_asked_about_and_enter_puts_the_closest_known_one() {
     assert!(shown.contains("y save anyway · Enter pick · Esc back"), "{shown}");
     assert!(saved(&a).is_empty(), "nothing is saved while it asks");
     press(&mut a, KeyCode::Enter);
+    to_inbound(&mut a);
     assert!(a.modals.is_empty(), "{}", screen(&a, 80, 24));
     assert_eq!(saved(&a), ["source=Website", "status=New"]);
 }
@@ -47,6 +54,7 @@ fn y_saves_the_value_as_typed_and_esc_goes_back_to_the_conditions() {
     assert!(shown.contains("No lead has source 'Billboard'."), "{shown}");
     assert!(!shown.contains("Enter pick"), "nothing close to pick:\n{shown}");
     keys(&mut a, "y");
+    to_inbound(&mut a);
     assert_eq!(saved(&a), ["source=Billboard"]);
 
     let mut a = new_rule("source=Website; tag=vipp");
@@ -60,12 +68,12 @@ fn y_saves_the_value_as_typed_and_esc_goes_back_to_the_conditions() {
 #[test]
 fn editing_a_rule_asks_too_and_a_known_value_is_saved_without_a_question() {
     let mut a = new_rule("status=new");
+    to_inbound(&mut a);
     assert!(a.modals.is_empty(), "a known status in any case: {}", screen(&a, 80, 24));
     keys(&mut a, "e");
     press(&mut a, KeyCode::End);
     keys(&mut a, "; status=Qualifed");
     press(&mut a, KeyCode::Enter);
-    press(&mut a, KeyCode::Enter); // the target picker starts on Inbound
     let shown = screen(&a, 80, 24);
     assert!(shown.contains("No status is called 'Qualifed'. Did you mean Qualified?"), "{shown}");
     // No lead will ever have a status that is no stage: it cannot be kept as typed.
@@ -73,6 +81,7 @@ fn editing_a_rule_asks_too_and_a_known_value_is_saved_without_a_question() {
     keys(&mut a, "y");
     assert!(matches!(a.modals.last(), Some(leadrota::tui::modal::Modal::Ask(_))), "y does nothing here");
     press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter); // the target picker starts on Inbound
     assert_eq!(saved(&a), ["status=new", "status=Qualified"]);
 }
 

@@ -208,11 +208,10 @@ pub enum RoutingThen {
         rule: RuleRef,
         conditions: Vec<Condition>,
     },
-    /// A value no lead has, asked about before the rule is saved; the
+    /// A value no lead has, asked about before the target is picked; the
     /// values already let through (condition, value) are not asked again.
     Unknown {
         rule: RuleRef,
-        target: TargetName,
         conditions: Vec<Condition>,
         passed: Vec<(usize, String)>,
         unknown: Unknown,

@@ -135,20 +135,7 @@ impl RoutingPane {
             (RoutingThen::Name, Answer::Text(name)) => conditions_prompt(RuleRef::New(name), &[], env).map(Some),
             (RoutingThen::Conditions { rule }, Answer::Text(text)) => {
                 let conditions = rules::parse_conditions(&text)?;
-                // Editing a rule: the picker starts on its target, so Enter keeps it.
-                let current = match &rule {
-                    RuleRef::Existing(id) => Some(match rules::get(env.store.conn(), *id)?.target {
-                        Target::Group { name, .. } => Pick::Group(name),
-                        Target::User { name, .. } => Pick::User(name),
-                    }),
-                    RuleRef::New(_) => None,
-                };
-                let then = Then::Routing(RoutingThen::Target { rule, conditions });
-                let picker = choose::choose("Send matching leads to", target_choices(env)?, then);
-                Ok(Some(Step::Open(match current {
-                    Some(current) => choose::on(picker, &current),
-                    None => picker,
-                })))
+                checked(rule, conditions, vec![], env)
             }
             (RoutingThen::Target { rule, conditions }, Answer::Pick(pick)) => {
                 let target = match pick {
@@ -156,21 +143,24 @@ impl RoutingPane {
                     Pick::User(u) => TargetName::User(u),
                     _ => return Err(Error::invalid("pick a group or a user")),
                 };
-                save(rule, target, conditions, vec![], env)
+                match rule {
+                    RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
+                    RuleRef::Existing(id) => run(Pending::UpdateRule { id, target, conditions }),
+                }
             }
             // A value no lead has: put the one picked in its place, let it
             // through, or go back to the conditions as they stand.
-            (RoutingThen::Unknown { rule, target, mut conditions, passed, unknown }, answer) => match answer {
+            (RoutingThen::Unknown { rule, mut conditions, passed, unknown }, answer) => match answer {
                 Answer::Pick(Pick::Name(value)) => {
                     if let Some(c) = conditions.get_mut(unknown.condition) {
                         *c = c.with_value(&unknown.value, &value);
                     }
-                    save(rule, target, conditions, passed, env)
+                    checked(rule, conditions, passed, env)
                 }
                 Answer::Anyway => {
                     let mut passed = passed;
                     passed.push((unknown.condition, unknown.value));
-                    save(rule, target, conditions, passed, env)
+                    checked(rule, conditions, passed, env)
                 }
                 Answer::Back => conditions_prompt(rule, &conditions, env).map(Some),
                 _ => Ok(None),
@@ -194,12 +184,12 @@ fn conditions_prompt(rule: RuleRef, conditions: &[Condition], env: &Env<'_>) -> 
     Ok(Step::Open(prompt::ask_to_extend(title, &text.join("; "), then, Check::Conditions)))
 }
 
-/// Save the rule, unless a value of its conditions is one no lead has and
-/// has not been let through (`passed`): a typo such as `source=LinkdIn`
-/// would route nothing, so ask first, offering the values closest to it.
-fn save(
+/// Conditions typed: a value of them that no lead has and that was not let
+/// through (`passed`) is asked about first, right after it was typed — a
+/// typo such as `source=LinkdIn` would route nothing — offering the values
+/// closest to it; then the target is picked and the rule saved.
+fn checked(
     rule: RuleRef,
-    target: TargetName,
     conditions: Vec<Condition>,
     passed: Vec<(usize, String)>,
     env: &Env<'_>,
@@ -212,15 +202,25 @@ fn save(
         let closest = unknown.closest.clone();
         // A lead may come from a new source tomorrow; no lead will have a status that is no stage.
         let correct_only = unknown.field == Field::Status;
-        let then = Then::Routing(RoutingThen::Unknown { rule, target, conditions, passed, unknown });
+        let then = Then::Routing(RoutingThen::Unknown { rule, conditions, passed, unknown });
         let modal =
             if correct_only { ask::ask_to_correct(question, closest, then) } else { ask::ask(question, closest, then) };
         return Ok(Some(Step::Open(modal)));
     }
-    match rule {
-        RuleRef::New(name) => run(Pending::AddRule { name, target, conditions }),
-        RuleRef::Existing(id) => run(Pending::UpdateRule { id, target, conditions }),
-    }
+    // Editing a rule: the picker starts on its target, so Enter keeps it.
+    let current = match &rule {
+        RuleRef::Existing(id) => Some(match rules::get(env.store.conn(), *id)?.target {
+            Target::Group { name, .. } => Pick::Group(name),
+            Target::User { name, .. } => Pick::User(name),
+        }),
+        RuleRef::New(_) => None,
+    };
+    let then = Then::Routing(RoutingThen::Target { rule, conditions });
+    let picker = choose::choose("Send matching leads to", target_choices(env)?, then);
+    Ok(Some(Step::Open(match current {
+        Some(current) => choose::on(picker, &current),
+        None => picker,
+    })))
 }
 
 /// Groups and users a rule can send leads to.
