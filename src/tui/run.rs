@@ -2,8 +2,8 @@
 //! what happened ("312 assigned to Tom, 0 unchanged").
 
 use crate::core::assign::{self, Selection};
-pub use crate::core::error::thousands;
 use crate::core::error::{Error, Result};
+pub use crate::core::error::{thousands, thousands_of};
 use crate::core::{Ctx, Store, distribute, groups, leads, rules, users};
 use crate::tui::flow::{Pending, plural};
 use crate::tui::modal::typed::Check;
@@ -12,11 +12,6 @@ use crate::tui::panes::import;
 /// The selection no longer has the leads the confirm showed (A14).
 pub fn changed_since(shown: usize, now: usize) -> Result<()> {
     if shown == now { Ok(()) } else { Err(Error::SelectionChanged { now, expected: shown }) }
-}
-
-/// A count as every message says it: `38,768`.
-fn n(count: usize) -> String {
-    thousands(count)
 }
 
 /// What a write made that its pane should show selected afterwards.
@@ -43,42 +38,50 @@ impl Pending {
                 let ctx = ctx.guarded_state(expect, None, state);
                 if reassign {
                     let r = assign::reassign(store, &ctx, &selection, &to)?;
-                    format!("{} reassigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
+                    format!("{} reassigned to {to}, {} unchanged", thousands(r.changed), thousands(r.unchanged))
                 } else {
                     let r = assign::assign(store, &ctx, &selection, &to)?;
-                    format!("{} assigned to {to}, {} unchanged", n(r.changed), n(r.unchanged))
+                    format!("{} assigned to {to}, {} unchanged", thousands(r.changed), thousands(r.unchanged))
                 }
             }
             Pending::Unassign { selection, expect, state } => {
                 let ctx = ctx.guarded_state(expect, None, state);
                 let r = assign::unassign(store, &ctx, &selection)?;
-                format!("{} unassigned, {} unchanged", n(r.changed), n(r.unchanged))
+                format!("{} unassigned, {} unchanged", thousands(r.changed), thousands(r.unchanged))
             }
             Pending::Rotate { selection, group, expect, seed, state } => {
                 let ctx = ctx.guarded_state(expect, Some(seed), state);
                 let r = distribute::rotate(store, &ctx, &group, &selection, false)?;
-                format!("{} assigned through {group}, {} left unassigned", n(r.assigned.len()), n(r.unassigned.len()))
+                format!(
+                    "{} assigned through {group}, {} left unassigned",
+                    thousands(r.assigned.len()),
+                    thousands(r.unassigned.len())
+                )
             }
             Pending::Route { backlog, expect, seed } => {
                 let ctx = ctx.guarded(expect, Some(seed));
                 let r = distribute::route(store, &ctx, &backlog, false)?;
-                format!("routed: {} assigned, {} left unassigned", n(r.assigned.len()), n(r.unassigned.len()))
+                format!(
+                    "routed: {} assigned, {} left unassigned",
+                    thousands(r.assigned.len()),
+                    thousands(r.unassigned.len())
+                )
             }
             Pending::Deactivate { user, handover, expect, seed } => {
                 let ctx = ctx.guarded(expect, Some(seed));
                 let r = distribute::deactivate(store, &ctx, &user, &handover, false)?;
-                let (over, left) = (n(r.assigned.len()), n(r.unassigned.len()));
+                let (over, left) = (thousands(r.assigned.len()), thousands(r.unassigned.len()));
                 format!("{user} deactivated: {over} handed over, {left} left unassigned")
             }
             Pending::Undo { batch } => {
                 let r = assign::undo_batch(store, ctx, batch)?;
                 let restored = r.result.changed;
                 let what = r.undid.describe(ctx.now_ts());
-                format!("undid {what} — {} lead{} restored", n(restored), plural(restored))
+                format!("undid {what} — {} lead{} restored", thousands(restored), plural(restored))
             }
             Pending::Pickup { ids } => {
                 let r = assign::pickup(store, ctx, &ids)?;
-                format!("{} picked up, {} already yours", n(r.changed), n(r.unchanged))
+                format!("{} picked up, {} already yours", thousands(r.changed), thousands(r.unchanged))
             }
             Pending::LeadOwner { lead, to: Some(to) } => {
                 assign::assign(store, ctx, &Selection::Ids(vec![lead]), &to)?;
@@ -126,10 +129,7 @@ impl Pending {
                 groups::set_member_cap(store, ctx, &group, &member, cap)?;
                 match cap {
                     Some(0) => format!("{member} has no open-lead cap in {group}"),
-                    Some(cap) => format!(
-                        "{member} holds at most {} open leads from {group}",
-                        n(usize::try_from(cap).unwrap_or(0))
-                    ),
+                    Some(cap) => format!("{member} holds at most {} open leads from {group}", thousands_of(cap)),
                     None => format!("{member} has {group}'s open-lead cap"),
                 }
             }
@@ -200,10 +200,7 @@ impl Pending {
                     (false, _) => "auto-assign paused: new leads stay unassigned".to_string(),
                     (true, 0) => "auto-assign on".to_string(),
                     (true, 1) => "auto-assign on; 1 lead arrived while paused".to_string(),
-                    (true, arrived) => format!(
-                        "auto-assign on; {} leads arrived while paused",
-                        n(usize::try_from(arrived).unwrap_or(0))
-                    ),
+                    (true, arrived) => format!("auto-assign on; {} leads arrived while paused", thousands_of(arrived)),
                 }
             }
             Pending::Import { file, status_map, owner_map, save, expect } => {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::app::App;
 use super::flow::{Look, Pane};
-use super::run::thousands;
+use super::run::thousands_of;
 use super::theme::Theme;
 use super::widgets::fit;
 use crate::core::page::{Sort, SortKey};
@@ -23,7 +23,7 @@ pub const MIN_HEIGHT: u16 = 12;
 
 /// A count, or `…` while the one for the filter in force is being made (T8).
 fn count(n: Option<i64>) -> String {
-    n.map_or_else(|| "…".to_string(), |n| thousands(usize::try_from(n).unwrap_or(0)))
+    n.map_or_else(|| "…".to_string(), |n| thousands_of(n))
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {

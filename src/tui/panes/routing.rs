@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, TableState};
 
 use crate::core::distribute;
-use crate::core::error::{Error, Result, thousands};
+use crate::core::error::{Error, Result, thousands, thousands_of};
 use crate::core::filter::Filter;
 use crate::core::rules::{self, Condition, Field, Rule, Target, TargetName, known};
 use crate::core::{groups, settings, users};
@@ -257,7 +257,7 @@ impl RoutingPane {
                     "   {} arrived while paused — {} previews routing them",
                     match pane.paused_backlog {
                         1 => "1 lead".to_string(),
-                        n => format!("{} leads", thousands(usize::try_from(n).unwrap_or(0))),
+                        n => format!("{} leads", thousands_of(n)),
                     },
                     key(Action::Preview)
                 ),

@@ -11,7 +11,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, TableState};
 
 use crate::core::distribute::Handover;
-use crate::core::error::{Error, Result, thousands};
+use crate::core::error::{Error, Result, thousands, thousands_of};
 use crate::core::model::{Role, User};
 use crate::core::rotation::open_leads;
 use crate::core::schedule::Availability;
@@ -134,7 +134,7 @@ impl UsersPane {
                     way("Redistribute through a group", "its rotation and limits", HandoverWay::Redistribute),
                     way("Leave them unassigned", "", HandoverWay::LeaveUnassigned),
                 ];
-                let title = format!("Deactivate {name}: {} open leads", thousands(usize::try_from(open).unwrap_or(0)));
+                let title = format!("Deactivate {name}: {} open leads", thousands_of(open));
                 Ok(Some(Step::Open(choose::choose(title, choices, Then::Users(UsersThen::Handover { user: name })))))
             }
             _ => Ok(None),

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Sparkline};
 
-use crate::core::error::{Result, thousands};
+use crate::core::error::{Result, thousands_of};
 use crate::core::report::{Chart, DayIntake, OwnerBar};
 use crate::core::rotation::Candidate;
 use crate::tui::action::Action;
@@ -204,14 +204,14 @@ fn draw_owners(frame: &mut Frame<'_>, area: Rect, chart: &Chart, offset: usize, 
         // A wide pane shows more of a long name; the bars take the rest.
         let longest = chart.owners.iter().filter_map(|b| b.owner.as_ref()).map(|n| n.chars().count()).max();
         let name_width = if area.width >= 84 { longest.unwrap_or(0).clamp(14, 28) } else { 14 };
-        let count_width = thousands(usize::try_from(most).unwrap_or(0)).chars().count() + 1;
+        let count_width = thousands_of(most).chars().count() + 1;
         let bar_width = usize::from(area.width).saturating_sub(name_width + count_width + 2);
         let visible = usize::from(area.height).saturating_sub(1);
         for bar in chart.owners.iter().skip(offset).take(visible) {
             let name = bar.owner.as_deref().unwrap_or("(unassigned)");
             let mut spans = vec![Span::styled(format!("{:<name_width$} ", clip(name, name_width)), theme.header())];
             spans.extend(stacked(bar, most, bar_width, theme));
-            spans.push(Span::raw(format!(" {}", thousands(usize::try_from(bar.open()).unwrap_or(0)))));
+            spans.push(Span::raw(format!(" {}", thousands_of(bar.open()))));
             lines.push(Line::from(spans));
         }
     }
@@ -322,7 +322,7 @@ impl Ratio {
 
 /// A count in full (`11,111`) or abbreviated (`11k`).
 fn figure(n: i64, short: bool) -> String {
-    if short { short_count(n) } else { thousands(usize::try_from(n.max(0)).unwrap_or(0)) }
+    if short { short_count(n) } else { thousands_of(n.max(0)) }
 }
 
 /// How a member's line is laid out in the gauges list: the figures in full

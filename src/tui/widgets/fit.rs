@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Span;
 use tui_input::Input;
 
-use crate::tui::run::thousands;
+use crate::tui::run::thousands_of;
 
 /// `text` in at most `width` characters, ending in `…` when it was cut.
 pub fn clip(text: &str, width: usize) -> String {
@@ -100,7 +100,7 @@ pub fn clip_reason(text: &str, width: usize) -> String {
 pub fn short_count(n: i64) -> String {
     let n = n.max(0);
     match n {
-        n if n < 10_000 => thousands(usize::try_from(n).unwrap_or(0)),
+        n if n < 10_000 => thousands_of(n),
         n if n < 1_000_000 => format!("{}k", n / 1000),
         n if n < 10_000_000 => format!("{:.1}M", (n / 100_000) as f64 / 10.0),
         n => format!("{}M", n / 1_000_000),
@@ -139,10 +139,7 @@ pub fn titled_count_from(style: usize, name: &str, count: Option<i64>, width: us
 fn title_candidate(style: usize, name: &str, count: Option<i64>) -> Option<String> {
     let short = || count.map_or_else(|| "…".to_string(), short_count);
     match style {
-        0 => Some(format!(
-            " {name} ({}) ",
-            count.map_or_else(|| "…".to_string(), |n| thousands(usize::try_from(n.max(0)).unwrap_or(0)))
-        )),
+        0 => Some(format!(" {name} ({}) ", count.map_or_else(|| "…".to_string(), |n| thousands_of(n.max(0))))),
         1 => Some(format!(" {name} ({}) ", short())),
         2 => Some(format!("{name} ({})", short())),
         3 => Some(format!("{name} {}", short())),
