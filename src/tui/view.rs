@@ -23,7 +23,7 @@ pub const MIN_HEIGHT: u16 = 12;
 
 /// A count, or `…` while the one for the filter in force is being made (T8).
 fn count(n: Option<i64>) -> String {
-    n.map_or_else(|| "…".to_string(), |n| thousands_of(n))
+    n.map_or_else(|| "…".to_string(), thousands_of)
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
