@@ -339,24 +339,23 @@ impl App {
     /// and tabs as spaces; anywhere else it is refused, so that no pasted
     /// letter or line break acts as a key.
     pub fn paste(&mut self, text: &str) {
-        if !self.modals.last().is_some_and(Modal::takes_text) {
-            let search = self.keymap.label(Context::Leads, Action::Search);
-            self.set_notice(format!("a paste goes into a text field ({search} searches); nothing was done"), true);
-            return;
-        }
         let typed: String =
             text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).filter(|c| !c.is_control()).collect();
         let typed = typed.trim();
         // No field here takes a book: a huge paste is cut, and says so.
         let kept: String = typed.chars().take(PASTE_MOST).collect();
+        let env = env!(self);
+        let Some(outcome) = self.modals.last_mut().and_then(|top| top.paste(&kept, &env)) else {
+            let search = self.keymap.label(Context::Leads, Action::Search);
+            self.set_notice(format!("a paste goes into a text field ({search} searches); nothing was done"), true);
+            return;
+        };
         if kept.len() < typed.len() {
             self.set_notice(format!("the paste was cut to its first {} characters", thousands(PASTE_MOST)), true);
         } else {
             self.notice = Notice::default();
         }
-        let env = env!(self);
-        let outcome = self.modals.last_mut().and_then(|top| top.paste(&kept, &env));
-        if let Some(Outcome::Step(step)) = outcome
+        if let Outcome::Step(step) = outcome
             && let Err(e) = self.apply(step)
         {
             self.set_notice(e.to_string(), true);

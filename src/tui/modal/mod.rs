@@ -116,19 +116,9 @@ impl Modal {
         }
     }
 
-    /// Whether letters typed here are text (a prompt, the search line, a
-    /// picker's narrowing, the help's find) rather than commands: only
-    /// such a modal takes a paste.
-    pub fn takes_text(&self) -> bool {
-        match self {
-            Modal::Prompt(_) | Modal::Search(_) | Modal::Choose(_) => true,
-            Modal::Help(h) => h.finding,
-            Modal::Confirm(_) | Modal::Tick(_) | Modal::Ask(_) | Modal::FilterPanel(_) | Modal::Detail(_) => false,
-        }
-    }
-
-    /// Pasted text into the text field of this modal, in one go; `None`
-    /// when it has none ([`Modal::takes_text`]).
+    /// Pasted text into the text field of this modal (a prompt, the search
+    /// line, a picker's narrowing, the help's find), in one go; `None` where
+    /// letters are commands, which no paste may give.
     pub fn paste(&mut self, text: &str, env: &Env<'_>) -> Option<Outcome> {
         match self {
             Modal::Prompt(p) => p.paste(text),

@@ -111,7 +111,7 @@ impl Board {
                 return Ok(self.move_card(step));
             }
             Action::Assign | Action::Reassign | Action::Unassign | Action::Rotate | Action::Pickup
-                if self.ticks_elsewhere() > 0 =>
+                if self.ticks_elsewhere() =>
             {
                 return self.act_on_every_tick(action, env);
             }
@@ -132,11 +132,10 @@ impl Board {
         elsewhere.map(|(i, c)| c.window.picked.count(self.matching(i, counts, stamp).unwrap_or(0))).sum()
     }
 
-    /// Ticks in the other columns (a select-all counts as one): any at all
-    /// send a bulk change to every tick on the board.
-    pub fn ticks_elsewhere(&self) -> usize {
-        let elsewhere = self.columns.iter().enumerate().filter(|(i, _)| *i != self.focus);
-        elsewhere.map(|(_, c)| if let Picked::Ids(ids) = &c.window.picked { ids.len() } else { 1 }).sum()
+    /// Whether another column than the focused one has a tick: then a bulk
+    /// change goes to every tick on the board.
+    fn ticks_elsewhere(&self) -> bool {
+        self.columns.iter().enumerate().any(|(i, c)| i != self.focus && !c.window.picked.is_empty())
     }
 
     /// A bulk change acts on every card ticked on the board, whichever

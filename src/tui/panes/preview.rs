@@ -49,22 +49,24 @@ pub fn skipped(r: &RouteResult) -> Vec<String> {
 
 /// Why a plan hands nothing out, in one line: "2 × closed, 1 × already owned by Tom".
 pub fn why_nobody(r: &RouteResult) -> String {
-    let reasons = r.unassigned.iter().chain(&r.skipped).map(|u| u.reason.as_str());
-    let lines = grouped("", reasons);
-    lines.iter().skip(1).map(|l| l.trim()).collect::<Vec<_>>().join(", ")
+    counted(r.unassigned.iter().chain(&r.skipped).map(|u| u.reason.as_str())).join(", ")
 }
 
-fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
+/// Each reason once with how many share it ("3 × closed"), at most six.
+fn counted<'a>(reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut why: BTreeMap<&str, usize> = BTreeMap::new();
     for reason in reasons {
         *why.entry(reason).or_default() += 1;
     }
-    if why.is_empty() {
+    why.iter().take(6).map(|(reason, n)| format!("{} × {reason}", thousands(*n))).collect()
+}
+
+fn grouped<'a>(head: &str, reasons: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let counts = counted(reasons);
+    if counts.is_empty() {
         return Vec::new();
     }
-    let mut lines = vec![head.to_string()];
-    lines.extend(why.iter().take(6).map(|(reason, n)| format!("  {} × {reason}", thousands(*n))));
-    lines
+    std::iter::once(head.to_string()).chain(counts.into_iter().map(|c| format!("  {c}"))).collect()
 }
 
 /// Routing adds the rules that would place them.
