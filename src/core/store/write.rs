@@ -439,31 +439,27 @@ impl Writer<'_> {
     /// [`Store::write_plan`]) nothing refers to a row that is gone. Its
     /// leads exist: the update matches each one, with the owner it had.
     fn plan_names_active_owners_and_live_groups(&self) -> Result<()> {
-        let refused: Option<(i64, Option<String>)> = self
+        // One pass over the plan finds the first row naming either.
+        let refused: Option<(Option<i64>, Option<String>, bool)> = self
             .tx
             .prepare_cached(
-                "SELECT p.to_owner, u.name FROM temp.owner_plan p LEFT JOIN users u ON u.id = p.to_owner \
-                 WHERE p.to_owner IS NOT NULL AND (u.id IS NULL OR u.active = 0) LIMIT 1",
+                "SELECT p.to_owner, u.name, u.id IS NULL OR u.active = 0 FROM temp.owner_plan p \
+                 LEFT JOIN users u ON u.id = p.to_owner \
+                 WHERE (p.to_owner IS NOT NULL AND (u.id IS NULL OR u.active = 0)) \
+                    OR (p.delivery_group IS NOT NULL \
+                        AND NOT EXISTS (SELECT 1 FROM user_groups g WHERE g.id = p.delivery_group)) \
+                 LIMIT 1",
             )?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        if let Some((id, name)) = refused {
-            return Err(Error::invalid(match name {
-                Some(name) => format!("user '{name}' is deactivated and cannot own leads; nothing was written"),
-                None => format!("user #{id} no longer exists; nothing was written"),
-            }));
-        }
-        let group_gone: bool = self
-            .tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM temp.owner_plan p WHERE p.delivery_group IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM user_groups g WHERE g.id = p.delivery_group))",
-            )?
-            .query_row([], |r| r.get(0))?;
-        if group_gone {
-            return Err(Error::invalid("the group was deleted while this ran; nothing was written"));
-        }
-        Ok(())
+        Err(Error::invalid(match refused {
+            None => return Ok(()),
+            Some((Some(_), Some(name), true)) => {
+                format!("user '{name}' is deactivated and cannot own leads; nothing was written")
+            }
+            Some((Some(id), None, true)) => format!("user #{id} no longer exists; nothing was written"),
+            Some(_) => "the group was deleted while this ran; nothing was written".to_string(),
+        }))
     }
 
     /// Apply the plan: owners, one activity row each, deliveries, notifications.
