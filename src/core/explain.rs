@@ -27,7 +27,20 @@ pub struct Explanation {
     pub summary: String,
 }
 
+/// Why lead `id` is owned by whom; the sentence tells its moment in RFC 3339
+/// at the office's offset.
 pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
+    explain_telling_time(conn, ctx, id, |at| to_rfc3339_in(ctx.tz, at))
+}
+
+/// [`explain`], its sentence telling the moment as `when` writes it (the
+/// console's drawer: office time to the minute, as its timeline).
+pub fn explain_telling_time(
+    conn: &Connection,
+    ctx: &Ctx,
+    id: i64,
+    when: impl Fn(i64) -> String,
+) -> Result<Explanation> {
     let lead = leads::get(conn, ctx, id)?;
     let row: Option<(i64, String, String, i64, Option<String>)> = conn
         .query_row(
@@ -94,7 +107,7 @@ pub fn explain(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Explanation> {
             other => format!("{actor} set it ({other})"),
         },
     };
-    let mut summary = format!("lead #{id} is {owner_text}: {how} at {} (batch {batch})", to_rfc3339_in(ctx.tz, at));
+    let mut summary = format!("lead #{id} is {owner_text}: {how} at {} (batch {batch})", when(at));
     if let Some(weights) = detail["weights"].as_object() {
         let list: Vec<String> = weights.iter().map(|(user, w)| format!("{user} {w}")).collect();
         summary.push_str(&format!("; weights then: {}", list.join(", ")));

@@ -11,7 +11,7 @@ use super::{Modal, Outcome, Step, choose, popup, prompt};
 use crate::core::activity::{self, ActivityQuery, ActivityRow};
 use crate::core::error::{Error, Result};
 use crate::core::model::Lead;
-use crate::core::time::{office_minute, short_age, to_rfc3339_in};
+use crate::core::time::{office_minute, short_age};
 use crate::core::{Ctx, Store, explain, leads, stages};
 use crate::tui::action::Action;
 use crate::tui::flow::{Answer, DetailThen, Env, Look, Pending, Pick, Then};
@@ -33,16 +33,8 @@ impl Detail {
         let lead = leads::get(store.conn(), ctx, id)?;
         let query = ActivityQuery { lead: Some(id), limit: Some(200), ..ActivityQuery::default() };
         let activity = activity::list(store.conn(), &query)?;
-        let why = explain::explain(store.conn(), ctx, id)?;
-        // The sentence names its moment as RFC 3339 (for the CLI); the drawer
-        // tells every time as its timeline does, to the minute in office time.
-        let at = why.at.as_deref().and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
-        let explanation = match at {
-            Some(at) => {
-                why.summary.replacen(&to_rfc3339_in(ctx.tz, at.timestamp()), &office_minute(ctx.tz, at.timestamp()), 1)
-            }
-            None => why.summary,
-        };
+        // Every time in the drawer as its timeline tells it: office time to the minute.
+        let explanation = explain::explain_telling_time(store.conn(), ctx, id, |at| office_minute(ctx.tz, at))?.summary;
         Ok(Detail { lead, activity, explanation, scroll: 0, tz: ctx.tz })
     }
 
