@@ -6,7 +6,7 @@ use crate::core::error::{Error, Result};
 pub use crate::core::error::{thousands, thousands_of};
 use crate::core::{Ctx, Store, distribute, groups, leads, rules, users};
 use crate::tui::flow::{Pending, plural};
-use crate::tui::modal::typed::Check;
+use crate::tui::modal::typed::{self, Check};
 use crate::tui::panes::import;
 
 /// The selection no longer has the leads the confirm showed (A14).
@@ -117,8 +117,7 @@ impl Pending {
             }
             Pending::MemberLimits { group, member, daily, monthly } => {
                 groups::set_member_limits(store, ctx, &group, &member, daily, monthly)?;
-                let text = |limit: Option<i64>| limit.map_or("-".into(), |n| n.to_string());
-                let limits = Check::OwnLimits.verdict(&format!("{} {}", text(daily), text(monthly)));
+                let limits = Check::OwnLimits.verdict(&typed::own_limits_text(daily, monthly));
                 format!("{member} in {group}: {}", limits.unwrap_or_default())
             }
             Pending::Weight { group, member, weight } => {

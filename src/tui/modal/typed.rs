@@ -135,6 +135,17 @@ pub fn own_limits(text: &str) -> Result<(Option<i64>, Option<i64>), String> {
     })
 }
 
+/// A member's own limits as [`own_limits`] reads them back: "", "5",
+/// "- 60" or "5 60".
+pub fn own_limits_text(daily: Option<i64>, monthly: Option<i64>) -> String {
+    let own = |limit: Option<i64>| limit.map_or("-".to_string(), |n| n.to_string());
+    match (daily, monthly) {
+        (None, None) => String::new(),
+        (daily, None) => own(daily),
+        (daily, monthly) => format!("{} {}", own(daily), own(monthly)),
+    }
+}
+
 /// A member's own open-lead cap: empty is the group's.
 pub fn own_cap(text: &str) -> Result<Option<i64>, String> {
     if text.trim().is_empty() { Ok(None) } else { count(text).map(Some) }
@@ -185,6 +196,9 @@ mod tests {
         assert!(Check::Since.verdict("2026-13-45").unwrap_err().starts_with("'2026-13-45' is not a date"));
         assert_eq!(own_limits("5"), Ok((Some(5), None)));
         assert_eq!(own_limits("- 1000"), Ok((None, Some(1000))));
+        for limits in [(None, None), (Some(5), None), (None, Some(60)), (Some(5), Some(60))] {
+            assert_eq!(own_limits(&own_limits_text(limits.0, limits.1)), Ok(limits), "{limits:?} reads back");
+        }
         assert_eq!(Check::OwnLimits.verdict("- 1000").as_deref(), Ok("daily the group's, monthly 1,000 (own)"));
         assert!(own_limits("5 6 7").unwrap_err().contains("DAILY [MONTHLY]"));
         assert!(own_limits("5x").unwrap_err().contains("'5x' is not a whole number; DAILY [MONTHLY]"));

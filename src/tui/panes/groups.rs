@@ -264,13 +264,8 @@ impl GroupsPane {
             }
             Action::MemberLimits => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let own = groups::members(env.store.conn(), group.id)?.into_iter().find(|m| m.user.name == member);
-                let (daily, monthly) = own.map_or((None, None), |m| (m.daily_limit, m.monthly_limit));
-                let current = match (daily, monthly) {
-                    (None, None) => String::new(),
-                    (daily, None) => daily.map_or(String::new(), |d| d.to_string()),
-                    (daily, Some(m)) => format!("{} {m}", daily.map_or("-".to_string(), |d| d.to_string())),
-                };
+                let own = own_settings(env, group.id, &member)?;
+                let current = own.map_or(String::new(), |m| typed::own_limits_text(m.daily_limit, m.monthly_limit));
                 let title = format!("{member}'s own limits in {name}: DAILY [MONTHLY], - or empty: the group's");
                 ask(title, &current, GroupsThen::MemberLimits { group: name, member }, Check::OwnLimits)
             }
@@ -289,7 +284,7 @@ impl GroupsPane {
             }
             Action::MemberOpenCap => {
                 let Some(member) = self.member() else { return Ok(None) };
-                let own = groups::members(env.store.conn(), group.id)?.into_iter().find(|m| m.user.name == member);
+                let own = own_settings(env, group.id, &member)?;
                 let current = own.and_then(|m| m.max_open).map_or(String::new(), |cap| cap.to_string());
                 let title = format!("{member}'s own open-lead cap in {name} (empty: the group's)");
                 ask(title, &current, GroupsThen::MemberCap { group: name, member }, Check::OwnCap)
@@ -377,6 +372,12 @@ impl GroupsPane {
             _ => Ok(None),
         }
     }
+}
+
+/// A member's own settings in a group, as stored (the rotation holds only
+/// the limits in force).
+fn own_settings(env: &Env<'_>, group_id: i64, member: &str) -> Result<Option<groups::Member>> {
+    Ok(groups::members(env.store.conn(), group_id)?.into_iter().find(|m| m.user.name == member))
 }
 
 /// A limit as a prompt opens with it: empty when there is none, as the
